@@ -1,0 +1,1 @@
+"""Face detection, alignment, embedding and 1:1 comparison."""
