@@ -7,12 +7,12 @@ partner can see why a job passed or failed.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class Decision(str, Enum):
+class Decision(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     REVIEW = "review"

@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
-import hashlib
-from enum import Enum
+from enum import StrEnum
+from typing import Any
 
-import cv2
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import Field
 
 from openkyc.engine.evidence import Decision, Evidence, Reason, Signal
-from openkyc.engine.face.detect import DetectedFace, detect_faces, primary_face
-from openkyc.engine.face.embed import aligned_chip, embed_chip
+from openkyc.engine.face.analyse import FaceAnalysis, analyse_face
+from openkyc.engine.face.detect import DetectedFace
 
 # Similarity = 1 - Euclidean distance between dlib embeddings (higher = more alike).
-# Thresholds per operating point; calibrated by benchmarks/face_bench.py on the shared pairs.
+# Thresholds per operating point, calibrated on the engine's default variant by
+# `.venv/bin/python -m benchmarks.face_bench` over the 1660 shared pairs (307 genuine, 1353 impostor).
 OPERATING_POINTS: dict[str, float] = {
     "far_1e-3": 0.45,
     "far_1e-4": 0.50,
 }
 DEFAULT_OPERATING_POINT = "far_1e-3"
-# Aligned chips closer than this (mean absolute pixel difference, 0-255) are the same photograph.
-IDENTICAL_CHIP_DIFF = 3.0
+# Mean absolute difference between two contrast-normalised 32x32 chip prints (see
+# FaceAnalysis.photo_print) below which both images are the same photograph.
+IDENTICAL_PRINT_DIFF = 0.25
 
 
-class FaceOutcome(str, Enum):
+class FaceOutcome(StrEnum):
     MATCH = "match"
     NO_MATCH = "no_match"
     NO_FACE_A = "no_face_a"
@@ -48,54 +50,72 @@ class FaceMatchEvidence(Evidence):
         return self.outcome is FaceOutcome.MATCH
 
 
-def similarity(embedding_a: np.ndarray, embedding_b: np.ndarray) -> float:
+def similarity(embedding_a: NDArray[np.float64], embedding_b: NDArray[np.float64]) -> float:
     """Similarity of two embeddings: 1 - Euclidean distance."""
     return float(1.0 - np.linalg.norm(embedding_a - embedding_b))
 
 
 def compare_faces(
-    bgr_a: np.ndarray,
-    bgr_b: np.ndarray,
+    bgr_a: NDArray[Any],
+    bgr_b: NDArray[Any],
     *,
     operating_point: str = DEFAULT_OPERATING_POINT,
     faces_a: list[DetectedFace] | None = None,
     faces_b: list[DetectedFace] | None = None,
 ) -> FaceMatchEvidence:
-    """Compare the primary face of ``bgr_a`` with that of ``bgr_b``."""
+    """Compare the primary face of ``bgr_a`` with that of ``bgr_b``.
+
+    For one image against several, analyse each once with :func:`analyse_face` and call
+    :func:`compare_analyses` instead.
+    """
+    return compare_analyses(
+        analyse_face(bgr_a, faces=faces_a),
+        analyse_face(bgr_b, faces=faces_b),
+        operating_point=operating_point,
+    )
+
+
+def compare_analyses(
+    a: FaceAnalysis, b: FaceAnalysis, *, operating_point: str = DEFAULT_OPERATING_POINT
+) -> FaceMatchEvidence:
+    """Compare the primary faces of two analysed images at a named operating point."""
+    if operating_point not in OPERATING_POINTS:
+        raise ValueError(f"unknown operating point {operating_point!r}; known: {sorted(OPERATING_POINTS)}")
     threshold = OPERATING_POINTS[operating_point]
-    faces_a = detect_faces(bgr_a) if faces_a is None else faces_a
-    faces_b = detect_faces(bgr_b) if faces_b is None else faces_b
-    face_a, face_b = primary_face(faces_a), primary_face(faces_b)
-    common = {
+    multiple = a.multiple_faces or b.multiple_faces
+    common: dict[str, Any] = {
         "operating_point": operating_point,
         "threshold": threshold,
-        "faces": (len(faces_a), len(faces_b)),
-        "multiple_faces": len(faces_a) > 1 or len(faces_b) > 1,
-        "boxes": (face_a.box if face_a else None, face_b.box if face_b else None),
+        "faces": (a.face_count, b.face_count),
+        "multiple_faces": multiple,
+        "boxes": (a.primary.box if a.primary else None, b.primary.box if b.primary else None),
         "thresholds": dict(OPERATING_POINTS),
     }
-    if face_a is None or face_b is None:
-        outcome = FaceOutcome.NO_FACE_A if face_a is None else FaceOutcome.NO_FACE_B
-        which = "first" if face_a is None else "second"
+    if a.embedding is None or b.embedding is None:
+        outcome = FaceOutcome.NO_FACE_A if a.embedding is None else FaceOutcome.NO_FACE_B
+        which = "first" if a.embedding is None else "second"
         return FaceMatchEvidence(
             decision=Decision.FAIL,
             reasons=[Reason(code=f"face.{outcome.value}", message=f"no face found in the {which} image")],
             outcome=outcome,
             **common,
         )
-    chip_a, chip_b = aligned_chip(bgr_a, face_a), aligned_chip(bgr_b, face_b)
-    if same_photograph(bgr_a, bgr_b, chip_a, chip_b):
+    score = similarity(a.embedding, b.embedding)
+    if same_photograph(a, b):
+        # A re-submitted photo proves nothing about a live person, however well it matches.
         return FaceMatchEvidence(
             decision=Decision.FAIL,
             reasons=[Reason(code="face.identical_images", message="both images are the same photograph")],
             outcome=FaceOutcome.IDENTICAL_IMAGES,
+            score=round(score, 6),
             **common,
         )
-    score = similarity(embed_chip(chip_a), embed_chip(chip_b))
     signal = Signal.measure(score, threshold, detail=f"1 - embedding distance at {operating_point}")
     reasons = [] if signal.passed else [Reason(code="face.no_match", message="the faces do not match")]
-    if common["multiple_faces"]:
-        reasons.append(Reason(code="face.multiple_faces", message="more than one face found; the largest was used"))
+    if multiple:
+        reasons.append(
+            Reason(code="face.multiple_faces", message="more than one face found; the largest was used")
+        )
     return FaceMatchEvidence(
         decision=Decision.PASS if signal.passed else Decision.FAIL,
         reasons=reasons,
@@ -106,10 +126,17 @@ def compare_faces(
     )
 
 
-def same_photograph(bgr_a: np.ndarray, bgr_b: np.ndarray, chip_a: np.ndarray, chip_b: np.ndarray) -> bool:
-    """True when both images are one photograph (byte-identical or the same face pixels)."""
-    if bgr_a.shape == bgr_b.shape and hashlib.sha256(bgr_a.tobytes()).digest() == hashlib.sha256(bgr_b.tobytes()).digest():
+def photo_print_difference(a: FaceAnalysis, b: FaceAnalysis) -> float | None:
+    """How different the two primary faces' pixels are (0 = same pixels); None without two faces."""
+    print_a, print_b = a.photo_print(), b.photo_print()
+    if print_a is None or print_b is None:
+        return None
+    return float(np.abs(print_a - print_b).mean())
+
+
+def same_photograph(a: FaceAnalysis, b: FaceAnalysis) -> bool:
+    """True when both images are one photograph (identical pixels, or resized/re-encoded/cropped)."""
+    if a.pixel_digest and a.pixel_digest == b.pixel_digest:
         return True
-    gray_a = cv2.cvtColor(chip_a, cv2.COLOR_RGB2GRAY).astype(np.float64)
-    gray_b = cv2.cvtColor(chip_b, cv2.COLOR_RGB2GRAY).astype(np.float64)
-    return float(np.abs(gray_a - gray_b).mean()) < IDENTICAL_CHIP_DIFF
+    difference = photo_print_difference(a, b)
+    return difference is not None and difference < IDENTICAL_PRINT_DIFF

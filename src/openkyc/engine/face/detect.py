@@ -1,24 +1,45 @@
-"""Face detection with dlib's HOG detector and 5-point landmarks.
+"""Face detection: find boxes, place dlib's 5 landmarks, map everything back to the original image.
 
 Images are brought to a working size first: large photos are scaled down (speed; a face filling a
-selfie needs no 4000-pixel image) and small ones are upsampled by the detector so that the small
-printed portrait of an ID card is still found.
+selfie needs no 4000-pixel image) and small ones are upsampled so that the small printed portrait
+of an ID card is still found. A face that fills a small image (a tight crop, a 150 px chip) touches
+the border and is missed by sliding-window detectors; such images are padded with a plain border.
+
+Several detectors can be run as a cascade: the next one runs only when the previous found nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
+from openkyc.engine.face.detectors import FINDERS, RawBox, hog_detector, to_dlib_box
 from openkyc.engine.models import dlib_model_path, dlib_module, load_once
+
+__all__ = [
+    "DEFAULT_DETECTORS",
+    "DetectedFace",
+    "detect_faces",
+    "hog_detector",
+    "landmark_predictor",
+    "primary_face",
+]
 
 # Long side the detector works at; boxes and landmarks are mapped back to the original image.
 WORKING_LONG_SIDE = 900
-# Below this long side the detector also upsamples once (finds faces down to ~40 px).
+# Below this long side the detector also upsamples once (HOG's 80 px window then finds ~40 px faces).
 UPSAMPLE_BELOW = 700
+# Below this long side the image is padded by PAD_FRACTION of its size on every side.
+PAD_BELOW = 400
+PAD_FRACTION = 0.25
+
+# Detector cascade, chosen by benchmarks/face_bench.py (see the table in the report there).
+DEFAULT_DETECTORS: tuple[str, ...] = ("hog",)
 
 
 @dataclass(frozen=True)
@@ -27,7 +48,10 @@ class DetectedFace:
 
     box: tuple[int, int, int, int]  # left, top, right, bottom
     score: float
-    landmarks: np.ndarray = field(repr=False)  # (5, 2) float: eye corners and nose base (dlib 5-point)
+    landmarks: NDArray[np.float64] = field(
+        repr=False
+    )  # (5, 2) float: eye corners and nose base (dlib 5-point)
+    detector: str = "hog"
 
     @property
     def width(self) -> int:
@@ -44,15 +68,8 @@ class DetectedFace:
     def full_object_detection(self) -> Any:
         """The landmarks as the dlib object the embedding net's chip extractor needs."""
         dlib = dlib_module()
-        l, t, r, b = self.box
-        parts = [dlib.point(int(round(x)), int(round(y))) for x, y in self.landmarks]
-        return dlib.full_object_detection(dlib.rectangle(l, t, r, b), parts)
-
-
-@load_once
-def hog_detector() -> Any:
-    """dlib's frontal-face HOG detector (built into dlib)."""
-    return dlib_module().get_frontal_face_detector()
+        parts = [dlib.point(round(x), round(y)) for x, y in self.landmarks]
+        return dlib.full_object_detection(dlib.rectangle(*self.box), parts)
 
 
 @load_once
@@ -61,29 +78,62 @@ def landmark_predictor() -> Any:
     return dlib_module().shape_predictor(str(dlib_model_path("shape_predictor_5_face_landmarks.dat")))
 
 
-def detect_faces(bgr: np.ndarray, *, upsample: int | None = None) -> list[DetectedFace]:
-    """All faces in the image, largest first."""
+def detect_faces(
+    bgr: NDArray[Any],
+    *,
+    upsample: int | None = None,
+    detectors: Sequence[str] = DEFAULT_DETECTORS,
+    pad: float | None = None,
+) -> list[DetectedFace]:
+    """All faces in the image, largest first.
+
+    ``detectors`` is a cascade (names from :data:`openkyc.engine.face.detectors.FINDERS`): each
+    runs only when those before it found nothing. ``upsample`` and ``pad`` override the
+    size-based defaults.
+    """
     height, width = bgr.shape[:2]
     scale = min(1.0, WORKING_LONG_SIDE / max(height, width))
-    work = bgr if scale == 1.0 else cv2.resize(bgr, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-    rgb = np.ascontiguousarray(work[:, :, ::-1])
+    work = (
+        bgr
+        if scale == 1.0
+        else cv2.resize(bgr, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+    )
+    long_side = max(work.shape[:2])
     if upsample is None:
-        upsample = 1 if max(work.shape[:2]) < UPSAMPLE_BELOW else 0
-    rects, scores, _ = hog_detector().run(rgb, upsample, 0.0)
-    predictor = landmark_predictor()
-    faces = []
-    for rect, score in zip(rects, scores, strict=True):
-        shape = predictor(rgb, rect)
-        points = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64) / scale
-        box = (
-            int(round(rect.left() / scale)),
-            int(round(rect.top() / scale)),
-            int(round(rect.right() / scale)),
-            int(round(rect.bottom() / scale)),
+        upsample = 1 if long_side < UPSAMPLE_BELOW else 0
+    if pad is None:
+        pad = PAD_FRACTION if long_side < PAD_BELOW else 0.0
+    border = round(pad * long_side)
+    if border:
+        # Mid-grey, not a reflection: a mirrored border would create mirrored faces.
+        work = cv2.copyMakeBorder(
+            work, border, border, border, border, cv2.BORDER_CONSTANT, value=(127, 127, 127)
         )
-        faces.append(DetectedFace(box=box, score=float(score), landmarks=points))
-    faces.sort(key=lambda f: f.area, reverse=True)
-    return faces
+    rgb = np.ascontiguousarray(work[:, :, ::-1])
+    for name in detectors:
+        raw = FINDERS[name](rgb, upsample)
+        if raw:
+            faces = [_place_landmarks(rgb, name, box, scale, border) for box in raw]
+            faces.sort(key=lambda f: f.area, reverse=True)
+            return faces
+    return []
+
+
+def _place_landmarks(
+    rgb: NDArray[Any], detector: str, box: RawBox, scale: float, border: int
+) -> DetectedFace:
+    dlib = dlib_module()
+    left, top, right, bottom = to_dlib_box(detector, box)
+    rect = dlib.rectangle(round(left), round(top), round(right), round(bottom))
+    shape = landmark_predictor()(rgb, rect)
+    points = (np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64) - border) / scale
+    mapped = (
+        round((left - border) / scale),
+        round((top - border) / scale),
+        round((right - border) / scale),
+        round((bottom - border) / scale),
+    )
+    return DetectedFace(box=mapped, score=box[4], landmarks=points, detector=detector)
 
 
 def primary_face(faces: list[DetectedFace]) -> DetectedFace | None:

@@ -15,8 +15,10 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from openkyc.engine.errors import (
@@ -46,7 +48,7 @@ class ImageLimits:
 class DecodedImage:
     """A decoded, upright image with what was learnt about the file on the way."""
 
-    bgr: np.ndarray = field(repr=False)
+    bgr: NDArray[Any] = field(repr=False)
     format: str
     byte_size: int
     # True when the file itself stored no colour (mode L/LA/1): a strong photocopy/scan hint.
@@ -110,7 +112,9 @@ def load_image(source: bytes | bytearray | str | Path, *, limits: ImageLimits | 
         raise CorruptImage("image header is corrupt") from exc
     with image:
         if image.format not in ALLOWED_FORMATS:
-            raise UnsupportedImageFormat(f"{image.format or 'unknown'} images are not accepted; send JPEG or PNG")
+            raise UnsupportedImageFormat(
+                f"{image.format or 'unknown'} images are not accepted; send JPEG or PNG"
+            )
         width, height = image.size
         if width * height > limits.max_pixels:
             raise ImageTooLarge(f"image has {width * height} pixels; the limit is {limits.max_pixels}")

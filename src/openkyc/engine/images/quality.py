@@ -8,9 +8,11 @@ hold selfies and documents to different standards.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from openkyc.engine.evidence import Decision, Evidence, Reason, Signal
 
@@ -48,7 +50,7 @@ class QualityEvidence(Evidence):
 
 
 def assess_quality(
-    bgr: np.ndarray, *, thresholds: QualityThresholds | None = None, stored_grayscale: bool = False
+    bgr: NDArray[Any], *, thresholds: QualityThresholds | None = None, stored_grayscale: bool = False
 ) -> QualityEvidence:
     """Measure an image's quality and decide pass / review / fail against ``thresholds``."""
     t = thresholds or QualityThresholds()
@@ -76,9 +78,14 @@ def assess_quality(
             brightness, t.max_brightness, higher_is_better=False, detail="mean luminance 0-255"
         ),
         "clipping": Signal.measure(
-            max(under, over), t.max_clipped_fraction, higher_is_better=False, detail="fraction of clipped pixels"
+            max(under, over),
+            t.max_clipped_fraction,
+            higher_is_better=False,
+            detail="fraction of clipped pixels",
         ),
-        "glare": Signal.measure(glare, t.max_glare_fraction, higher_is_better=False, detail="specular highlight area"),
+        "glare": Signal.measure(
+            glare, t.max_glare_fraction, higher_is_better=False, detail="specular highlight area"
+        ),
         "colour": Signal.measure(
             0.0 if stored_grayscale else colour, t.min_colourfulness, detail="Hasler-Süsstrunk colourfulness"
         ),
@@ -86,19 +93,25 @@ def assess_quality(
     reasons: list[Reason] = []
     decision = Decision.PASS
     if not signals["resolution"].passed:
-        reasons.append(Reason(code="quality.low_resolution", message=f"image is only {width}x{height} pixels"))
+        reasons.append(
+            Reason(code="quality.low_resolution", message=f"image is only {width}x{height} pixels")
+        )
         decision = Decision.FAIL
     if sharpness < t.hard_min_sharpness:
         reasons.append(Reason(code="quality.too_blurry", message="image is too blurry to use"))
         decision = Decision.FAIL
     elif not signals["sharpness"].passed:
         reasons.append(Reason(code="quality.blurry", message="image is blurry"))
-    if not (signals["brightness_low"].passed and signals["brightness_high"].passed and signals["clipping"].passed):
+    if not (
+        signals["brightness_low"].passed and signals["brightness_high"].passed and signals["clipping"].passed
+    ):
         reasons.append(Reason(code="quality.exposure", message="image is under- or over-exposed"))
     if not signals["glare"].passed:
         reasons.append(Reason(code="quality.glare", message="glare covers part of the image"))
     if grayscale:
-        reasons.append(Reason(code="quality.grayscale", message="image has no colour (grayscale, scan or photocopy)"))
+        reasons.append(
+            Reason(code="quality.grayscale", message="image has no colour (grayscale, scan or photocopy)")
+        )
     if decision is Decision.PASS and reasons:
         decision = Decision.REVIEW
     return QualityEvidence(
@@ -118,21 +131,23 @@ def assess_quality(
     )
 
 
-def downscale(bgr: np.ndarray, long_side: int) -> np.ndarray:
+def downscale(bgr: NDArray[Any], long_side: int) -> NDArray[Any]:
     """Scale down (never up) so the longer side is at most ``long_side``."""
     height, width = bgr.shape[:2]
     scale = long_side / max(height, width)
     if scale >= 1.0:
         return bgr
-    return cv2.resize(bgr, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+    return cv2.resize(
+        bgr, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
+    )
 
 
-def laplacian_variance(gray: np.ndarray) -> float:
+def laplacian_variance(gray: NDArray[Any]) -> float:
     """Focus measure: variance of the Laplacian (low on blurred images)."""
     return float(cv2.Laplacian(gray, cv2.CV_64F).var())
 
 
-def colourfulness(bgr: np.ndarray) -> float:
+def colourfulness(bgr: NDArray[Any]) -> float:
     """Hasler & Süsstrunk (2003) colourfulness; near 0 for grayscale images."""
     b, g, r = (bgr[:, :, i].astype(np.float64) for i in range(3))
     rg = r - g
@@ -142,7 +157,7 @@ def colourfulness(bgr: np.ndarray) -> float:
     return float(std + 0.3 * mean)
 
 
-def glare_fraction(bgr: np.ndarray) -> float:
+def glare_fraction(bgr: NDArray[Any]) -> float:
     """Fraction of the image covered by specular highlights.
 
     A highlight is a saturated, colourless blob that sits on a darker surface. Large white areas
@@ -162,7 +177,10 @@ def glare_fraction(bgr: np.ndarray) -> float:
         blob_area = int(stats[i, cv2.CC_STAT_AREA])
         if not min_blob <= blob_area <= max_blob:
             continue
-        x, y, w, h = (int(stats[i, k]) for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT))
+        x, y, w, h = (
+            int(stats[i, k])
+            for k in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH, cv2.CC_STAT_HEIGHT)
+        )
         x0, y0 = max(0, x - 6), max(0, y - 6)
         x1, y1 = min(mask.shape[1], x + w + 6), min(mask.shape[0], y + h + 6)
         blob = (labels[y0:y1, x0:x1] == i).astype(np.uint8)

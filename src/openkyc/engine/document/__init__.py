@@ -1,0 +1,1 @@
+"""Identity-document evidence: locating and classifying the document, reading its MRZ and visual zone."""

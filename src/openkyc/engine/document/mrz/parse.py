@@ -1,0 +1,208 @@
+"""Parsing MRZ lines into fields and check-digit verdicts (ICAO 9303 parts 4-7).
+
+Parsing never corrects anything: it reports what the lines say and which check digits hold. OCR
+repair lives in :mod:`openkyc.engine.document.mrz.read`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from openkyc.engine.document.mrz.checksum import is_valid
+
+MrzType = Literal["TD1", "TD2", "TD3", "MRVA", "MRVB"]
+
+# (number of lines, characters per line) of each format.
+MRZ_SHAPES: dict[MrzType, tuple[int, int]] = {
+    "TD1": (3, 30),
+    "TD2": (2, 36),
+    "TD3": (2, 44),
+    "MRVA": (2, 44),
+    "MRVB": (2, 36),
+}
+
+# How far ahead an expiry date may lie; a two-digit year further out than this is last century.
+_EXPIRY_HORIZON_YEARS = 20
+
+
+class MrzFormatError(ValueError):
+    """The lines do not have the shape of any MRZ format."""
+
+
+class MrzFields(BaseModel):
+    """The fields of an MRZ, fillers removed. Dates are ISO strings, None where not a real date."""
+
+    model_config = ConfigDict(frozen=True)
+
+    document_code: str
+    issuing_country: str
+    document_number: str
+    surname: str
+    given_names: str
+    nationality: str
+    birth_date: str | None
+    expiry_date: str | None
+    # "M", "F" or "X" (unspecified, printed as '<').
+    sex: str
+    optional_data: str
+    # TD1 only: the optional field of line 2.
+    optional_data_2: str = ""
+
+
+class MrzResult(BaseModel):
+    """A parsed MRZ: its format, the lines, every check digit's verdict and the fields."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: MrzType
+    lines: list[str]
+    # True only when every check digit the format has holds.
+    valid: bool
+    # Keys: "number", "birth", "expiry", plus "personal" (TD3) and "composite" (TD1, TD2, TD3).
+    checks: dict[str, bool]
+    fields: MrzFields
+
+
+def mrz_type_of(lines: list[str]) -> MrzType:
+    """The format of ``lines``, from their count and length (and 'V' for visas)."""
+    count = len(lines)
+    widths = {len(line) for line in lines}
+    if len(widths) != 1:
+        raise MrzFormatError("MRZ lines differ in length")
+    width = widths.pop()
+    visa = bool(lines) and lines[0].startswith("V")
+    if (count, width) == (3, 30):
+        return "TD1"
+    if (count, width) == (2, 36):
+        return "MRVB" if visa else "TD2"
+    if (count, width) == (2, 44):
+        return "MRVA" if visa else "TD3"
+    raise MrzFormatError(f"no MRZ format has {count} lines of {width} characters")
+
+
+def _clean(value: str) -> str:
+    return value.replace("<", " ").strip()
+
+
+def _names(field: str) -> tuple[str, str]:
+    """Surname and given names: '<<' separates them, single '<' separates words."""
+    surname, _, given = field.partition("<<")
+    return " ".join(_clean(surname).split()), " ".join(_clean(given).split())
+
+
+def _sex(char: str) -> str:
+    return char if char in ("M", "F") else "X"
+
+
+def _date(yymmdd: str, *, today: date, future_years: int | None) -> str | None:
+    """ISO date of a YYMMDD field, choosing the century.
+
+    Birth dates (``future_years`` None) lie in the past: the latest century that is not after today.
+    Expiry dates may lie up to ``future_years`` ahead: the earliest century no further out than that.
+    """
+    if len(yymmdd) != 6 or not yymmdd.isdigit():
+        return None
+    yy, month, day = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6])
+    century = today.year // 100 * 100
+    limit_year = today.year + (future_years or 0)
+    year = century + yy
+    if year > limit_year:
+        year -= 100
+    try:
+        value = date(year, month, day)
+    except ValueError:
+        return None
+    if future_years is None and value > today:
+        # Same two-digit year as this year but a later day: born a century ago.
+        try:
+            value = date(year - 100, month, day)
+        except ValueError:
+            return None
+    return value.isoformat()
+
+
+def _document_number(number: str, digit: str, optional: str) -> tuple[str, str, str, str]:
+    """(full number, the string its check digit covers, the digit, optional data left over).
+
+    ICAO 9303-5/6 extended numbers: '<' in the check position means the number continues in the
+    optional field, where the characters before the first '<' are the rest of the number followed
+    by the check digit.
+    """
+    if digit == "<" and optional.strip("<"):
+        overflow = optional.split("<", 1)[0]
+        rest = optional[len(overflow) :]
+        if len(overflow) >= 2:
+            full = number + overflow[:-1]
+            return full.replace("<", ""), full, overflow[-1], rest
+    return number.replace("<", ""), number, digit, optional
+
+
+def parse_mrz(lines: list[str], *, today: date | None = None) -> MrzResult:
+    """Parse MRZ lines (exactly as printed) of any of the five formats.
+
+    ``today`` fixes the reference date for the century of two-digit years (default: today).
+    Raises :class:`MrzFormatError` if the lines fit no format.
+    """
+    lines = [line.upper() for line in lines]
+    kind = mrz_type_of(lines)
+    today = today or date.today()
+    checks: dict[str, bool] = {}
+
+    if kind == "TD1":
+        l1, l2, l3 = lines
+        code, issuer = l1[0:2], l1[2:5]
+        number, covered, digit, optional = _document_number(l1[5:14], l1[14], l1[15:30])
+        checks["number"] = is_valid(covered, digit)
+        birth, sex, expiry, nationality = l2[0:6], l2[7], l2[8:14], l2[15:18]
+        checks["birth"] = is_valid(birth, l2[6])
+        checks["expiry"] = is_valid(expiry, l2[14])
+        checks["composite"] = is_valid(l1[5:30] + l2[0:7] + l2[8:15] + l2[18:29], l2[29])
+        surname, given = _names(l3)
+        optional_2 = l2[18:29]
+    elif kind in ("TD2", "MRVB"):
+        l1, l2 = lines
+        code, issuer = l1[0:2], l1[2:5]
+        surname, given = _names(l1[5:36])
+        optional_field = l2[28:35] if kind == "TD2" else l2[28:36]
+        number, covered, digit, optional = _document_number(l2[0:9], l2[9], optional_field)
+        checks["number"] = is_valid(covered, digit)
+        nationality, birth, sex, expiry = l2[10:13], l2[13:19], l2[20], l2[21:27]
+        checks["birth"] = is_valid(birth, l2[19])
+        checks["expiry"] = is_valid(expiry, l2[27])
+        if kind == "TD2":
+            checks["composite"] = is_valid(l2[0:10] + l2[13:20] + l2[21:35], l2[35])
+        optional_2 = ""
+    else:  # TD3, MRVA
+        l1, l2 = lines
+        code, issuer = l1[0:2], l1[2:5]
+        surname, given = _names(l1[5:44])
+        number = l2[0:9].replace("<", "")
+        checks["number"] = is_valid(l2[0:9], l2[9])
+        nationality, birth, sex, expiry = l2[10:13], l2[13:19], l2[20], l2[21:27]
+        checks["birth"] = is_valid(birth, l2[19])
+        checks["expiry"] = is_valid(expiry, l2[27])
+        if kind == "TD3":
+            optional = l2[28:42]
+            checks["personal"] = is_valid(optional, l2[42])
+            checks["composite"] = is_valid(l2[0:10] + l2[13:20] + l2[21:43], l2[43])
+        else:
+            optional = l2[28:44]
+        optional_2 = ""
+
+    fields = MrzFields(
+        document_code=code.rstrip("<"),
+        issuing_country=issuer.replace("<", ""),
+        document_number=number,
+        surname=surname,
+        given_names=given,
+        nationality=nationality.replace("<", ""),
+        birth_date=_date(birth, today=today, future_years=None),
+        expiry_date=_date(expiry, today=today, future_years=_EXPIRY_HORIZON_YEARS),
+        sex=_sex(sex),
+        optional_data=_clean(optional),
+        optional_data_2=_clean(optional_2),
+    )
+    return MrzResult(type=kind, lines=lines, valid=all(checks.values()), checks=checks, fields=fields)

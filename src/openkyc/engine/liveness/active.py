@@ -1,0 +1,163 @@
+"""Active liveness: a selfie plus the 4-8 frames the SDK captured while the user smiled.
+
+The decision rests first on geometry and identity, which any replayed picture must break:
+
+* ``identity``: every frame shows the selfie's person (lowest embedding similarity);
+* ``distinctness``: the frames are not one still replayed (aligned face crops differ);
+* ``non_planarity``: the face changed as a 3-D, deformable head does, not as a flat picture
+  moved rigidly (homography residual of tracked face points);
+
+and then on weaker cues: ``expression_change`` (mouth/eye measures) and ``periodic_pattern``
+(moiré, pixel grid or halftone on the face), plus ``pad_model`` when an operator configured one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from openkyc.engine.evidence import Decision, Reason, Signal, worst
+from openkyc.engine.face.compare import similarity
+from openkyc.engine.liveness.config import LivenessConfig
+from openkyc.engine.liveness.duplicates import chip_distinctness
+from openkyc.engine.liveness.evidence import LivenessEvidence
+from openkyc.engine.liveness.expression import expression_change
+from openkyc.engine.liveness.frames import FrameFace, PrecomputedFace, analyse_frame
+from openkyc.engine.liveness.motion import non_planarity
+from openkyc.engine.liveness.texture import face_region, periodic_pattern
+
+
+def check_liveness(
+    selfie_bgr: np.ndarray,
+    frames_bgr: Sequence[np.ndarray],
+    *,
+    config: LivenessConfig | None = None,
+    analyses: Sequence[PrecomputedFace | None] | None = None,
+) -> LivenessEvidence:
+    """Decide whether a selfie and its liveness frames come from a live person in front of the camera.
+
+    ``analyses`` optionally holds what a pipeline already computed with ``openkyc.engine.face``
+    for ``[selfie, *frames]`` (in that order; it may be shorter, e.g. only the selfie's): their
+    chips and embeddings are reused instead of computed again.
+    """
+    config = config or LivenessConfig()
+    received = len(frames_bgr)
+    if received < config.min_frames or received > config.max_frames:
+        code, word = ("too_few_frames", "few") if received < config.min_frames else ("too_many_frames", "many")
+        return LivenessEvidence(
+            decision=Decision.FAIL,
+            reasons=[
+                Reason(
+                    code=f"liveness.{code}",
+                    message=f"{received} liveness frames is too {word}; {config.min_frames} to "
+                    f"{config.max_frames} are needed",
+                )
+            ],
+            mode="active",
+            frames_received=received,
+        )
+    known = list(analyses or [])
+    known += [None] * (received + 1 - len(known))
+    selfie = analyse_frame(selfie_bgr, known[0])
+    if selfie is None:
+        return LivenessEvidence(
+            decision=Decision.FAIL,
+            reasons=[Reason(code="liveness.no_face_selfie", message="no face found in the selfie")],
+            mode="active",
+            frames_received=received,
+        )
+    faces = [analyse_frame(frame, known[i + 1]) for i, frame in enumerate(frames_bgr)]
+    found = [face for face in faces if face is not None]
+    similarities = [None if f is None else round(similarity(selfie.embedding, f.embedding), 6) for f in faces]
+    common = {
+        "mode": "active",
+        "frames_received": received,
+        "frames_with_face": len(found),
+        "frame_similarities": similarities,
+        "face_box": selfie.box,
+    }
+    reasons: list[Reason] = []
+    decisions: list[Decision] = []
+    missing = received - len(found)
+    if missing:
+        reasons.append(
+            Reason(code="liveness.face_missing", message=f"no face found in {missing} of {received} frames")
+        )
+        decisions.append(Decision.REVIEW)
+    if len(found) < config.min_frames:
+        reasons.append(
+            Reason(
+                code="liveness.too_few_faces",
+                message=f"a face was found in only {len(found)} frames; {config.min_frames} are needed",
+            )
+        )
+        return LivenessEvidence(decision=Decision.FAIL, reasons=reasons, **common)  # type: ignore[arg-type]
+
+    signals = liveness_signals(selfie_bgr, selfie, frames_bgr, faces, config)
+    rules = [
+        ("identity", "liveness.identity_mismatch", "a frame shows a different person from the selfie", Decision.FAIL),
+        ("distinctness", "liveness.replayed_still", "the frames are copies of one still picture", Decision.FAIL),
+        ("non_planarity", "liveness.planar_motion", "the face moved as a flat picture, not a head", Decision.FAIL),
+        (
+            "periodic_pattern",
+            "liveness.screen_or_print_texture",
+            "a periodic pattern (screen pixels, moiré or print halftone) covers the face",
+            Decision.FAIL,
+        ),
+        ("pad_model", "liveness.pad_model_attack", "the presentation-attack model scored an attack", Decision.FAIL),
+    ]
+    if config.require_expression_change:
+        rules.append(
+            ("expression_change", "liveness.no_expression_change", "the expression did not change", Decision.REVIEW)
+        )
+    for name, code, message, outcome in rules:
+        signal = signals.get(name)
+        if signal is not None and not signal.passed:
+            reasons.append(Reason(code=code, message=message))
+            decisions.append(outcome)
+    return LivenessEvidence(decision=worst(decisions), reasons=reasons, signals=signals, **common)  # type: ignore[arg-type]
+
+
+def liveness_signals(
+    selfie_bgr: np.ndarray,
+    selfie: FrameFace,
+    frames_bgr: Sequence[np.ndarray],
+    faces: Sequence[FrameFace | None],
+    config: LivenessConfig,
+) -> dict[str, Signal]:
+    """Every active-liveness signal over the selfie and the frames in which a face was found."""
+    pairs = [(selfie_bgr, selfie)] + [(bgr, f) for bgr, f in zip(frames_bgr, faces, strict=True) if f is not None]
+    found = [f for _, f in pairs[1:]]
+    meshes = [f.mesh for _, f in pairs]
+    identity = min(similarity(selfie.embedding, f.embedding) for f in found)
+    change, measure = expression_change(meshes)
+    periodic = float(np.median([periodic_pattern(face_region(bgr, f.box)) for bgr, f in pairs]))
+    signals = {
+        "identity": Signal.measure(identity, config.min_identity, detail="lowest frame-to-selfie face similarity"),
+        "distinctness": Signal.measure(
+            chip_distinctness([f.chip for _, f in pairs]),
+            config.min_distinctness,
+            detail="median pairwise difference of standardised face crops",
+        ),
+        "non_planarity": Signal.measure(
+            non_planarity([bgr for bgr, _ in pairs], meshes),
+            config.min_non_planarity,
+            detail="median pairwise homography residual of face tracks / inter-ocular distance",
+        ),
+        "expression_change": Signal.measure(
+            change, config.min_expression_change, detail=f"largest expression range ({measure}), inter-ocular units"
+        ),
+        "periodic_pattern": Signal.measure(
+            periodic,
+            config.max_periodic_pattern,
+            higher_is_better=False,
+            detail="median spectral peak prominence on the face (moiré, pixel grid, halftone)",
+        ),
+    }
+    if config.pad_model is not None:
+        live = float(np.median([config.pad_model.live_probability(bgr, f.box) for bgr, f in pairs]))
+        signals["pad_model"] = Signal.measure(
+            live, config.min_pad_live, detail=f"median live probability from {config.pad_model.name}"
+        )
+    return signals

@@ -1,0 +1,53 @@
+"""Thresholds and policy of the liveness checks, as named defaults.
+
+Thresholds were set from ``benchmarks/liveness_bench.py`` (see the comment on each); a product can
+hold its own by passing a modified copy (``dataclasses.replace``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openkyc.engine.liveness.plugin import PresentationAttackModel
+
+
+@dataclass(frozen=True)
+class LivenessConfig:
+    """Active liveness: a selfie plus the frames captured while the user smiles."""
+
+    # The Smile ID SDKs send 4 to 8 liveness frames.
+    min_frames: int = 4
+    max_frames: int = 8
+    # Lowest similarity (1 - dlib embedding distance) any frame's face may have to the selfie's.
+    min_identity: float = 0.45
+    # Median pairwise difference of standardised aligned face crops below which the frames are
+    # one still replayed.
+    min_distinctness: float = 0.12
+    # Median pairwise homography residual of tracked face points (inter-ocular units) below which
+    # the face moved as a flat picture.
+    min_non_planarity: float = 0.010
+    # Largest range of mouth width / mouth opening / eye opening (inter-ocular units).
+    min_expression_change: float = 0.05
+    # The genuine material available (people walking, not asked to smile) cannot calibrate this,
+    # so by default a missing expression change is reported in the signal but does not decide.
+    require_expression_change: bool = False
+    # Spectral peak prominence (log units) of a periodic pattern on the face (median over frames).
+    max_periodic_pattern: float = 2.0
+    # A trained presentation-attack model, when the operator has one, and its live threshold.
+    pad_model: PresentationAttackModel | None = None
+    min_pad_live: float = 0.5
+
+
+@dataclass(frozen=True)
+class SelfieCheckConfig:
+    """Passive checks on one selfie."""
+
+    # Sides of the face (0-4) with a long straight edge beside them: 3 or more is a frame.
+    max_enclosing_sides: int = 3
+    max_periodic_pattern: float = 2.0
+    # Fraction of the face region covered by specular highlights (review, not fail).
+    max_face_glare: float = 0.01
+    # Share of gradient energy at the finest scale; below it the face looks flat (review).
+    min_fine_detail: float = 0.0
+    pad_model: PresentationAttackModel | None = None
+    min_pad_live: float = 0.5

@@ -1,0 +1,93 @@
+"""Is the motion between frames that of a 3-D head, or of a flat picture moved rigidly?
+
+Every view of a flat object (a printed photo, a phone screen) is related to every other view by a
+homography, whatever the tilt, rotation, distance or position. A real head is not flat: turning it
+moves the nose against the cheeks (parallax), and smiling or blinking deforms it; neither is a
+homography. So image points on the face are tracked between two frames (pyramidal Lucas-Kanade
+optical flow, checked forwards and backwards), a homography is fitted to the tracks robustly, and
+the median residual, in inter-ocular units, measures how far the change is from planar.
+
+Tracks are used rather than the face-mesh landmarks themselves: the mesh is regressed by a network
+that has learnt 3-D faces, and on a strongly tilted photo it places a head-like (non-planar) mesh,
+so its residual does not separate prints from people well. The mesh still serves to normalise the
+face's scale and to start the tracker near the right place.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import cv2
+import numpy as np
+
+from openkyc.engine.liveness.mesh import inter_ocular
+
+# Each face is mapped to a canvas of this size with this inter-ocular distance before tracking, so
+# the residual means the same for a distant and a close face.
+CANVAS = 256
+CANVAS_IOD = 60.0
+# Smoothing before tracking: sensor noise, JPEG blocks and halftone dots are not face texture.
+TRACK_BLUR_SIGMA = 1.2
+LK_WINDOW = (21, 21)
+LK_LEVELS = 2
+MAX_FORWARD_BACKWARD_ERROR = 0.5  # canvas pixels
+MIN_TRACKS = 20
+
+
+def face_view(bgr: np.ndarray, mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The face on a fixed-size grey canvas (scale set by the inter-ocular distance) and its mesh there."""
+    scale = CANVAS_IOD / max(inter_ocular(mesh), 1e-6)
+    centre = mesh.mean(axis=0)
+    affine = np.array(
+        [[scale, 0.0, CANVAS / 2 - scale * centre[0]], [0.0, scale, CANVAS / 2 - scale * centre[1]]], np.float64
+    )
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    view = cv2.warpAffine(gray, affine, (CANVAS, CANVAS), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+    view = cv2.GaussianBlur(view, (0, 0), TRACK_BLUR_SIGMA)
+    return view, mesh * scale + affine[:, 2]
+
+
+def tracked_planar_residual(view_a: tuple[np.ndarray, np.ndarray], view_b: tuple[np.ndarray, np.ndarray]) -> float | None:
+    """Median residual (inter-ocular units) of face tracks from view a to b under the best homography.
+
+    None when too few points could be tracked reliably.
+    """
+    (gray_a, mesh_a), (gray_b, mesh_b) = view_a, view_b
+    mask = np.zeros(gray_a.shape, np.uint8)
+    cv2.fillConvexPoly(mask, cv2.convexHull(mesh_a.astype(np.float32)).astype(np.int32), 255)
+    points = cv2.goodFeaturesToTrack(gray_a, 300, 0.005, 3, mask=mask)
+    if points is None or len(points) < MIN_TRACKS:
+        return None
+    points = points.astype(np.float32)
+    # Start the tracker where the mesh says each point went (handles large motion between frames).
+    guide, _ = cv2.findHomography(mesh_a, mesh_b, 0)
+    start = points if guide is None else cv2.perspectiveTransform(points.astype(np.float64), guide).astype(np.float32)
+    flags = cv2.OPTFLOW_USE_INITIAL_FLOW
+    moved, status, _ = cv2.calcOpticalFlowPyrLK(
+        gray_a, gray_b, points, start.copy(), winSize=LK_WINDOW, maxLevel=LK_LEVELS, flags=flags
+    )
+    back, status_back, _ = cv2.calcOpticalFlowPyrLK(
+        gray_b, gray_a, moved, points.copy(), winSize=LK_WINDOW, maxLevel=LK_LEVELS, flags=flags
+    )
+    error = np.linalg.norm((back - points).reshape(-1, 2), axis=1)
+    good = (status.ravel() == 1) & (status_back.ravel() == 1) & (error < MAX_FORWARD_BACKWARD_ERROR)
+    if int(good.sum()) < MIN_TRACKS:
+        return None
+    src, dst = points.reshape(-1, 2)[good].astype(np.float64), moved.reshape(-1, 2)[good].astype(np.float64)
+    homography, _ = cv2.findHomography(src, dst, cv2.LMEDS)
+    if homography is None:
+        return None
+    mapped = cv2.perspectiveTransform(src.reshape(-1, 1, 2), homography).reshape(-1, 2)
+    return float(np.median(np.linalg.norm(mapped - dst, axis=1))) / CANVAS_IOD
+
+
+def non_planarity(images: list[np.ndarray], meshes: list[np.ndarray]) -> float:
+    """Median over frame pairs of the tracked planar residual: high when the face moved in 3-D.
+
+    The median (not the maximum) so that one badly tracked frame cannot make a flat picture look
+    3-D: it spoils only the pairs it is in, a minority of them. 0.0 when nothing could be tracked.
+    """
+    views = [face_view(image, mesh) for image, mesh in zip(images, meshes, strict=True)]
+    residuals = [tracked_planar_residual(a, b) for a, b in itertools.combinations(views, 2)]
+    measured = [r for r in residuals if r is not None]
+    return float(np.median(measured)) if measured else 0.0

@@ -1,0 +1,82 @@
+"""Passive liveness on a lone selfie (the seeds' ``Selfie_Check``).
+
+One image carries no motion, so only surface and scene cues are left: a device bezel or paper edge
+framing the face, a periodic pattern on it (screen pixels, moiré, halftone), glare on it, a lack
+of fine detail; plus a trained model when an operator configured one. These are weaker than the
+active check's geometry: a tight, well-lit print or screen can pass them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from openkyc.engine.evidence import Decision, Reason, Signal, worst
+from openkyc.engine.liveness.config import SelfieCheckConfig
+from openkyc.engine.liveness.edges import enclosing_sides
+from openkyc.engine.liveness.evidence import LivenessEvidence
+from openkyc.engine.liveness.frames import PrecomputedFace, analyse_frame
+from openkyc.engine.liveness.texture import face_glare, face_region, fine_detail, periodic_pattern
+
+
+def check_selfie(
+    selfie_bgr: np.ndarray, *, config: SelfieCheckConfig | None = None, analysis: PrecomputedFace | None = None
+) -> LivenessEvidence:
+    """Look for signs that the selfie photographs a screen or a print rather than a person."""
+    config = config or SelfieCheckConfig()
+    face = analyse_frame(selfie_bgr, analysis)
+    if face is None:
+        return LivenessEvidence(
+            decision=Decision.FAIL,
+            reasons=[Reason(code="liveness.no_face_selfie", message="no face found in the selfie")],
+            mode="passive",
+        )
+    signals = selfie_signals(selfie_bgr, face.box, config)
+    rules = [
+        ("enclosing_edges", "liveness.device_or_paper_frame", "straight edges frame the face (a device or a sheet)", Decision.FAIL),
+        ("periodic_pattern", "liveness.screen_or_print_texture", "a periodic pattern covers the face", Decision.FAIL),
+        ("face_glare", "liveness.glare_on_face", "glare on the face (screen glass or glossy paper)", Decision.REVIEW),
+        ("fine_detail", "liveness.flat_texture", "the face lacks fine detail, as prints and screens do", Decision.REVIEW),
+        ("pad_model", "liveness.pad_model_attack", "the presentation-attack model scored an attack", Decision.FAIL),
+    ]
+    reasons: list[Reason] = []
+    decisions: list[Decision] = []
+    for name, code, message, outcome in rules:
+        signal = signals.get(name)
+        if signal is not None and not signal.passed:
+            reasons.append(Reason(code=code, message=message))
+            decisions.append(outcome)
+    return LivenessEvidence(
+        decision=worst(decisions), reasons=reasons, signals=signals, mode="passive", face_box=face.box
+    )
+
+
+def selfie_signals(bgr: np.ndarray, box: tuple[int, int, int, int], config: SelfieCheckConfig) -> dict[str, Signal]:
+    """Every passive signal for the face in ``box``."""
+    region = face_region(bgr, box)
+    signals = {
+        "enclosing_edges": Signal.measure(
+            enclosing_sides(bgr, box),
+            config.max_enclosing_sides,
+            higher_is_better=False,
+            detail="sides of the face with a long straight edge beside them (0-4)",
+        ),
+        "periodic_pattern": Signal.measure(
+            periodic_pattern(region),
+            config.max_periodic_pattern,
+            higher_is_better=False,
+            detail="spectral peak prominence on the face (moiré, pixel grid, halftone)",
+        ),
+        "face_glare": Signal.measure(
+            face_glare(region), config.max_face_glare, higher_is_better=False, detail="specular highlight area"
+        ),
+        "fine_detail": Signal.measure(
+            fine_detail(region), config.min_fine_detail, detail="share of gradient energy at the finest scale"
+        ),
+    }
+    if config.pad_model is not None:
+        signals["pad_model"] = Signal.measure(
+            config.pad_model.live_probability(bgr, box),
+            config.min_pad_live,
+            detail=f"live probability from {config.pad_model.name}",
+        )
+    return signals

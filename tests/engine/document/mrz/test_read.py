@@ -1,0 +1,166 @@
+"""Reading the MRZ from images: OCR-noise repair, synthetic documents, real specimens."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from openkyc.engine.document.mrz import normalise_text, read_mrz
+from openkyc.engine.document.mrz.read import _fillers_in_runs, _fit_length, _interpret
+from openkyc.engine.document.ocr import OcrLine
+from openkyc.engine.images import load_image
+from openkyc.testing import documents as docs
+
+TD3 = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+
+
+def test_normalise_text() -> None:
+    assert normalise_text("p«uto eriksson<<anna") == "P<UTOERIKSSON<<ANNA"
+    assert normalise_text("ESPAÑOLA") == "ESPANOLA"
+
+
+def test_k_between_fillers_is_a_filler_but_not_in_a_name() -> None:
+    assert _fillers_in_runs("NOVAK<<JAN<K<<K") == "NOVAK<<JAN<<<<<"
+
+
+def test_fit_length_adjusts_the_filler_run() -> None:
+    assert _fit_length("ABC<<<<D", 10) == ["ABC<<<<<<D"]
+    assert "ABC<<D" in _fit_length("ABC<<<<D", 6)
+
+
+def test_ocr_confusions_are_repaired_by_position() -> None:
+    noisy = ["P<UT0ERIKSS0N<<ANNA<MAR1A<<<<<<<<<K<<<<<<<<", "L898902C36UTO74O8I22F12O4159ZE184226B<<<<<1O"]
+    result = _interpret(noisy)
+    assert result is not None
+    assert result.lines == TD3
+    assert result.valid
+
+
+def test_genuinely_wrong_check_digit_is_not_repaired_into_validity() -> None:
+    spec = docs.DocumentSpec(document_number="OB12D0S5Z", optional_data="")
+    for broken in ("number", "composite", "birth", "expiry", "personal"):
+        lines = docs.mrz_lines(spec, break_check=broken)  # type: ignore[arg-type]
+        result = _interpret(lines)
+        assert result is not None
+        assert result.lines == lines
+        assert not result.valid
+
+
+def test_ambiguous_number_character_fixed_when_both_checks_agree() -> None:
+    # OCR read the letter O of the number as a zero: number and composite checks both fail as read.
+    spec = docs.DocumentSpec(document_number="XO1234567")
+    lines = docs.mrz_lines(spec)
+    misread = [lines[0], lines[1].replace("XO1234567", "X01234567")]
+    result = _interpret(misread)
+    assert result is not None and result.valid
+    assert result.lines == lines
+
+
+def test_no_text_no_mrz() -> None:
+    blank = np.full((300, 400, 3), 255, np.uint8)
+    reading = read_mrz(blank, ocr_lines=[])
+    assert reading.result is None and reading.lines == [] and reading.region is None
+
+
+def test_given_ocr_lines_are_used() -> None:
+    base = np.array([[10, 100], [500, 100], [500, 120], [10, 120]], np.float32)
+    boxes = [base + np.float32(30 * i) * np.array([0, 1], np.float32) for i in range(2)]
+    lines = [OcrLine(text=t, box=b, confidence=0.9) for t, b in zip(TD3, boxes, strict=True)]
+    reading = read_mrz(np.zeros((200, 600, 3), np.uint8), ocr_lines=lines)
+    assert reading.lines == TD3
+    assert reading.rotation == 0
+    assert reading.region is not None
+
+
+# --- synthetic documents through the real OCR ---------------------------------------------------
+
+_CASES = {
+    "td3-upright": (docs.DocumentSpec(), "upright"),
+    "td1-rot90": (
+        docs.DocumentSpec(
+            kind="identity_card", mrz_type="TD1", title="IDENTITY CARD", document_number="D23145890"
+        ),
+        "rot90",
+    ),
+    "td2-rot180": (
+        docs.DocumentSpec(
+            kind="residence_permit", mrz_type="TD2", title="RESIDENCE PERMIT", surname="NGUYEN"
+        ),
+        "rot180",
+    ),
+    "td3-blur": (docs.DocumentSpec(surname="OKONKWO", given_names="CHIDI", sex="M"), "blur"),
+    "td1-photocopy": (
+        docs.DocumentSpec(
+            kind="identity_card", mrz_type="TD1", title="IDENTITY CARD", birth_date=date(1990, 1, 2)
+        ),
+        "photocopy",
+    ),
+}
+
+
+def _photo(spec: docs.DocumentSpec, how: str) -> npt.NDArray[Any]:
+    img = docs.render_document(spec)
+    if how == "rot90":
+        return docs.rotate90(img, 1)
+    if how == "rot180":
+        return docs.rotate90(img, 2)
+    if how == "blur":
+        return docs.blur(img, 1.5)
+    if how == "photocopy":
+        return docs.photocopy(img)
+    return img
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(_CASES))
+def test_synthetic_documents_read_exactly(name: str) -> None:
+    spec, how = _CASES[name]
+    reading = read_mrz(_photo(spec, how))
+    assert reading.lines == docs.mrz_lines(spec)
+    assert reading.result is not None and reading.result.valid
+    assert reading.rotation == {"rot90": 90, "rot180": 180}.get(how, 0)
+
+
+@pytest.mark.slow
+def test_broken_check_digit_read_from_image_stays_invalid() -> None:
+    spec = docs.DocumentSpec(kind="identity_card", mrz_type="TD1", title="IDENTITY CARD")
+    reading = read_mrz(docs.render_document(spec, break_check="number"))
+    assert reading.lines == docs.mrz_lines(spec, break_check="number")
+    assert reading.result is not None
+    assert reading.result.checks["number"] is False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("image", "line2"),
+    [
+        ("100_pass-uto.jpg", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"),
+        ("100_id-che.jpg", "8102287F1301014CHE<<<<<<<<<<<4"),
+        ("passport-td2.png", None),
+    ],
+)
+def test_real_specimens(docs_dir: Path, image: str, line2: str | None) -> None:
+    path = next(docs_dir.rglob(image))
+    reading = read_mrz(load_image(path).bgr)
+    assert reading.result is not None and reading.result.valid
+    if line2 is not None:
+        assert reading.lines[1] == line2
+
+
+@pytest.mark.slow
+def test_specimen_with_invalid_check_digits_is_invalid(docs_dir: Path) -> None:
+    reading = read_mrz(load_image(next(docs_dir.rglob("77_card-cmw.png"))).bgr)
+    assert reading.result is not None
+    assert not reading.result.valid
+    assert reading.result.checks["composite"] is False
+
+
+@pytest.mark.slow
+def test_negative_has_no_mrz(docs_dir: Path) -> None:
+    reading = read_mrz(load_image(next(docs_dir.rglob("pacman.png"))).bgr)
+    assert reading.result is None
