@@ -53,7 +53,9 @@ def video_tracks(frames: list[np.ndarray]) -> list[attacks.FaceTrack]:
     cache = out_path("liveness_tracks.json")
     if cache.is_file():
         data = json.loads(cache.read_text())
-        return [attacks.FaceTrack(t["id"], tuple(t["frames"]), tuple(tuple(b) for b in t["boxes"])) for t in data]  # type: ignore[misc]
+        return [
+            attacks.FaceTrack(t["id"], tuple(t["frames"]), tuple(tuple(b) for b in t["boxes"])) for t in data
+        ]  # type: ignore[misc]
     tracks = attacks.face_tracks(frames)
     cache.write_text(
         json.dumps([{"id": t.track_id, "frames": t.frame_indices, "boxes": t.boxes} for t in tracks])
@@ -61,11 +63,15 @@ def video_tracks(frames: list[np.ndarray]) -> list[attacks.FaceTrack]:
     return tracks
 
 
-def genuine_samples(frames: list[np.ndarray], tracks: list[attacks.FaceTrack]) -> list[attacks.LivenessSample]:
+def genuine_samples(
+    frames: list[np.ndarray], tracks: list[attacks.FaceTrack]
+) -> list[attacks.LivenessSample]:
     samples = []
     for track in tracks:
         for n_frames, stride in ((8, 2), (6, 3), (4, 4), (8, 3), (5, 2)):
-            samples += attacks.track_sequences(frames, track, n_frames=n_frames, stride=stride, source=VIDEO.name)
+            samples += attacks.track_sequences(
+                frames, track, n_frames=n_frames, stride=stride, source=VIDEO.name
+            )
     return samples
 
 
@@ -97,7 +103,9 @@ def attack_samples(
     return samples
 
 
-def run_active(samples: list[attacks.LivenessSample]) -> tuple[list[tuple[str, LivenessEvidence]], list[float]]:
+def run_active(
+    samples: list[attacks.LivenessSample],
+) -> tuple[list[tuple[str, LivenessEvidence]], list[float]]:
     results, timings = [], []
     for sample in samples:
         start = time.perf_counter()
@@ -121,7 +129,9 @@ def summarise(results: list[tuple[str, LivenessEvidence]], title: str) -> dict[s
         reviewed = len(items) - passed - rejected
         rate = passed / len(items) if kind == "genuine" else 1 - passed / len(items)
         label = "pass rate" if kind == "genuine" else "rejection rate (fail or review)"
-        print(f"{kind:8s} n={len(items):4d}  {label}: {100 * rate:6.2f}%  (pass {passed}, review {reviewed}, fail {rejected})")
+        print(
+            f"{kind:8s} n={len(items):4d}  {label}: {100 * rate:6.2f}%  (pass {passed}, review {reviewed}, fail {rejected})"
+        )
         codes: dict[str, int] = defaultdict(int)
         for e in items:
             for reason in e.reasons:
@@ -145,7 +155,9 @@ def plot(active: dict[str, dict[str, list[float]]], passive: dict[str, dict[str,
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    panels = [("active", k, v) for k, v in sorted(active.items())] + [("passive", k, v) for k, v in sorted(passive.items())]
+    panels = [("active", k, v) for k, v in sorted(active.items())] + [
+        ("passive", k, v) for k, v in sorted(passive.items())
+    ]
     cols = 3
     rows = (len(panels) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 3.4 * rows), squeeze=False)
@@ -174,13 +186,18 @@ def main() -> None:
     print(f"source photos: {sum(len(v) for v in photos.values())} of {len(photos)} identities")
     frames = attacks.read_video(VIDEO)
     tracks = video_tracks(frames)
-    print(f"video: {len(frames)} frames, {len(tracks)} face tracks of lengths {[len(t.frame_indices) for t in tracks]}")
+    print(
+        f"video: {len(frames)} frames, {len(tracks)} face tracks of lengths {[len(t.frame_indices) for t in tracks]}"
+    )
     genuine = genuine_samples(frames, tracks)[: args.max_genuine]
     attack = attack_samples(photos, genuine, args.per_class)
     print(f"samples: {len(genuine)} genuine sequences, {len(attack)} attacks")
 
     results, timings = run_active(genuine + attack)
     active_scores = summarise(results, "active liveness (check_liveness)")
+    out_path("liveness_results.json").write_text(
+        json.dumps([{"kind": k, **e.model_dump(mode="json")} for k, e in results])
+    )
     print(f"\ncheck_liveness time, selfie + 8 frames: {timing_summary(timings)} (n={len(timings)})")
 
     passive_results: list[tuple[str, LivenessEvidence]] = []

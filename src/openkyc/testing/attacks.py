@@ -24,9 +24,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from openkyc.engine.face.detect import detect_faces, primary_face
 from openkyc.engine.images.decode import load_image
@@ -43,8 +45,8 @@ class LivenessSample:
     """One selfie plus its liveness frames, and where they came from."""
 
     kind: str  # genuine, replay, print, screen, swap
-    selfie: np.ndarray = field(repr=False)
-    frames: list[np.ndarray] = field(repr=False)
+    selfie: NDArray[Any] = field(repr=False)
+    frames: list[NDArray[Any]] = field(repr=False)
     sources: tuple[str, ...]
     seed: int
     swapped: tuple[int, ...] = ()  # indices of frames showing another person (swap only)
@@ -54,7 +56,7 @@ class LivenessSample:
 
 
 @lru_cache(maxsize=256)
-def portrait(path: str | Path) -> np.ndarray:
+def portrait(path: str | Path) -> NDArray[Any]:
     """The photo cut to a 3:4 head-and-shoulders portrait around its largest face (dlib HOG).
 
     Raises ValueError when the photo has no detectable face.
@@ -68,9 +70,9 @@ def portrait(path: str | Path) -> np.ndarray:
     height = width * 4 / 3
     # The face sits a little above the centre, as in a selfie.
     top, left = cy - height * 0.45, cx - width / 2
-    src = np.float32([[left, top], [left + width, top], [left, top + height]])
+    src = np.array([[left, top], [left + width, top], [left, top + height]], np.float32)
     out_h = round(PORTRAIT_WIDTH * 4 / 3)
-    dst = np.float32([[0, 0], [PORTRAIT_WIDTH, 0], [0, out_h]])
+    dst = np.array([[0, 0], [PORTRAIT_WIDTH, 0], [0, out_h]], np.float32)
     affine = cv2.getAffineTransform(src, dst)
     result = cv2.warpAffine(
         bgr, affine, (PORTRAIT_WIDTH, out_h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
@@ -79,7 +81,7 @@ def portrait(path: str | Path) -> np.ndarray:
     return result
 
 
-def _camera(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _camera(image: NDArray[Any], rng: np.random.Generator) -> NDArray[Any]:
     """What a phone camera adds: a little optical blur, sensor noise and JPEG compression."""
     out = cv2.GaussianBlur(image, (0, 0), float(rng.uniform(0.4, 0.9)))
     noisy = out.astype(np.float32) + rng.normal(0.0, float(rng.uniform(1.0, 3.0)), out.shape).astype(
@@ -88,14 +90,14 @@ def _camera(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return _jpeg(np.clip(noisy, 0, 255).astype(np.uint8), int(rng.integers(75, 96)))
 
 
-def _jpeg(image: np.ndarray, quality: int) -> np.ndarray:
+def _jpeg(image: NDArray[Any], quality: int) -> NDArray[Any]:
     ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:  # pragma: no cover - OpenCV always encodes a uint8 BGR image
         raise RuntimeError("JPEG encoding failed")
     return np.asarray(cv2.imdecode(data, cv2.IMREAD_COLOR))
 
 
-def _background(rng: np.random.Generator) -> np.ndarray:
+def _background(rng: np.random.Generator) -> NDArray[Any]:
     """A room behind the attacker's prop: a smooth colour gradient with soft blotches."""
     h, w = FRAME_HEIGHT, FRAME_WIDTH
     c0, c1 = rng.uniform(40, 220, 3), rng.uniform(40, 220, 3)
@@ -109,7 +111,7 @@ def _background(rng: np.random.Generator) -> np.ndarray:
 
 def _plane_homography(
     width: float, height: float, rng: np.random.Generator, *, face_px: float, base: dict[str, float]
-) -> np.ndarray:
+) -> NDArray[Any]:
     """Homography of a flat picture (``width`` x ``height`` px) held in front of a pinhole camera.
 
     ``base`` is the attacker's overall pose; each call adds a small random movement around it.
@@ -148,7 +150,7 @@ def _base_pose(rng: np.random.Generator) -> dict[str, float]:
     }
 
 
-def _composite(picture: np.ndarray, homography: np.ndarray, background: np.ndarray) -> np.ndarray:
+def _composite(picture: NDArray[Any], homography: NDArray[Any], background: NDArray[Any]) -> NDArray[Any]:
     """The picture warped by ``homography`` over the background (the camera samples it as is)."""
     size = (FRAME_WIDTH, FRAME_HEIGHT)
     warped = cv2.warpPerspective(picture, homography, size, flags=cv2.INTER_LINEAR)
@@ -172,7 +174,7 @@ def replay_attack(path: str | Path, *, seed: int, n_frames: int | None = None) -
     rng = np.random.default_rng(seed)
     still = cv2.resize(portrait(path), (FRAME_WIDTH, FRAME_HEIGHT), interpolation=cv2.INTER_AREA)
 
-    def variant() -> np.ndarray:
+    def variant() -> NDArray[Any]:
         gain, offset = rng.uniform(0.92, 1.08), rng.uniform(-8, 8)
         noise = rng.normal(0.0, rng.uniform(0.0, 2.5), still.shape)
         jittered = np.clip(still.astype(np.float64) * gain + offset + noise, 0, 255).astype(np.uint8)
@@ -185,7 +187,7 @@ def replay_attack(path: str | Path, *, seed: int, n_frames: int | None = None) -
 # ---------------------------------------------------------------- (b) printed photo
 
 
-def halftone_print(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def halftone_print(image: NDArray[Any], rng: np.random.Generator) -> NDArray[Any]:
     """The image as printed: CMY dot screens at their classic angles, on tinted, textured paper."""
     scale = 2  # print rendered at twice the portrait resolution, like a 300 dpi print of it
     big = (
@@ -230,7 +232,7 @@ def print_attack(path: str | Path, *, seed: int, n_frames: int | None = None) ->
 
 def _moved_picture(
     kind: str,
-    sheet: np.ndarray,
+    sheet: NDArray[Any],
     content_width: int,
     path: str | Path,
     rng: np.random.Generator,
@@ -251,7 +253,7 @@ def _moved_picture(
     shrink = sheet_w / (face_px * PORTRAIT_FACES_WIDE * sheet_w / content_width)
     blurred = cv2.GaussianBlur(sheet, (0, 0), max(0.3, float(rng.uniform(*lens_blur)) * shrink))
 
-    def capture() -> np.ndarray:
+    def capture() -> NDArray[Any]:
         homography = _plane_homography(sheet_w, sheet_h, rng, face_px=face_px_sheet, base=base)
         frame = _composite(blurred, homography, background)
         if reflection:
@@ -265,7 +267,7 @@ def _moved_picture(
 # ---------------------------------------------------------------- (c) screen replay
 
 
-def screen_render(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def screen_render(image: NDArray[Any], rng: np.random.Generator) -> NDArray[Any]:
     """The image on an LCD/OLED: each pixel a block of R, G, B stripes with a dark matrix, in a bezel.
 
     Returned as float32 radiance (stripes brighter than 255) for the camera model to blur.
@@ -292,7 +294,7 @@ def screen_render(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return cv2.copyMakeBorder(shown, bezel, bezel * 2, bezel, bezel * 2, cv2.BORDER_CONSTANT, value=body)
 
 
-def _reflection(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _reflection(frame: NDArray[Any], rng: np.random.Generator) -> NDArray[Any]:
     """A soft bright band across the frame: a window or lamp reflected in the screen's glass."""
     h, w = frame.shape[:2]
     angle = rng.uniform(0, math.pi)
@@ -300,7 +302,7 @@ def _reflection(frame: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     offset = rng.uniform(-0.3, 0.3) * h
     dist = (xx - w / 2) * math.cos(angle) + (yy - h / 2) * math.sin(angle) - offset
     band = np.exp(-((dist / (rng.uniform(0.04, 0.15) * h)) ** 2)) * rng.uniform(40, 140)
-    return np.clip(frame.astype(np.float32) + band[:, :, None], 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(frame.astype(np.float32) + band[:, :, None], 0, 255), np.uint8)
 
 
 def screen_attack(path: str | Path, *, seed: int, n_frames: int | None = None) -> LivenessSample:
@@ -316,7 +318,7 @@ def screen_attack(path: str | Path, *, seed: int, n_frames: int | None = None) -
 # ---------------------------------------------------------------- (d) swapped person
 
 
-def framed_photo(path: str | Path, rng: np.random.Generator) -> np.ndarray:
+def framed_photo(path: str | Path, rng: np.random.Generator) -> NDArray[Any]:
     """A photo framed as a selfie frame (small framing jitter) and captured: a genuine-looking frame."""
     still = portrait(path)
     h, w = still.shape[:2]
@@ -328,7 +330,7 @@ def framed_photo(path: str | Path, rng: np.random.Generator) -> np.ndarray:
 
 
 def swap_attack(
-    sample: LivenessSample, intruders: Sequence[np.ndarray], *, seed: int, count: int | None = None
+    sample: LivenessSample, intruders: Sequence[NDArray[Any]], *, seed: int, count: int | None = None
 ) -> LivenessSample:
     """``sample`` with ``count`` of its frames (1 to half, random) replaced by the intruder frames."""
     rng = np.random.default_rng(seed)
@@ -367,7 +369,7 @@ class FaceTrack:
     boxes: tuple[tuple[int, int, int, int], ...]
 
 
-def read_video(path: str | Path) -> list[np.ndarray]:
+def read_video(path: str | Path) -> list[NDArray[Any]]:
     """All frames of a video (BGR)."""
     capture = cv2.VideoCapture(str(path))
     frames = []
@@ -383,7 +385,7 @@ def read_video(path: str | Path) -> list[np.ndarray]:
 
 
 def face_tracks(
-    frames: Sequence[np.ndarray],
+    frames: Sequence[NDArray[Any]],
     *,
     min_length: int = 9,
     max_gap: int = 3,
@@ -421,20 +423,21 @@ def face_tracks(
 
 
 def crop_face(
-    frame: np.ndarray, box: tuple[int, int, int, int], *, faces_wide: float = PORTRAIT_FACES_WIDE
-) -> np.ndarray:
+    frame: NDArray[Any], box: tuple[int, int, int, int], *, faces_wide: float = PORTRAIT_FACES_WIDE
+) -> NDArray[Any]:
     """A selfie-shaped (3:4) crop around a face box, upscaled to the generated frame size."""
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     width = (box[2] - box[0]) * faces_wide
     height = width * 4 / 3
-    src = np.float32(
+    src = np.array(
         [
             [cx - width / 2, cy - height * 0.45],
             [cx + width / 2, cy - height * 0.45],
             [cx - width / 2, cy + height * 0.55],
-        ]
+        ],
+        np.float32,
     )
-    dst = np.float32([[0, 0], [FRAME_WIDTH, 0], [0, FRAME_HEIGHT]])
+    dst = np.array([[0, 0], [FRAME_WIDTH, 0], [0, FRAME_HEIGHT]], np.float32)
     affine = cv2.getAffineTransform(src, dst)
     return cv2.warpAffine(
         frame, affine, (FRAME_WIDTH, FRAME_HEIGHT), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
@@ -442,7 +445,7 @@ def crop_face(
 
 
 def track_sequences(
-    frames: Sequence[np.ndarray], track: FaceTrack, *, n_frames: int, stride: int, source: str = "video"
+    frames: Sequence[NDArray[Any]], track: FaceTrack, *, n_frames: int, stride: int, source: str = "video"
 ) -> list[LivenessSample]:
     """Every window of ``n_frames + 1`` track frames ``stride`` apart (the first is the selfie).
 

@@ -87,14 +87,23 @@ def test_standing_crop_is_laid_landscape(card: NDArray[Any]) -> None:
     assert evidence.orientation_source == "shape"
 
 
-def test_no_outline_keeps_the_whole_image(card: NDArray[Any]) -> None:
-    evidence = locate_document(card)  # already cropped: no background around it
+def test_already_cropped_document_is_taken_whole(card: NDArray[Any]) -> None:
+    evidence = locate_document(card)  # cropped to the document, as the seeds ask partners to
+    assert evidence.found
+    assert evidence.method == "whole_image"
+    assert evidence.image is card
+    assert evidence.document_format == "ID-1"
+    assert evidence.reasons == []
+
+
+def test_no_outline_keeps_the_whole_image() -> None:
+    # Not shaped like any document and no outline in it: kept whole, and said so.
+    noise = np.random.default_rng(0).integers(0, 255, (600, 800, 3), dtype=np.uint8)
+    evidence = locate_document(noise)
     assert not evidence.found
     assert evidence.method == "none"
-    assert evidence.image is card
+    assert evidence.image is noise
     assert [r.code for r in evidence.reasons] == ["document.not_found"]
-    noise = np.random.default_rng(0).integers(0, 255, (600, 800, 3), dtype=np.uint8)
-    assert not locate_document(noise).found
 
 
 def test_warp_and_order() -> None:

@@ -39,6 +39,9 @@ MAX_CROP_LONG_SIDE = 2400
 # A document must cover this much of the photo, and leave some of it (else the photo is the crop).
 MIN_AREA_FRACTION = 0.12
 MAX_AREA_FRACTION = 0.97
+# An outline covering less than this of a photo that already has a document's proportions (and
+# not shaped like a document itself) is something printed on it, not the document.
+WHOLE_IMAGE_MAX_PART = 0.6
 # Fraction of the outline that must lie on image edges.
 MIN_EDGE_SUPPORT = 0.55
 # Interior angles of an accepted quadrilateral (perspective bends them, not this much).
@@ -334,10 +337,32 @@ def locate_document(bgr: NDArray[Any]) -> LocateEvidence:
     """Find, cut out and lay the document landscape (upright up to a half turn; see
     :func:`upright_turns`). Keeps the whole image when no outline is found."""
     height, width = bgr.shape[:2]
+    ratio = max(width, height) / min(width, height)
+    fits = _nearest_format(ratio)
     outline = find_outline(bgr)
+    if outline is not None and fits is not None and _inside_cropped_document(outline, bgr.shape[:2]):
+        outline = None
+    if outline is None and fits is not None:
+        # The seeds ask partners to crop the image to the document: a photo with a document's
+        # proportions and no outline inside it that is itself document-shaped is that crop.
+        evidence = LocateEvidence(
+            decision=Decision.PASS,
+            found=True,
+            method="whole_image",
+            corners=[
+                (0.0, 0.0),
+                (float(width - 1), 0.0),
+                (float(width - 1), float(height - 1)),
+                (0.0, float(height - 1)),
+            ],
+            area_fraction=1.0,
+            document_format=fits[0],
+            aspect_ratio=round(ratio, 4),
+            width=width,
+            height=height,
+        ).with_image(bgr)
+        return evidence.turned(1, "shape") if height > width else evidence
     if outline is None:
-        ratio = max(width, height) / min(width, height)
-        fits = _nearest_format(ratio)
         return LocateEvidence(
             decision=Decision.REVIEW,
             reasons=[
@@ -378,6 +403,17 @@ def locate_document(bgr: NDArray[Any]) -> LocateEvidence:
         # is settled with the half-turn check later.
         evidence = evidence.turned(1, "shape")
     return evidence
+
+
+def _inside_cropped_document(outline: tuple[NDArray[Any], str, float, float], shape: tuple[int, int]) -> bool:
+    """True when the outline found is a part of a photo that is already the document.
+
+    In a tightly cropped document the strongest rectangle is the portrait or a printed box: it
+    covers well under the whole image and is not itself shaped like a document.
+    """
+    corners, _, _, area = outline
+    ratio = true_aspect_ratio(np.asarray(corners, dtype=np.float32), (int(shape[0]), int(shape[1])))
+    return area < WHOLE_IMAGE_MAX_PART and _nearest_format(ratio) is None
 
 
 def reshape_to_format(image: NDArray[Any], document_format: str) -> tuple[NDArray[Any], float]:

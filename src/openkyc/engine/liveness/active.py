@@ -14,8 +14,10 @@ and then on weaker cues: ``expression_change`` (mouth/eye measures) and ``period
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from openkyc.engine.evidence import Decision, Reason, Signal, worst
 from openkyc.engine.face.compare import similarity
@@ -29,8 +31,8 @@ from openkyc.engine.liveness.texture import face_region, periodic_pattern
 
 
 def check_liveness(
-    selfie_bgr: np.ndarray,
-    frames_bgr: Sequence[np.ndarray],
+    selfie_bgr: NDArray[Any],
+    frames_bgr: Sequence[NDArray[Any]],
     *,
     config: LivenessConfig | None = None,
     analyses: Sequence[PrecomputedFace | None] | None = None,
@@ -44,7 +46,9 @@ def check_liveness(
     config = config or LivenessConfig()
     received = len(frames_bgr)
     if received < config.min_frames or received > config.max_frames:
-        code, word = ("too_few_frames", "few") if received < config.min_frames else ("too_many_frames", "many")
+        code, word = (
+            ("too_few_frames", "few") if received < config.min_frames else ("too_many_frames", "many")
+        )
         return LivenessEvidence(
             decision=Decision.FAIL,
             reasons=[
@@ -96,20 +100,45 @@ def check_liveness(
 
     signals = liveness_signals(selfie_bgr, selfie, frames_bgr, faces, config)
     rules = [
-        ("identity", "liveness.identity_mismatch", "a frame shows a different person from the selfie", Decision.FAIL),
-        ("distinctness", "liveness.replayed_still", "the frames are copies of one still picture", Decision.FAIL),
-        ("non_planarity", "liveness.planar_motion", "the face moved as a flat picture, not a head", Decision.FAIL),
+        (
+            "identity",
+            "liveness.identity_mismatch",
+            "a frame shows a different person from the selfie",
+            Decision.FAIL,
+        ),
+        (
+            "distinctness",
+            "liveness.replayed_still",
+            "the frames are copies of one still picture",
+            Decision.FAIL,
+        ),
+        (
+            "non_planarity",
+            "liveness.planar_motion",
+            "the face moved as a flat picture, not a head",
+            Decision.FAIL,
+        ),
         (
             "periodic_pattern",
             "liveness.screen_or_print_texture",
             "a periodic pattern (screen pixels, moiré or print halftone) covers the face",
             Decision.FAIL,
         ),
-        ("pad_model", "liveness.pad_model_attack", "the presentation-attack model scored an attack", Decision.FAIL),
+        (
+            "pad_model",
+            "liveness.pad_model_attack",
+            "the presentation-attack model scored an attack",
+            Decision.FAIL,
+        ),
     ]
     if config.require_expression_change:
         rules.append(
-            ("expression_change", "liveness.no_expression_change", "the expression did not change", Decision.REVIEW)
+            (
+                "expression_change",
+                "liveness.no_expression_change",
+                "the expression did not change",
+                Decision.REVIEW,
+            )
         )
     for name, code, message, outcome in rules:
         signal = signals.get(name)
@@ -120,21 +149,25 @@ def check_liveness(
 
 
 def liveness_signals(
-    selfie_bgr: np.ndarray,
+    selfie_bgr: NDArray[Any],
     selfie: FrameFace,
-    frames_bgr: Sequence[np.ndarray],
+    frames_bgr: Sequence[NDArray[Any]],
     faces: Sequence[FrameFace | None],
     config: LivenessConfig,
 ) -> dict[str, Signal]:
     """Every active-liveness signal over the selfie and the frames in which a face was found."""
-    pairs = [(selfie_bgr, selfie)] + [(bgr, f) for bgr, f in zip(frames_bgr, faces, strict=True) if f is not None]
+    pairs = [(selfie_bgr, selfie)] + [
+        (bgr, f) for bgr, f in zip(frames_bgr, faces, strict=True) if f is not None
+    ]
     found = [f for _, f in pairs[1:]]
     meshes = [f.mesh for _, f in pairs]
     identity = min(similarity(selfie.embedding, f.embedding) for f in found)
     change, measure = expression_change(meshes)
     periodic = float(np.median([periodic_pattern(face_region(bgr, f.box)) for bgr, f in pairs]))
     signals = {
-        "identity": Signal.measure(identity, config.min_identity, detail="lowest frame-to-selfie face similarity"),
+        "identity": Signal.measure(
+            identity, config.min_identity, detail="lowest frame-to-selfie face similarity"
+        ),
         "distinctness": Signal.measure(
             chip_distinctness([f.chip for _, f in pairs]),
             config.min_distinctness,
@@ -146,7 +179,9 @@ def liveness_signals(
             detail="median pairwise homography residual of face tracks / inter-ocular distance",
         ),
         "expression_change": Signal.measure(
-            change, config.min_expression_change, detail=f"largest expression range ({measure}), inter-ocular units"
+            change,
+            config.min_expression_change,
+            detail=f"largest expression range ({measure}), inter-ocular units",
         ),
         "periodic_pattern": Signal.measure(
             periodic,

@@ -9,9 +9,11 @@ sides of the face at once.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from openkyc.engine.images.quality import downscale
 
@@ -24,7 +26,7 @@ BORDER_FRACTION = 0.02
 MAX_LEAN = 30.0
 
 
-def enclosing_sides(bgr: np.ndarray, box: tuple[int, int, int, int]) -> int:
+def enclosing_sides(bgr: NDArray[Any], box: tuple[int, int, int, int]) -> int:
     """How many sides of the face (0-4) have a long straight edge running beside them."""
     small = downscale(bgr, WORK_LONG_SIDE)
     scale = small.shape[1] / bgr.shape[1]

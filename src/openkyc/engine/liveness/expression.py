@@ -7,7 +7,10 @@ to the camera does not count as a change.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import NDArray
 
 from openkyc.engine.liveness.mesh import (
     LEFT_LID_LOWER,
@@ -22,7 +25,7 @@ from openkyc.engine.liveness.mesh import (
 )
 
 
-def expression_measures(points: np.ndarray) -> dict[str, float]:
+def expression_measures(points: NDArray[Any]) -> dict[str, float]:
     """Mouth width, mouth opening and mean eye opening of one mesh, in inter-ocular units."""
     iod = max(inter_ocular(points), 1e-6)
 
@@ -36,7 +39,7 @@ def expression_measures(points: np.ndarray) -> dict[str, float]:
     }
 
 
-def expression_change(meshes: list[np.ndarray]) -> tuple[float, str]:
+def expression_change(meshes: list[NDArray[Any]]) -> tuple[float, str]:
     """The largest range of any expression measure across the meshes, and which measure it was."""
     if len(meshes) < 2:
         return 0.0, "none"

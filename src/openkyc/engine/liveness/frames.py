@@ -9,9 +9,10 @@ and embedding are reused rather than computed twice (an embedding costs ~100 ms 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from openkyc.engine.face.detect import DetectedFace, detect_faces, primary_face
 from openkyc.engine.face.embed import aligned_chip, embed_chip
@@ -28,10 +29,10 @@ class PrecomputedFace(Protocol):
     def primary(self) -> DetectedFace | None: ...
 
     @property
-    def chip(self) -> np.ndarray | None: ...
+    def chip(self) -> NDArray[Any] | None: ...
 
     @property
-    def embedding(self) -> np.ndarray | None: ...
+    def embedding(self) -> NDArray[Any] | None: ...
 
 
 @dataclass(frozen=True)
@@ -39,16 +40,16 @@ class FrameFace:
     """The face of one liveness image, in that image's pixel coordinates."""
 
     box: tuple[int, int, int, int]
-    mesh: np.ndarray = field(repr=False)  # (478, 2)
-    chip: np.ndarray = field(repr=False)  # 150x150 RGB, aligned on the 5 points
-    embedding: np.ndarray = field(repr=False)  # 128-d
+    mesh: NDArray[Any] = field(repr=False)  # (478, 2)
+    chip: NDArray[Any] = field(repr=False)  # 150x150 RGB, aligned on the 5 points
+    embedding: NDArray[Any] = field(repr=False)  # 128-d
 
     @property
     def inter_ocular(self) -> float:
         return inter_ocular(self.mesh)
 
 
-def analyse_frame(bgr: np.ndarray, precomputed: PrecomputedFace | None = None) -> FrameFace | None:
+def analyse_frame(bgr: NDArray[Any], precomputed: PrecomputedFace | None = None) -> FrameFace | None:
     """The face of one image, or None when no face is found."""
     mesh = mesh_landmarks(bgr)
     if mesh is None:
@@ -65,7 +66,7 @@ def analyse_frame(bgr: np.ndarray, precomputed: PrecomputedFace | None = None) -
     return FrameFace(box=mesh_box(mesh, width, height), mesh=mesh, chip=chip, embedding=embedding)
 
 
-def _mesh_via_dlib(bgr: np.ndarray, precomputed: PrecomputedFace | None) -> np.ndarray | None:
+def _mesh_via_dlib(bgr: NDArray[Any], precomputed: PrecomputedFace | None) -> NDArray[Any] | None:
     """Mesh a crop around dlib's face box (small or distant faces the mesh detector misses)."""
     face = precomputed.primary if precomputed is not None else None
     if face is None:

@@ -14,6 +14,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from openkyc.engine.models import load_once
 
@@ -46,7 +47,7 @@ def face_mesh() -> Any:
     )
 
 
-def mesh_landmarks(bgr: np.ndarray) -> np.ndarray | None:
+def mesh_landmarks(bgr: NDArray[Any]) -> NDArray[Any] | None:
     """(478, 2) pixel coordinates of the face mesh of the most prominent face, or None."""
     height, width = bgr.shape[:2]
     scale = min(1.0, MESH_LONG_SIDE / max(height, width))
@@ -63,17 +64,17 @@ def mesh_landmarks(bgr: np.ndarray) -> np.ndarray | None:
     return np.array([(p.x * width, p.y * height) for p in points], dtype=np.float64)
 
 
-def inter_ocular(points: np.ndarray) -> float:
+def inter_ocular(points: NDArray[Any]) -> float:
     """Distance between the outer eye corners, in pixels."""
     return float(np.linalg.norm(points[LEFT_EYE_OUTER] - points[RIGHT_EYE_OUTER]))
 
 
-def dlib_five_points(points: np.ndarray) -> np.ndarray:
+def dlib_five_points(points: NDArray[Any]) -> NDArray[Any]:
     """The (5, 2) dlib-style landmarks taken from a mesh."""
     return np.asarray(points[list(DLIB5_FROM_MESH)], dtype=np.float64)
 
 
-def mesh_box(points: np.ndarray, width: int, height: int) -> tuple[int, int, int, int]:
+def mesh_box(points: NDArray[Any], width: int, height: int) -> tuple[int, int, int, int]:
     """A face box (left, top, right, bottom) around the mesh, clipped to the image."""
     left, top = np.floor(points.min(axis=0)).astype(int)
     right, bottom = np.ceil(points.max(axis=0)).astype(int)

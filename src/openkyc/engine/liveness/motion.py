@@ -16,9 +16,11 @@ face's scale and to start the tracker near the right place.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from openkyc.engine.liveness.mesh import inter_ocular
 
@@ -27,41 +29,50 @@ from openkyc.engine.liveness.mesh import inter_ocular
 CANVAS = 256
 CANVAS_IOD = 60.0
 # Smoothing before tracking: sensor noise, JPEG blocks and halftone dots are not face texture.
-TRACK_BLUR_SIGMA = 1.2
+TRACK_BLUR_SIGMA = 2.0
 LK_WINDOW = (21, 21)
 LK_LEVELS = 2
 MAX_FORWARD_BACKWARD_ERROR = 0.5  # canvas pixels
 MIN_TRACKS = 20
 
 
-def face_view(bgr: np.ndarray, mesh: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def face_view(bgr: NDArray[Any], mesh: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
     """The face on a fixed-size grey canvas (scale set by the inter-ocular distance) and its mesh there."""
     scale = CANVAS_IOD / max(inter_ocular(mesh), 1e-6)
     centre = mesh.mean(axis=0)
     affine = np.array(
-        [[scale, 0.0, CANVAS / 2 - scale * centre[0]], [0.0, scale, CANVAS / 2 - scale * centre[1]]], np.float64
+        [[scale, 0.0, CANVAS / 2 - scale * centre[0]], [0.0, scale, CANVAS / 2 - scale * centre[1]]],
+        np.float64,
     )
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
-    view = cv2.warpAffine(gray, affine, (CANVAS, CANVAS), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+    view = cv2.warpAffine(
+        gray, affine, (CANVAS, CANVAS), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
+    )
     view = cv2.GaussianBlur(view, (0, 0), TRACK_BLUR_SIGMA)
     return view, mesh * scale + affine[:, 2]
 
 
-def tracked_planar_residual(view_a: tuple[np.ndarray, np.ndarray], view_b: tuple[np.ndarray, np.ndarray]) -> float | None:
+def tracked_planar_residual(
+    view_a: tuple[NDArray[Any], NDArray[Any]], view_b: tuple[NDArray[Any], NDArray[Any]]
+) -> float | None:
     """Median residual (inter-ocular units) of face tracks from view a to b under the best homography.
 
     None when too few points could be tracked reliably.
     """
     (gray_a, mesh_a), (gray_b, mesh_b) = view_a, view_b
     mask = np.zeros(gray_a.shape, np.uint8)
-    cv2.fillConvexPoly(mask, cv2.convexHull(mesh_a.astype(np.float32)).astype(np.int32), 255)
+    cv2.fillConvexPoly(mask, cv2.convexHull(mesh_a.astype(np.float32)).astype(np.int32), (255,))
     points = cv2.goodFeaturesToTrack(gray_a, 300, 0.005, 3, mask=mask)
     if points is None or len(points) < MIN_TRACKS:
         return None
     points = points.astype(np.float32)
     # Start the tracker where the mesh says each point went (handles large motion between frames).
     guide, _ = cv2.findHomography(mesh_a, mesh_b, 0)
-    start = points if guide is None else cv2.perspectiveTransform(points.astype(np.float64), guide).astype(np.float32)
+    start = (
+        points
+        if guide is None
+        else cv2.perspectiveTransform(points.astype(np.float64), guide).astype(np.float32)
+    )
     flags = cv2.OPTFLOW_USE_INITIAL_FLOW
     moved, status, _ = cv2.calcOpticalFlowPyrLK(
         gray_a, gray_b, points, start.copy(), winSize=LK_WINDOW, maxLevel=LK_LEVELS, flags=flags
@@ -81,7 +92,7 @@ def tracked_planar_residual(view_a: tuple[np.ndarray, np.ndarray], view_b: tuple
     return float(np.median(np.linalg.norm(mapped - dst, axis=1))) / CANVAS_IOD
 
 
-def non_planarity(images: list[np.ndarray], meshes: list[np.ndarray]) -> float:
+def non_planarity(images: list[NDArray[Any]], meshes: list[NDArray[Any]]) -> float:
     """Median over frame pairs of the tracked planar residual: high when the face moved in 3-D.
 
     The median (not the maximum) so that one badly tracked frame cannot make a flat picture look

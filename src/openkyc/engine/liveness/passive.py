@@ -8,7 +8,9 @@ active check's geometry: a tight, well-lit print or screen can pass them.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
+
+from numpy.typing import NDArray
 
 from openkyc.engine.evidence import Decision, Reason, Signal, worst
 from openkyc.engine.liveness.config import SelfieCheckConfig
@@ -19,7 +21,10 @@ from openkyc.engine.liveness.texture import face_glare, face_region, fine_detail
 
 
 def check_selfie(
-    selfie_bgr: np.ndarray, *, config: SelfieCheckConfig | None = None, analysis: PrecomputedFace | None = None
+    selfie_bgr: NDArray[Any],
+    *,
+    config: SelfieCheckConfig | None = None,
+    analysis: PrecomputedFace | None = None,
 ) -> LivenessEvidence:
     """Look for signs that the selfie photographs a screen or a print rather than a person."""
     config = config or SelfieCheckConfig()
@@ -32,11 +37,36 @@ def check_selfie(
         )
     signals = selfie_signals(selfie_bgr, face.box, config)
     rules = [
-        ("enclosing_edges", "liveness.device_or_paper_frame", "straight edges frame the face (a device or a sheet)", Decision.FAIL),
-        ("periodic_pattern", "liveness.screen_or_print_texture", "a periodic pattern covers the face", Decision.FAIL),
-        ("face_glare", "liveness.glare_on_face", "glare on the face (screen glass or glossy paper)", Decision.REVIEW),
-        ("fine_detail", "liveness.flat_texture", "the face lacks fine detail, as prints and screens do", Decision.REVIEW),
-        ("pad_model", "liveness.pad_model_attack", "the presentation-attack model scored an attack", Decision.FAIL),
+        (
+            "enclosing_edges",
+            "liveness.device_or_paper_frame",
+            "straight edges frame the face (a device or a sheet)",
+            Decision.FAIL,
+        ),
+        (
+            "periodic_pattern",
+            "liveness.screen_or_print_texture",
+            "a periodic pattern covers the face",
+            Decision.FAIL,
+        ),
+        (
+            "face_glare",
+            "liveness.glare_on_face",
+            "glare on the face (screen glass or glossy paper)",
+            Decision.REVIEW,
+        ),
+        (
+            "fine_detail",
+            "liveness.flat_texture",
+            "the face lacks fine detail, as prints and screens do",
+            Decision.REVIEW,
+        ),
+        (
+            "pad_model",
+            "liveness.pad_model_attack",
+            "the presentation-attack model scored an attack",
+            Decision.FAIL,
+        ),
     ]
     reasons: list[Reason] = []
     decisions: list[Decision] = []
@@ -50,7 +80,9 @@ def check_selfie(
     )
 
 
-def selfie_signals(bgr: np.ndarray, box: tuple[int, int, int, int], config: SelfieCheckConfig) -> dict[str, Signal]:
+def selfie_signals(
+    bgr: NDArray[Any], box: tuple[int, int, int, int], config: SelfieCheckConfig
+) -> dict[str, Signal]:
     """Every passive signal for the face in ``box``."""
     region = face_region(bgr, box)
     signals = {
@@ -67,7 +99,10 @@ def selfie_signals(bgr: np.ndarray, box: tuple[int, int, int, int], config: Self
             detail="spectral peak prominence on the face (moiré, pixel grid, halftone)",
         ),
         "face_glare": Signal.measure(
-            face_glare(region), config.max_face_glare, higher_is_better=False, detail="specular highlight area"
+            face_glare(region),
+            config.max_face_glare,
+            higher_is_better=False,
+            detail="specular highlight area",
         ),
         "fine_detail": Signal.measure(
             fine_detail(region), config.min_fine_detail, detail="share of gradient energy at the finest scale"

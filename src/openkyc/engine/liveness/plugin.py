@@ -27,6 +27,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from openkyc.engine.errors import ModelUnavailable
 
@@ -38,7 +39,7 @@ class PresentationAttackModel(Protocol):
     @property
     def name(self) -> str: ...
 
-    def live_probability(self, bgr: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    def live_probability(self, bgr: NDArray[Any], box: tuple[int, int, int, int]) -> float:
         """Probability that the face in ``box`` of ``bgr`` is a live person."""
         ...
 
@@ -60,7 +61,9 @@ class PadInputSpec:
 class OnnxPadModel:
     """A PAD model in ONNX format run with onnxruntime on CPU; loaded once, at construction."""
 
-    def __init__(self, path: str | Path, spec: PadInputSpec | None = None, *, name: str | None = None) -> None:
+    def __init__(
+        self, path: str | Path, spec: PadInputSpec | None = None, *, name: str | None = None
+    ) -> None:
         import onnxruntime as ort
 
         self.path = Path(path)
@@ -87,16 +90,20 @@ class OnnxPadModel:
     def name(self) -> str:
         return self._name
 
-    def preprocess(self, bgr: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    def preprocess(self, bgr: NDArray[Any], box: tuple[int, int, int, int]) -> NDArray[Any]:
         """The model's input tensor (batch of one) for the face in ``box``."""
         left, top, right, bottom = box
         cx, cy = (left + right) / 2, (top + bottom) / 2
         half = max(right - left, bottom - top) * self.spec.crop_scale / 2
-        src = np.float32([[cx - half, cy - half], [cx + half, cy - half], [cx - half, cy + half]])
-        dst = np.float32([[0, 0], [self.input_width, 0], [0, self.input_height]])
+        src = np.array([[cx - half, cy - half], [cx + half, cy - half], [cx - half, cy + half]], np.float32)
+        dst = np.array([[0, 0], [self.input_width, 0], [0, self.input_height]], np.float32)
         affine = cv2.getAffineTransform(src, dst)
         crop = cv2.warpAffine(
-            bgr, affine, (self.input_width, self.input_height), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
+            bgr,
+            affine,
+            (self.input_width, self.input_height),
+            flags=cv2.INTER_AREA,
+            borderMode=cv2.BORDER_REPLICATE,
         )
         if self.spec.channel_order == "RGB":
             crop = crop[:, :, ::-1]
@@ -106,8 +113,10 @@ class OnnxPadModel:
             data = data.transpose(2, 0, 1)
         return np.ascontiguousarray(data[None, ...], dtype=np.float32)
 
-    def live_probability(self, bgr: np.ndarray, box: tuple[int, int, int, int]) -> float:
-        output = np.asarray(self._session.run(None, {self._input_name: self.preprocess(bgr, box)})[0], np.float64)
+    def live_probability(self, bgr: NDArray[Any], box: tuple[int, int, int, int]) -> float:
+        output = np.asarray(
+            self._session.run(None, {self._input_name: self.preprocess(bgr, box)})[0], np.float64
+        )
         scores = output.reshape(-1)
         if scores.size == 1:
             value = float(scores[0])

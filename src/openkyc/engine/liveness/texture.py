@@ -10,8 +10,11 @@ geometric cues (planarity, duplicates, identity) and are weaker evidence.
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 
 from openkyc.engine.images.quality import glare_fraction
 
@@ -27,7 +30,7 @@ MIN_FREQUENCY = 0.06
 JPEG_PERIOD = 8
 
 
-def face_region(bgr: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+def face_region(bgr: NDArray[Any], box: tuple[int, int, int, int]) -> NDArray[Any]:
     """The (BGR) pixels of the face box grown by REGION_GROWTH, at native resolution."""
     height, width = bgr.shape[:2]
     left, top, right, bottom = box
@@ -38,7 +41,7 @@ def face_region(bgr: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     return bgr[y0:y1, x0:x1]
 
 
-def _peak_prominence(channel: np.ndarray) -> float:
+def _peak_prominence(channel: NDArray[Any]) -> float:
     """How far the strongest isolated spectral peak stands above the local spectrum (log units)."""
     size = min(channel.shape[:2])
     if size < MIN_SIDE:
@@ -66,7 +69,7 @@ def _peak_prominence(channel: np.ndarray) -> float:
     return float(prominence[mask].max())
 
 
-def periodic_pattern(region_bgr: np.ndarray) -> float:
+def periodic_pattern(region_bgr: NDArray[Any]) -> float:
     """Strongest spectral peak over luminance and the two chroma channels of the face region."""
     if min(region_bgr.shape[:2]) < MIN_SIDE:
         return 0.0
@@ -74,14 +77,14 @@ def periodic_pattern(region_bgr: np.ndarray) -> float:
     return max(_peak_prominence(ycrcb[:, :, i]) for i in range(3))
 
 
-def face_glare(region_bgr: np.ndarray) -> float:
+def face_glare(region_bgr: NDArray[Any]) -> float:
     """Fraction of the face region covered by specular highlights (screen glass, glossy paper)."""
     if region_bgr.size == 0:
         return 0.0
     return glare_fraction(region_bgr)
 
 
-def fine_detail(region_bgr: np.ndarray) -> float:
+def fine_detail(region_bgr: NDArray[Any]) -> float:
     """Share of the face's gradient energy at the finest scale (prints and screens lose it first).
 
     Ratio of the Laplacian energy of the region to that of a once-downsampled copy: near 1 when

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict
 
 from openkyc.engine.document.mrz.checksum import is_valid
 from openkyc.engine.document.mrz.parse import MRZ_SHAPES, MrzFormatError, MrzResult, MrzType, parse_mrz
-from openkyc.engine.document.ocr import OcrLine, run_ocr
+from openkyc.engine.document.ocr import OcrLine, recognise_lines, run_ocr
 
 BGR = npt.NDArray[Any]
 
@@ -280,17 +280,29 @@ def _guarded_repairs(lines: list[str], kind: MrzType) -> list[str]:
     return lines
 
 
+def _plausible_length(text: str, width: int) -> bool:
+    """Within a few characters of the format, or cut short inside a trailing filler run."""
+    return abs(len(text) - width) <= _LENGTH_SLACK or (text.endswith("<<") and len(text) >= 0.6 * width)
+
+
+def _pad_truncated(text: str, width: int) -> str:
+    """The text detector often stops inside a long trailing run of fillers: finish the run."""
+    if len(text) < width - _LENGTH_SLACK and text.endswith("<<"):
+        return text + "<" * (width - len(text))
+    return text
+
+
 def _interpret(texts: list[str]) -> MrzResult | None:
     """The best parse of raw row texts over every format they could be, or None."""
     best: MrzResult | None = None
     best_score = (-1, -1)
     for kind, (count, width) in MRZ_SHAPES.items():
-        if len(texts) != count or any(abs(len(t) - width) > _LENGTH_SLACK for t in texts):
+        if len(texts) != count or any(not _plausible_length(t, width) for t in texts):
             continue
         is_visa = texts[0][:1] == "V"
         if kind.startswith("MRV") != is_visa:
             continue
-        fitted = [_fit_length(_fillers_in_runs(t), width) for t in texts]
+        fitted = [_fit_length(_pad_truncated(_fillers_in_runs(t), width), width) for t in texts]
         for combo in itertools.product(*fitted):
             lines = [
                 _by_position(line, tpl, _digit_codes(line, row, kind))
@@ -373,12 +385,86 @@ def _unrotate(points: npt.NDArray[np.float32], k: int, shape: tuple[int, ...]) -
     return out.astype(np.float32)
 
 
+def _row_strips(bgr: BGR, row: _Row, chars: int) -> list[BGR] | None:
+    """The row cut out level at the format's full length (the detector drops trailing fillers),
+    in two overlapping halves 48 px high: the recogniser reads a 44-character row worse whole."""
+    ux, _ = _axis(row.box)
+    uy = np.array([-ux[1], ux[0]])
+    along, across = row.box @ ux, row.box @ uy
+    seen = max(len(row.text), 1)
+    pitch = float(along.max() - along.min()) / seen
+    height = float(across.max() - across.min()) * 1.3
+    if pitch <= 0 or height <= 0:
+        return None
+    middle = (across.min() + across.max()) / 2
+    total = max(chars, seen) + 2
+    half, overlap = total // 2, 5
+    strips = []
+    for first, last in ((0, half + overlap), (half - overlap, total)):
+        start = ux * (along.min() + (first - 1) * pitch) + uy * (middle - height / 2)
+        length = pitch * (last - first)
+        out_w = int(length * 48.0 / height)
+        if out_w < 10 or out_w > 8000:
+            return None
+        src = np.array([start, start + ux * length, start + uy * height], np.float32)
+        dst = np.array([[0, 0], [out_w, 0], [0, 48]], np.float32)
+        matrix = cv2.getAffineTransform(src, dst)
+        strips.append(
+            np.asarray(
+                cv2.warpAffine(
+                    bgr, matrix, (out_w, 48), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
+                )
+            )
+        )
+    return strips
+
+
+def _merge_halves(left: str, right: str) -> str | None:
+    """Join two overlapping reads on their longest common overlap (at least 3 characters)."""
+    for size in range(min(len(left), len(right), 14), 2, -1):
+        if left[-size:] == right[:size]:
+            return left + right[size:]
+    return None
+
+
+def _reread_strips(bgr: BGR, best: _Candidate) -> _Candidate | None:
+    """Recognition only, over each row of the block cut at full length."""
+    chars = MRZ_SHAPES[best.result.type][1]
+    pieces: list[BGR] = []
+    for row in best.rows:
+        strips = _row_strips(bgr, row, chars)
+        if strips is None:
+            return None
+        pieces.extend(strips)
+    read = recognise_lines(pieces)
+    texts, confidences = [], []
+    for index in range(0, len(read), 2):
+        merged = _merge_halves(normalise_text(read[index][0]), normalise_text(read[index + 1][0]))
+        if merged is None:
+            return None
+        texts.append(merged)
+        confidences.append(min(read[index][1], read[index + 1][1]))
+    result = _interpret(texts)
+    if result is None:
+        return None
+    rows = [_Row(t, r.box, c, r.height) for t, r, c in zip(texts, best.rows, confidences, strict=True)]
+    return _Candidate(
+        result, rows, (int(result.valid), sum(result.checks.values()), float(np.mean(confidences)))
+    )
+
+
 def _read_upright(bgr: BGR, lines: list[OcrLine]) -> tuple[_Candidate | None, bool]:
     """Best MRZ block in one orientation, re-reading the band if needed; and whether MRZ text was seen."""
     rows = _join_rows(lines)
     best = _best_block(rows)
     if best is not None and best.result.valid:
         return best, True
+    if best is not None:
+        reread = _reread_strips(bgr, best)
+        if reread is not None and reread.score > best.score:
+            best = reread
+            if best.result.valid:
+                return best, True
     seen = _mrz_rows_seen(rows)
     if not seen:
         return best, False

@@ -1,0 +1,126 @@
+"""Active liveness: attacks rejected for the right reasons, a real person passes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from openkyc.engine.evidence import Decision
+from openkyc.engine.liveness import LivenessConfig, check_liveness
+from openkyc.engine.liveness.frames import analyse_frame
+from openkyc.testing import attacks
+
+
+def codes(evidence: object) -> set[str]:
+    return {r.code for r in evidence.reasons}  # type: ignore[attr-defined]
+
+
+def test_too_few_frames_is_an_explicit_reason() -> None:
+    blank = np.zeros((64, 64, 3), np.uint8)
+    evidence = check_liveness(blank, [blank] * 3)
+    assert evidence.decision is Decision.FAIL
+    assert codes(evidence) == {"liveness.too_few_frames"}
+    assert evidence.frames_received == 3
+
+
+def test_too_many_frames_is_an_explicit_reason() -> None:
+    blank = np.zeros((64, 64, 3), np.uint8)
+    evidence = check_liveness(blank, [blank] * 9)
+    assert codes(evidence) == {"liveness.too_many_frames"}
+
+
+def test_selfie_without_face_fails() -> None:
+    blank = np.full((480, 360, 3), 128, np.uint8)
+    evidence = check_liveness(blank, [blank] * 4)
+    assert evidence.decision is Decision.FAIL
+    assert codes(evidence) == {"liveness.no_face_selfie"}
+
+
+@pytest.mark.slow
+def test_genuine_track_passes(genuine_sequence: attacks.LivenessSample) -> None:
+    evidence = check_liveness(genuine_sequence.selfie, genuine_sequence.frames)
+    assert evidence.decision is Decision.PASS, evidence.reasons
+    assert set(evidence.signals) >= {"identity", "distinctness", "non_planarity", "periodic_pattern"}
+    assert all(s.passed for name, s in evidence.signals.items() if name != "expression_change")
+
+
+@pytest.mark.slow
+def test_frames_without_a_face_are_reported(genuine_sequence: attacks.LivenessSample) -> None:
+    blank = np.full_like(genuine_sequence.frames[0], 90)
+    frames = [*genuine_sequence.frames[:5], blank]
+    evidence = check_liveness(genuine_sequence.selfie, frames)
+    assert "liveness.face_missing" in codes(evidence)
+    assert evidence.frames_with_face == 5
+    assert evidence.frame_similarities[-1] is None
+    assert evidence.decision is not Decision.PASS
+
+
+@pytest.mark.slow
+def test_swapped_person_fails_on_identity(genuine_sequence: attacks.LivenessSample, obama: Path) -> None:
+    rng = np.random.default_rng(0)
+    intruder = attacks.framed_photo(obama, rng)
+    evidence = check_liveness(*_sample(attacks.swap_attack(genuine_sequence, [intruder], seed=1, count=2)))
+    assert evidence.decision is Decision.FAIL
+    assert "liveness.identity_mismatch" in codes(evidence)
+    assert not evidence.signals["identity"].passed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_replayed_still_fails(obama: Path, seed: int) -> None:
+    evidence = check_liveness(*_sample(attacks.replay_attack(obama, seed=seed, n_frames=4)))
+    assert evidence.decision is Decision.FAIL
+    assert "liveness.replayed_still" in codes(evidence)
+    assert "liveness.planar_motion" in codes(evidence)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_printed_photo_fails(biden: Path, seed: int) -> None:
+    evidence = check_liveness(*_sample(attacks.print_attack(biden, seed=seed, n_frames=4)))
+    assert evidence.decision is Decision.FAIL
+    assert codes(evidence) & {"liveness.planar_motion", "liveness.screen_or_print_texture"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2])
+def test_screen_replay_fails(obama: Path, seed: int) -> None:
+    evidence = check_liveness(*_sample(attacks.screen_attack(obama, seed=seed, n_frames=4)))
+    assert evidence.decision is not Decision.PASS
+
+
+@dataclass(frozen=True)
+class _Known:
+    primary: None
+    chip: np.ndarray
+    embedding: np.ndarray
+
+
+@pytest.mark.slow
+def test_precomputed_selfie_analysis_is_used(genuine_sequence: attacks.LivenessSample) -> None:
+    face = analyse_frame(genuine_sequence.selfie)
+    assert face is not None
+    # An embedding far from every frame's: if it is used, identity must fail.
+    far = _Known(primary=None, chip=face.chip, embedding=face.embedding + 0.2)
+    frames = genuine_sequence.frames[:4]
+    evidence = check_liveness(genuine_sequence.selfie, frames, analyses=[far])
+    assert "liveness.identity_mismatch" in codes(evidence)
+    baseline = check_liveness(genuine_sequence.selfie, frames, analyses=[face_as_known(face)])
+    assert "liveness.identity_mismatch" not in codes(baseline)
+
+
+def face_as_known(face: object) -> _Known:
+    return _Known(primary=None, chip=face.chip, embedding=face.embedding)  # type: ignore[attr-defined]
+
+
+def test_config_thresholds_are_named_defaults() -> None:
+    config = LivenessConfig()
+    assert (config.min_frames, config.max_frames) == (4, 8)
+    assert 0 < config.min_identity < 1
+
+
+def _sample(sample: attacks.LivenessSample) -> tuple[np.ndarray, list[np.ndarray]]:
+    return sample.selfie, sample.frames

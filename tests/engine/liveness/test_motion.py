@@ -1,0 +1,44 @@
+"""Planarity: a flat picture under a homography has no residual; a non-planar change has one."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from openkyc.engine.liveness.motion import CANVAS, face_view, non_planarity, tracked_planar_residual
+
+
+def _textured(seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    noise = cv2.resize(
+        rng.uniform(0, 255, (60, 60)).astype(np.float32), (400, 400), interpolation=cv2.INTER_CUBIC
+    )
+    return cv2.cvtColor(np.clip(noise, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+
+
+def _mesh() -> np.ndarray:
+    # A stand-in "mesh": a grid over the middle of the image with eye corners 100 px apart.
+    xs, ys = np.meshgrid(np.linspace(120, 280, 22), np.linspace(120, 280, 22))
+    mesh = np.c_[xs.ravel(), ys.ravel()][:478].astype(np.float64)
+    mesh[33], mesh[263] = (150.0, 180.0), (250.0, 180.0)
+    return mesh
+
+
+def test_homography_of_a_plane_has_tiny_residual_and_a_bulge_does_not() -> None:
+    image, mesh = _textured(1), _mesh()
+    homography = np.array([[1.02, 0.05, -6.0], [-0.03, 0.98, 4.0], [1e-4, -5e-5, 1.0]])
+    flat = cv2.warpPerspective(image, homography, (400, 400))
+    flat_mesh = cv2.perspectiveTransform(mesh.reshape(-1, 1, 2), homography).reshape(-1, 2)
+    # A non-planar change: the centre bulges towards the camera (parallax of a curved surface).
+    yy, xx = np.mgrid[0:400, 0:400].astype(np.float32)
+    bulge = 14 * np.exp(-((xx - 200) ** 2 + (yy - 200) ** 2) / (2 * 70.0**2))
+    map_x = (xx - bulge * (xx - 200) / 100).astype(np.float32)
+    map_y = yy.astype(np.float32)
+    curved = cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR)
+    planar = tracked_planar_residual(face_view(image, mesh), face_view(flat, flat_mesh))
+    bulged = tracked_planar_residual(face_view(image, mesh), face_view(curved, mesh))
+    assert planar is not None and bulged is not None
+    assert planar < 0.004
+    assert bulged > 3 * planar
+    assert non_planarity([image, flat], [mesh, flat_mesh]) == planar
+    assert face_view(image, mesh)[0].shape == (CANVAS, CANVAS)

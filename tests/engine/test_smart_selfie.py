@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from openkyc.engine.evidence import Decision
+from openkyc.engine.face.analyse import analyse_face
+from openkyc.engine.face.compare import FaceOutcome
+from openkyc.engine.images import load_image
+from openkyc.engine.images.decode import DecodedImage
+from openkyc.engine.smart_selfie import assess_smart_selfie
+from openkyc.testing import attacks
+
+
+def keys_of(value: object) -> set[str]:
+    """Every key at any depth of a JSON-like value."""
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in keys_of(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in keys_of(v)}
+    return set()
+
+
+def decoded(bgr: np.ndarray) -> DecodedImage:
+    ok, buffer = cv2.imencode(".jpg", bgr)
+    assert ok
+    return load_image(buffer.tobytes())
+
+
+@pytest.fixture(scope="module")
+def examples(faces_dir: Path) -> Path:
+    return faces_dir / "ageitgey+face_recognition" / "examples"
+
+
+def test_lone_selfie_gets_passive_checks_and_matches_reference(examples: Path) -> None:
+    selfie = load_image(examples / "obama.jpg")
+    reference = analyse_face(load_image(examples / "obama2.jpg").bgr)
+    evidence = assess_smart_selfie(selfie, reference=reference)
+    assert evidence.face.faces == 1
+    assert evidence.liveness is not None and evidence.liveness.mode == "passive"
+    assert evidence.match is not None and evidence.match.outcome is FaceOutcome.MATCH
+    assert evidence.selfie_analysis.embedding is not None
+    # The embedding is biometric data: it never reaches JSON.
+    assert "embedding" not in keys_of(evidence.model_dump(mode="json"))
+
+
+def test_another_person_fails_authentication(examples: Path) -> None:
+    evidence = assess_smart_selfie(
+        load_image(examples / "biden.jpg"), reference=load_image(examples / "obama.jpg").bgr
+    )
+    assert evidence.match is not None and evidence.match.outcome is FaceOutcome.NO_MATCH
+    assert evidence.decision is Decision.FAIL
+    assert "face.no_match" in {r.code for r in evidence.reasons}
+
+
+def test_no_face_in_selfie_is_explicit() -> None:
+    rng = np.random.default_rng(1)
+    noise = rng.integers(0, 255, size=(480, 640, 3), dtype=np.uint8)
+    evidence = assess_smart_selfie(decoded(noise))
+    assert evidence.decision is Decision.FAIL
+    assert "face.no_face_selfie" in {r.code for r in evidence.reasons}
+    assert evidence.liveness is None
+
+
+def test_replayed_still_fails_active_liveness(examples: Path) -> None:
+    sample = attacks.replay_attack(examples / "obama.jpg", seed=3, n_frames=8)
+    evidence = assess_smart_selfie(decoded(sample.selfie), [decoded(f) for f in sample.frames])
+    assert evidence.liveness is not None and evidence.liveness.mode == "active"
+    assert evidence.decision is Decision.FAIL
+    assert any(r.code.startswith("liveness.") for r in evidence.reasons)
+    assert set(evidence.timings_ms) >= {"selfie_face", "quality", "liveness"}
