@@ -8,8 +8,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-OBAMA = "ageitgey+face_recognition/examples/obama.jpg"
-OBAMA_2 = "ageitgey+face_recognition/examples/obama2.jpg"
+OBAMA = "ageitgey+face_recognition/examples/knn_examples/train/obama/obama.jpg"
+OBAMA_2 = "ageitgey+face_recognition/examples/knn_examples/train/obama/obama2.jpg"
 BIDEN = "ageitgey+face_recognition/examples/biden.jpg"
 TWO_PEOPLE = "ageitgey+face_recognition/examples/two_people.jpg"
 JOHN_CHIP = "davisking+dlib/examples/johns/John_Salley/000179_02159509.jpg"

@@ -26,7 +26,7 @@ LoadFace = Callable[[str], NDArray[Any]]
 
 # Genuine and impostor pairs straight from the shared pairs.csv, across the source repos.
 GENUINE = [
-    ("ageitgey+face_recognition/examples/obama.jpg", "ageitgey+face_recognition/examples/obama2.jpg"),
+    (OBAMA, OBAMA_2),
     (
         "cmusatyalab+openface/images/examples/clapton-1.jpg",
         "cmusatyalab+openface/images/examples/clapton-2.jpg",
@@ -37,7 +37,7 @@ GENUINE = [
     ),
 ]
 IMPOSTOR = [
-    ("ageitgey+face_recognition/examples/obama.jpg", "ageitgey+face_recognition/examples/biden.jpg"),
+    (OBAMA, BIDEN),
     (
         "cmusatyalab+openface/images/examples/lennon-1.jpg",
         "cmusatyalab+openface/images/examples/clapton-1.jpg",
@@ -169,3 +169,25 @@ def test_evidence_serialises(analysed: Callable[[str], FaceAnalysis]) -> None:
     evidence = compare_analyses(analysed(OBAMA), analysed(BIDEN))
     again = FaceMatchEvidence.model_validate_json(evidence.model_dump_json())
     assert again == evidence
+
+
+@pytest.mark.slow
+def test_shared_pairs_meet_the_target_at_the_default_operating_point(
+    faces_dir: Path, analysed: Callable[[str], FaceAnalysis]
+) -> None:
+    """TAR >= 98% at FAR <= 0.1% over every shared pair (a missing face counts as a non-match)."""
+    with (faces_dir / "pairs.csv").open(newline="") as handle:
+        pairs = [(r["img_a"], r["img_b"], r["same_person"] == "1") for r in csv.DictReader(handle)]
+    threshold = OPERATING_POINTS[DEFAULT_OPERATING_POINT]
+    accepted = {True: 0, False: 0}
+    totals = {True: 0, False: 0}
+    for name_a, name_b, same in pairs:
+        a, b = analysed(name_a), analysed(name_b)
+        totals[same] += 1
+        # Scores, not outcomes: a few genuine pairs in dlib's set are one photo, which compare
+        # rightly reports as identical_images; the target is about the embedding's threshold.
+        if a.embedding is not None and b.embedding is not None:
+            accepted[same] += similarity(a.embedding, b.embedding) >= threshold
+    assert totals == {True: 307, False: 1353}
+    assert accepted[True] / totals[True] >= 0.98
+    assert accepted[False] / totals[False] <= 0.001

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
+from openkyc.engine.face.analyse import analyse_face
+from openkyc.engine.face.compare import similarity
 from openkyc.engine.face.detect import DEFAULT_DETECTORS, DetectedFace, detect_faces, primary_face
 from openkyc.engine.face.detectors import FINDERS
 from openkyc.engine.images import load_image
@@ -156,9 +158,6 @@ def test_document_back_has_no_face(docs_dir: Path, name: str) -> None:
 
 def test_document_portrait_is_embedded_like_a_face(docs_dir: Path) -> None:
     # The same specimen portrait at two print resolutions (ICAO's Anna Maria Eriksson).
-    from openkyc.engine.face.analyse import analyse_face
-    from openkyc.engine.face.compare import similarity
-
     low = analyse_face(load_image(docs_dir / SPECIMENS / "25_pass-uto.jpg").bgr)
     high = analyse_face(load_image(docs_dir / "konstantint+PassportEye/tests/data/passport-td3.jpg").bgr)
     assert low.embedding is not None and high.embedding is not None

@@ -142,6 +142,10 @@ FINDERS: dict[str, BoxFinder] = {
 }
 
 
+# Finders for which upsampling the image changes anything (BlazeFace works at a fixed input size).
+UPSAMPLING_FINDERS = frozenset({"hog", "cnn", "haar"})
+
+
 def to_dlib_box(detector: str, box: RawBox) -> tuple[float, float, float, float]:
     """Re-frame a detector's box the way dlib frames faces (see ``BOX_TO_DLIB``)."""
     left, top, right, bottom, _ = box

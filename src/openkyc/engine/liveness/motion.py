@@ -28,12 +28,18 @@ from openkyc.engine.liveness.mesh import inter_ocular
 # the residual means the same for a distant and a close face.
 CANVAS = 256
 CANVAS_IOD = 60.0
-# Smoothing before tracking: sensor noise, JPEG blocks and halftone dots are not face texture.
+# Band-pass before tracking (difference of Gaussians, sigmas in canvas pixels): the fine end drops
+# sensor noise, JPEG blocks, halftone dots and screen pixels, which are not the face's texture; the
+# coarse end drops shading, exposure changes and broad reflections, which break the tracker's
+# brightness-constancy assumption. What is left is standardised (gain changes too).
 TRACK_BLUR_SIGMA = 2.0
+TRACK_SHADING_SIGMA = 8.0
 LK_WINDOW = (21, 21)
 LK_LEVELS = 2
 MAX_FORWARD_BACKWARD_ERROR = 0.5  # canvas pixels
-MIN_TRACKS = 20
+MIN_TRACKS = 12
+# Corners weaker than this fraction of the strongest are not tracked (they track imprecisely).
+CORNER_QUALITY = 0.01
 
 
 def face_view(bgr: NDArray[Any], mesh: NDArray[Any]) -> tuple[NDArray[Any], NDArray[Any]]:
@@ -62,7 +68,7 @@ def tracked_planar_residual(
     (gray_a, mesh_a), (gray_b, mesh_b) = view_a, view_b
     mask = np.zeros(gray_a.shape, np.uint8)
     cv2.fillConvexPoly(mask, cv2.convexHull(mesh_a.astype(np.float32)).astype(np.int32), (255,))
-    points = cv2.goodFeaturesToTrack(gray_a, 300, 0.005, 3, mask=mask)
+    points = cv2.goodFeaturesToTrack(gray_a, 300, CORNER_QUALITY, 3, mask=mask)
     if points is None or len(points) < MIN_TRACKS:
         return None
     points = points.astype(np.float32)
