@@ -11,6 +11,7 @@ from numpy.typing import NDArray
 OBAMA = "ageitgey+face_recognition/examples/knn_examples/train/obama/obama.jpg"
 OBAMA_2 = "ageitgey+face_recognition/examples/knn_examples/train/obama/obama2.jpg"
 BIDEN = "ageitgey+face_recognition/examples/biden.jpg"
+CLAPTON = "cmusatyalab+openface/images/examples/clapton-1.jpg"
 TWO_PEOPLE = "ageitgey+face_recognition/examples/two_people.jpg"
 JOHN_CHIP = "davisking+dlib/examples/johns/John_Salley/000179_02159509.jpg"
 NO_FACE = "exadel-inc+CompreFace/embedding-calculator/sample_images/017_0.jpg"

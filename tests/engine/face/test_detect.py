@@ -15,6 +15,7 @@ from openkyc.engine.face.detect import DEFAULT_DETECTORS, DetectedFace, detect_f
 from openkyc.engine.face.detectors import FINDERS
 from openkyc.engine.images import load_image
 from tests.engine.face.samples import (
+    CLAPTON,
     JOHN_CHIP,
     NO_FACE,
     OBAMA,
@@ -85,11 +86,28 @@ def test_boxes_are_in_original_coordinates(face_image: LoadFace) -> None:
     assert np.allclose(large.landmarks, 2 * small.landmarks, atol=0.03 * large.width)
 
 
-def test_face_filling_a_small_image_is_found_thanks_to_padding(face_image: LoadFace) -> None:
-    chip = face_image(JOHN_CHIP)  # a 150x150 aligned chip: the face touches the borders
+def test_small_aligned_chip_is_found(face_image: LoadFace) -> None:
+    chip = face_image(JOHN_CHIP)  # a 150x150 aligned chip from dlib's examples
     faces = detect_faces(chip)
     assert len(faces) == 1
     assert faces[0].width > 0.4 * chip.shape[1]
+
+
+def test_face_cut_by_the_borders_is_found_thanks_to_padding(face_image: LoadFace) -> None:
+    bgr = face_image(CLAPTON)
+    face = primary_face(detect_faces(bgr))
+    assert face is not None
+    # Crop inside the face box (10% off every side): the face now runs past all four borders.
+    left, top, right, bottom = face.box
+    cut = (right - left) // 10
+    tight = cv2.resize(
+        np.ascontiguousarray(bgr[top + cut : bottom - cut, left + cut : right - cut]), (150, 150)
+    )
+    assert detect_faces(tight, pad=0.0) == []
+    faces = detect_faces(tight)
+    assert len(faces) == 1
+    # Mapped back out of the padding: the box centre lies inside the image.
+    assert 0 < (faces[0].box[0] + faces[0].box[2]) / 2 < 150
 
 
 def test_primary_face_of_nothing_is_none() -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from openkyc.engine.evidence import Decision
 from openkyc.engine.liveness import LivenessConfig, check_liveness
+from openkyc.engine.liveness.active import RULES
 from openkyc.engine.liveness.frames import analyse_frame
 from openkyc.testing import attacks
 
@@ -44,7 +45,8 @@ def test_genuine_track_passes(genuine_sequence: attacks.LivenessSample) -> None:
     evidence = check_liveness(genuine_sequence.selfie, genuine_sequence.frames)
     assert evidence.decision is Decision.PASS, evidence.reasons
     assert set(evidence.signals) >= {"identity", "distinctness", "non_planarity", "periodic_pattern"}
-    assert all(s.passed for name, s in evidence.signals.items() if name != "expression_change")
+    assert {"non_planarity_tracks", "non_planarity_mesh", "expression_change"} <= set(evidence.signals)
+    assert all(evidence.signals[name].passed for name in RULES if name in evidence.signals)
 
 
 @pytest.mark.slow

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
-from openkyc.engine.liveness.motion import CANVAS, face_view, non_planarity, tracked_planar_residual
+from openkyc.engine.liveness.motion import (
+    CANVAS,
+    combined_non_planarity,
+    face_view,
+    mesh_non_planarity,
+    mesh_planar_residual,
+    non_planarity,
+    tracked_planar_residual,
+)
 
 
 def _textured(seed: int) -> np.ndarray:
@@ -42,3 +51,20 @@ def test_homography_of_a_plane_has_tiny_residual_and_a_bulge_does_not() -> None:
     assert bulged > 3 * planar
     assert non_planarity([image, flat], [mesh, flat_mesh]) == planar
     assert face_view(image, mesh)[0].shape == (CANVAS, CANVAS)
+
+
+def test_mesh_residual_is_zero_for_a_homography_and_not_for_parallax() -> None:
+    mesh = _mesh()
+    homography = np.array([[0.9, 0.1, 5.0], [-0.1, 0.95, -3.0], [2e-4, 1e-4, 1.0]])
+    moved = cv2.perspectiveTransform(mesh.reshape(-1, 1, 2), homography).reshape(-1, 2)
+    # Parallax: points near the centre (the nose) shift sideways more than the rim.
+    centre_weight = np.exp(-np.sum((mesh - 200) ** 2, axis=1) / (2 * 50.0**2))
+    turned = mesh + np.c_[8 * centre_weight, np.zeros(len(mesh))]
+    assert mesh_planar_residual(mesh, moved) < 1e-6
+    assert mesh_planar_residual(mesh, turned) > 0.01
+    assert mesh_non_planarity([mesh, moved, moved]) < 1e-6
+
+
+def test_combined_non_planarity_is_the_geometric_mean() -> None:
+    assert combined_non_planarity(0.01, 0.04) == pytest.approx(0.02)
+    assert combined_non_planarity(0.0, 0.04) == 0.0

@@ -39,12 +39,13 @@ UPSAMPLE_BELOW = 700
 PAD_BELOW = 400
 PAD_FRACTION = 0.25
 
-# Detector cascade, chosen with benchmarks/face_bench.py over the 1660 shared pairs: dlib HOG (with
-# the adaptive upsample/pad passes above) finds a face in all 91 images and gives the best TAR of
-# every detector tried, at ~10-40 ms an image. The mmod CNN missed one image at ~1-3 s an image;
-# BlazeFace and Haar missed more, and their boxes give dlib's landmarks a worse start. A BlazeFace
-# fallback finds heads rolled past ~45 degrees that HOG misses, but the 5-point alignment then fails
-# on them (no usable match), so it would only turn "no face" into a misleading "no match".
+# Detector cascade, chosen with benchmarks/face_bench.py over the 1660 shared pairs. dlib HOG (with
+# the passes above) finds a face in all 91 images, TAR 100% at FAR 0.1%, ~9 ms an image (p50).
+# BlazeFace full-range ties on those pairs but misses 5 of the 26 printed passport/ID portraits that
+# HOG finds; BlazeFace short-range and Haar miss faces in the pairs; the mmod CNN misses one image at
+# ~20x HOG's time. As a fallback after HOG, BlazeFace finds heads rolled past ~45 degrees, but dlib's
+# 5-point alignment then fails on them (no usable match), turning "no face" into a misleading
+# "no match"; a CNN fallback costs seconds on every faceless image. So: HOG alone.
 DEFAULT_DETECTORS: tuple[str, ...] = ("hog",)
 
 

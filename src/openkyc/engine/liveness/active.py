@@ -5,7 +5,8 @@ The decision rests first on geometry and identity, which any replayed picture mu
 * ``identity``: every frame shows the selfie's person (lowest embedding similarity);
 * ``distinctness``: the frames are not one still replayed (aligned face crops differ);
 * ``non_planarity``: the face changed as a 3-D, deformable head does, not as a flat picture
-  moved rigidly (homography residual of tracked face points);
+  moved rigidly (homography residuals of tracked face points and of the face mesh, combined;
+  each is also reported alone and does not decide by itself);
 
 and then on weaker cues: ``expression_change`` (mouth/eye measures) and ``periodic_pattern``
 (moiré, pixel grid or halftone on the face), plus ``pad_model`` when an operator configured one.
@@ -26,7 +27,7 @@ from openkyc.engine.liveness.duplicates import chip_distinctness
 from openkyc.engine.liveness.evidence import LivenessEvidence
 from openkyc.engine.liveness.expression import expression_change
 from openkyc.engine.liveness.frames import FrameFace, PrecomputedFace, analyse_frame
-from openkyc.engine.liveness.motion import non_planarity
+from openkyc.engine.liveness.motion import combined_non_planarity, mesh_non_planarity, non_planarity
 from openkyc.engine.liveness.texture import face_region, periodic_pattern
 
 
@@ -99,53 +100,66 @@ def check_liveness(
         return LivenessEvidence(decision=Decision.FAIL, reasons=reasons, **common)  # type: ignore[arg-type]
 
     signals = liveness_signals(selfie_bgr, selfie, frames_bgr, faces, config)
-    rules = [
-        (
-            "identity",
-            "liveness.identity_mismatch",
-            "a frame shows a different person from the selfie",
-            Decision.FAIL,
-        ),
-        (
-            "distinctness",
-            "liveness.replayed_still",
-            "the frames are copies of one still picture",
-            Decision.FAIL,
-        ),
-        (
-            "non_planarity",
-            "liveness.planar_motion",
-            "the face moved as a flat picture, not a head",
-            Decision.FAIL,
-        ),
-        (
-            "periodic_pattern",
-            "liveness.screen_or_print_texture",
-            "a periodic pattern (screen pixels, moiré or print halftone) covers the face",
-            Decision.FAIL,
-        ),
-        (
-            "pad_model",
-            "liveness.pad_model_attack",
-            "the presentation-attack model scored an attack",
-            Decision.FAIL,
-        ),
-    ]
+    for outcome, reason in judge_signals(signals, config):
+        reasons.append(reason)
+        decisions.append(outcome)
+    return LivenessEvidence(decision=worst(decisions), reasons=reasons, signals=signals, **common)  # type: ignore[arg-type]
+
+
+# Signal name -> (config field holding its threshold, reason code, message, outcome on failure).
+# Signals absent here (the two planarity components, and expression change unless required) are
+# reported but do not decide.
+RULES: dict[str, tuple[str, str, str, Decision]] = {
+    "identity": (
+        "min_identity",
+        "liveness.identity_mismatch",
+        "a frame shows a different person from the selfie",
+        Decision.FAIL,
+    ),
+    "distinctness": (
+        "min_distinctness",
+        "liveness.replayed_still",
+        "the frames are copies of one still picture",
+        Decision.FAIL,
+    ),
+    "non_planarity": (
+        "min_non_planarity",
+        "liveness.planar_motion",
+        "the face moved as a flat picture, not a head",
+        Decision.FAIL,
+    ),
+    "periodic_pattern": (
+        "max_periodic_pattern",
+        "liveness.screen_or_print_texture",
+        "a periodic pattern (screen pixels, moiré or print halftone) covers the face",
+        Decision.FAIL,
+    ),
+    "pad_model": (
+        "min_pad_live",
+        "liveness.pad_model_attack",
+        "the presentation-attack model scored an attack",
+        Decision.FAIL,
+    ),
+}
+EXPRESSION_RULE = (
+    "min_expression_change",
+    "liveness.no_expression_change",
+    "the expression did not change",
+    Decision.REVIEW,
+)
+
+
+def judge_signals(signals: dict[str, Signal], config: LivenessConfig) -> list[tuple[Decision, Reason]]:
+    """The outcome and reason of every deciding signal that failed."""
+    rules = dict(RULES)
     if config.require_expression_change:
-        rules.append(
-            (
-                "expression_change",
-                "liveness.no_expression_change",
-                "the expression did not change",
-                Decision.REVIEW,
-            )
-        )
-    for name, code, message, outcome in rules:
+        rules["expression_change"] = EXPRESSION_RULE
+    failed = []
+    for name, (_, code, message, outcome) in rules.items():
         signal = signals.get(name)
         if signal is not None and not signal.passed:
-            reasons.append(Reason(code=code, message=message))
-            decisions.append(outcome)
-    return LivenessEvidence(decision=worst(decisions), reasons=reasons, signals=signals, **common)  # type: ignore[arg-type]
+            failed.append((outcome, Reason(code=code, message=message)))
+    return failed
 
 
 def liveness_signals(
@@ -162,6 +176,8 @@ def liveness_signals(
     found = [f for _, f in pairs[1:]]
     meshes = [f.mesh for _, f in pairs]
     identity = min(similarity(selfie.embedding, f.embedding) for f in found)
+    tracked = non_planarity([bgr for bgr, _ in pairs], meshes)
+    mesh = mesh_non_planarity(meshes)
     change, measure = expression_change(meshes)
     periodic = float(np.median([periodic_pattern(face_region(bgr, f.box)) for bgr, f in pairs]))
     signals = {
@@ -173,10 +189,20 @@ def liveness_signals(
             config.min_distinctness,
             detail="median pairwise difference of standardised face crops",
         ),
+        "non_planarity_tracks": Signal.measure(
+            tracked,
+            config.min_non_planarity_tracks,
+            detail="median pairwise homography residual of tracked face points",
+        ),
+        "non_planarity_mesh": Signal.measure(
+            mesh,
+            config.min_non_planarity_mesh,
+            detail="median pairwise homography residual of face-mesh landmarks",
+        ),
         "non_planarity": Signal.measure(
-            non_planarity([bgr for bgr, _ in pairs], meshes),
+            combined_non_planarity(tracked, mesh),
             config.min_non_planarity,
-            detail="median pairwise homography residual of face tracks / inter-ocular distance",
+            detail="geometric mean of the tracked and mesh residuals, inter-ocular units",
         ),
         "expression_change": Signal.measure(
             change,

@@ -23,9 +23,12 @@ class LivenessConfig:
     # Median pairwise difference of standardised aligned face crops below which the frames are
     # one still replayed.
     min_distinctness: float = 0.12
-    # Median pairwise homography residual of tracked face points (inter-ocular units) below which
-    # the face moved as a flat picture.
-    min_non_planarity: float = 0.010
+    # Geometric mean of the median pairwise homography residuals of tracked face points and of
+    # face-mesh landmarks (inter-ocular units) below which the face moved as a flat picture.
+    min_non_planarity: float = 0.012
+    # The two residuals alone, reported for review; they do not decide on their own.
+    min_non_planarity_tracks: float = 0.009
+    min_non_planarity_mesh: float = 0.014
     # Largest range of mouth width / mouth opening / eye opening (inter-ocular units).
     min_expression_change: float = 0.05
     # The genuine material available (people walking, not asked to smile) cannot calibrate this,

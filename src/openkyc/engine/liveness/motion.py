@@ -7,10 +7,14 @@ homography. So image points on the face are tracked between two frames (pyramida
 optical flow, checked forwards and backwards), a homography is fitted to the tracks robustly, and
 the median residual, in inter-ocular units, measures how far the change is from planar.
 
-Tracks are used rather than the face-mesh landmarks themselves: the mesh is regressed by a network
-that has learnt 3-D faces, and on a strongly tilted photo it places a head-like (non-planar) mesh,
-so its residual does not separate prints from people well. The mesh still serves to normalise the
-face's scale and to start the tracker near the right place.
+Two measurements of the same physics are taken, with independent errors, and combined:
+
+* tracked points: their noise is the tracker's (~0.3-0.5 px on compressed, noisy frames), and
+  the moiré of a photographed screen, which does not move with the screen, disturbs them;
+* the 478 face-mesh landmarks: regressed by a network that has learnt 3-D faces, so on a strongly
+  tilted photo it places a head-like (non-planar) mesh, but it is untroubled by moiré or noise.
+
+The decision uses their geometric mean: a flat picture must look flat to at least one of them.
 """
 
 from __future__ import annotations
@@ -32,8 +36,10 @@ CANVAS_IOD = 60.0
 # sensor noise, JPEG blocks, halftone dots and screen pixels, which are not the face's texture; the
 # coarse end drops shading, exposure changes and broad reflections, which break the tracker's
 # brightness-constancy assumption. What is left is standardised (gain changes too).
-TRACK_BLUR_SIGMA = 2.0
-TRACK_SHADING_SIGMA = 8.0
+# Set by the sweep in the liveness benchmark notes (blur 0.8 / no shading removal / corner quality
+# 0.01 separated genuine from print, screen and replay best of the settings tried).
+TRACK_BLUR_SIGMA = 0.8
+TRACK_SHADING_SIGMA = 0.0
 LK_WINDOW = (21, 21)
 LK_LEVELS = 2
 MAX_FORWARD_BACKWARD_ERROR = 0.5  # canvas pixels
@@ -98,11 +104,33 @@ def tracked_planar_residual(
     return float(np.median(np.linalg.norm(mapped - dst, axis=1))) / CANVAS_IOD
 
 
+def mesh_planar_residual(points_a: NDArray[Any], points_b: NDArray[Any]) -> float:
+    """RMS residual of the best homography mapping one mesh onto the other, in inter-ocular units."""
+    src = points_a.astype(np.float64).reshape(-1, 1, 2)
+    homography, _ = cv2.findHomography(src, points_b.astype(np.float64).reshape(-1, 1, 2), 0)
+    if homography is None:  # degenerate points: nothing planar explains them
+        return float("inf")
+    mapped = cv2.perspectiveTransform(src, homography).reshape(-1, 2)
+    rms = float(np.sqrt(np.mean(np.sum((mapped - points_b) ** 2, axis=1))))
+    return rms / max((inter_ocular(points_a) + inter_ocular(points_b)) / 2, 1e-6)
+
+
+def mesh_non_planarity(meshes: list[NDArray[Any]]) -> float:
+    """Median over frame pairs of the mesh planar residual."""
+    residuals = [mesh_planar_residual(a, b) for a, b in itertools.combinations(meshes, 2)]
+    return float(np.median(residuals)) if residuals else 0.0
+
+
+def combined_non_planarity(tracked: float, mesh: float) -> float:
+    """Geometric mean of the tracked and the mesh non-planarity."""
+    return float(np.sqrt(max(tracked, 0.0) * max(mesh, 0.0)))
+
+
 def non_planarity(images: list[NDArray[Any]], meshes: list[NDArray[Any]]) -> float:
     """Median over frame pairs of the tracked planar residual: high when the face moved in 3-D.
 
-    The median (not the maximum) so that one badly tracked frame cannot make a flat picture look
-    3-D: it spoils only the pairs it is in, a minority of them. 0.0 when nothing could be tracked.
+    Medians (not maxima) so that one badly tracked frame cannot make a flat picture look 3-D: it
+    spoils only the pairs it is in, a minority of them. 0.0 when nothing could be tracked.
     """
     views = [face_view(image, mesh) for image, mesh in zip(images, meshes, strict=True)]
     residuals = [tracked_planar_residual(a, b) for a, b in itertools.combinations(views, 2)]

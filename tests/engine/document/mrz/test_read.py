@@ -35,8 +35,9 @@ def test_fit_length_adjusts_the_filler_run() -> None:
 
 def test_ocr_confusions_are_repaired_by_position() -> None:
     noisy = ["P<UT0ERIKSS0N<<ANNA<MAR1A<<<<<<<<<K<<<<<<<<", "L898902C36UTO74O8I22F12O4159ZE184226B<<<<<1O"]
-    result = _interpret(noisy)
-    assert result is not None
+    parsed = _interpret(noisy)
+    assert parsed is not None
+    result = parsed[0]
     assert result.lines == TD3
     assert result.valid
 
@@ -45,8 +46,9 @@ def test_genuinely_wrong_check_digit_is_not_repaired_into_validity() -> None:
     spec = docs.DocumentSpec(document_number="OB12D0S5Z", optional_data="")
     for broken in ("number", "composite", "birth", "expiry", "personal"):
         lines = docs.mrz_lines(spec, break_check=broken)  # type: ignore[arg-type]
-        result = _interpret(lines)
-        assert result is not None
+        parsed = _interpret(lines)
+        assert parsed is not None
+        result = parsed[0]
         assert result.lines == lines
         assert not result.valid
 
@@ -56,8 +58,10 @@ def test_ambiguous_number_character_fixed_when_both_checks_agree() -> None:
     spec = docs.DocumentSpec(document_number="XO1234567")
     lines = docs.mrz_lines(spec)
     misread = [lines[0], lines[1].replace("XO1234567", "X01234567")]
-    result = _interpret(misread)
-    assert result is not None and result.valid
+    parsed = _interpret(misread)
+    assert parsed is not None
+    result = parsed[0]
+    assert result.valid
     assert result.lines == lines
 
 

@@ -28,9 +28,10 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
+from openkyc.engine.document.mrz import grid
 from openkyc.engine.document.mrz.checksum import is_valid
 from openkyc.engine.document.mrz.parse import MRZ_SHAPES, MrzFormatError, MrzResult, MrzType, parse_mrz
-from openkyc.engine.document.ocr import OcrLine, recognise_lines, run_ocr
+from openkyc.engine.document.ocr import LineProbabilities, OcrLine, run_ocr
 
 BGR = npt.NDArray[Any]
 
@@ -66,6 +67,11 @@ _GUARDED: dict[MrzType, list[tuple[int, int, int, int]]] = {
     "MRVB": [],
 }
 _LENGTH_SLACK = 4
+# Preference between reads that parse equally well: the OCR's line reading fused with the grid's
+# cell reading first, then the OCR's alone, then the grid's, then the grid's plain CTC decoding.
+_FUSED, _FROM_OCR, _FROM_GRID, _FROM_GREEDY = 3, 2, 1, 0
+# Mean character confidence above which a band read the right way up is not also tried turned.
+_UPRIGHT_CONFIDENCE = 0.85
 
 
 class MrzReading(BaseModel):
@@ -96,7 +102,9 @@ class _Row:
 class _Candidate:
     result: MrzResult
     rows: list[_Row]
-    score: tuple[int, int, float]
+    # (all checks hold, checks that hold, -characters the format had to add or drop, preference
+    # of the read, confidence): compared as a tuple, greater is better.
+    score: tuple[int, int, int, int, float]
 
 
 def normalise_text(text: str) -> str:
@@ -292,16 +300,19 @@ def _pad_truncated(text: str, width: int) -> str:
     return text
 
 
-def _interpret(texts: list[str]) -> MrzResult | None:
-    """The best parse of raw row texts over every format they could be, or None."""
-    best: MrzResult | None = None
-    best_score = (-1, -1)
+def _interpret(texts: list[str]) -> tuple[MrzResult, int] | None:
+    """The best parse of raw row texts over every format they could be, or None; with the number of
+    characters the format had to add or drop (fewer is likelier: a 36-character visa line padded
+    to 44 would otherwise parse just as well as an MRV-A)."""
+    best: tuple[MrzResult, int] | None = None
+    best_score = (-1, -1, -1000)
     for kind, (count, width) in MRZ_SHAPES.items():
         if len(texts) != count or any(not _plausible_length(t, width) for t in texts):
             continue
         is_visa = texts[0][:1] == "V"
         if kind.startswith("MRV") != is_visa:
             continue
+        padding = sum(abs(len(t) - width) for t in texts)
         fitted = [_fit_length(_pad_truncated(_fillers_in_runs(t), width), width) for t in texts]
         for combo in itertools.product(*fitted):
             lines = [
@@ -313,9 +324,9 @@ def _interpret(texts: list[str]) -> MrzResult | None:
                 result = parse_mrz(lines)
             except MrzFormatError:
                 continue
-            score = (int(result.valid), sum(result.checks.values()))
+            score = (int(result.valid), sum(result.checks.values()), -padding)
             if score > best_score:
-                best, best_score = result, score
+                best, best_score = (result, padding), score
     return best
 
 
@@ -326,11 +337,12 @@ def _best_block(rows: list[_Row]) -> _Candidate | None:
         for start in range(len(rows) - size + 1):
             block = rows[start : start + size]
             for ordered in (block, block[::-1]):
-                result = _interpret([row.text for row in ordered])
-                if result is None:
+                parsed = _interpret([row.text for row in ordered])
+                if parsed is None:
                     continue
+                result, padding = parsed
                 confidence = float(np.mean([row.confidence for row in ordered]))
-                score = (int(result.valid), sum(result.checks.values()), confidence)
+                score = (int(result.valid), sum(result.checks.values()), -padding, _FROM_OCR, confidence)
                 if best is None or score > best.score:
                     best = _Candidate(result=result, rows=ordered, score=score)
     return best
@@ -338,37 +350,13 @@ def _best_block(rows: list[_Row]) -> _Candidate | None:
 
 def _mrz_rows_seen(rows: list[_Row]) -> list[_Row]:
     """Rows long enough, and filler-bearing or digit-heavy enough, to be MRZ lines."""
-    return [r for r in rows if len(r.text) >= 20 and ("<" in r.text or sum(c.isdigit() for c in r.text) >= 8)]
-
-
-def _band_crop(bgr: BGR, rows: list[_Row], *, missing: int = 0) -> tuple[BGR, npt.NDArray[np.float64]] | None:
-    """The MRZ band, levelled and scaled so a text row is ~40 px high; and the inverse affine map."""
-    points = np.concatenate([r.box for r in rows]).astype(np.float32)
-    (cx, cy), (w, h), angle = cv2.minAreaRect(points)
-    if w < h:
-        w, h, angle = h, w, angle - 90
-    row_h = float(np.median([r.height for r in rows]))
-    scale = float(np.clip(40.0 / max(row_h, 1.0), 0.5, 4.0))
-    # Rows the OCR missed are searched for on both sides, about 1.6 row heights apart.
-    pad_x, pad_y = 0.04 * w + row_h, (0.8 + 1.8 * missing) * row_h
-    out_w, out_h = int((w + 2 * pad_x) * scale), int((h + 2 * pad_y) * scale)
-    if out_w < 20 or out_h < 10 or out_w * out_h > 12_000_000:
-        return None
-    rotation = cv2.getRotationMatrix2D((cx, cy), angle, scale)
-    rotation[0, 2] += out_w / 2 - cx
-    rotation[1, 2] += out_h / 2 - cy
-    crop = cv2.warpAffine(
-        bgr, rotation, (out_w, out_h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
-    )
-    return np.asarray(crop), np.asarray(cv2.invertAffineTransform(rotation), dtype=np.float64)
-
-
-def _map_rows(rows: list[_Row], affine: npt.NDArray[np.float64]) -> list[_Row]:
-    mapped = []
-    for row in rows:
-        pts = np.hstack([row.box, np.ones((4, 1), np.float32)]) @ affine.T
-        mapped.append(_Row(row.text, pts.astype(np.float32), row.confidence, row.height))
-    return mapped
+    return [
+        r
+        for r in rows
+        if (len(r.text) >= 20 and ("<" in r.text or sum(c.isdigit() for c in r.text) >= 8))
+        # A detector cut short (a tilted photo) may give only the start of a line: 'P<AUSCITIZEN<<'.
+        or (len(r.text) >= 10 and "<<" in r.text)
+    ]
 
 
 def _unrotate(points: npt.NDArray[np.float32], k: int, shape: tuple[int, ...]) -> npt.NDArray[Any]:
@@ -385,96 +373,145 @@ def _unrotate(points: npt.NDArray[np.float32], k: int, shape: tuple[int, ...]) -
     return out.astype(np.float32)
 
 
-def _row_strips(bgr: BGR, row: _Row, chars: int) -> list[BGR] | None:
-    """The row cut out level at the format's full length (the detector drops trailing fillers),
-    in two overlapping halves 48 px high: the recogniser reads a 44-character row worse whole."""
-    ux, _ = _axis(row.box)
+def _band_rows(rows: list[_Row], best: _Candidate | None) -> list[_Row]:
+    """The rows to look for the MRZ band around: the best block's, else the MRZ-like rows beside
+    the longest one (same text height, within a few rows of it)."""
+    if best is not None:
+        return best.rows
+    seen = _mrz_rows_seen(rows)
+    if not seen:
+        return []
+    anchor = max(seen, key=lambda r: len(r.text))
+    ux, _ = _axis(anchor.box)
     uy = np.array([-ux[1], ux[0]])
-    along, across = row.box @ ux, row.box @ uy
-    seen = max(len(row.text), 1)
-    pitch = float(along.max() - along.min()) / seen
-    height = float(across.max() - across.min()) * 1.3
-    if pitch <= 0 or height <= 0:
-        return None
-    middle = (across.min() + across.max()) / 2
-    total = max(chars, seen) + 2
-    half, overlap = total // 2, 5
-    strips = []
-    for first, last in ((0, half + overlap), (half - overlap, total)):
-        start = ux * (along.min() + (first - 1) * pitch) + uy * (middle - height / 2)
-        length = pitch * (last - first)
-        out_w = int(length * 48.0 / height)
-        if out_w < 10 or out_w > 8000:
-            return None
-        src = np.array([start, start + ux * length, start + uy * height], np.float32)
-        dst = np.array([[0, 0], [out_w, 0], [0, 48]], np.float32)
-        matrix = cv2.getAffineTransform(src, dst)
-        strips.append(
-            np.asarray(
-                cv2.warpAffine(
-                    bgr, matrix, (out_w, 48), flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE
-                )
+    ref = float(np.dot(anchor.box.mean(axis=0), uy))
+    return [
+        r
+        for r in seen
+        if abs(float(np.dot(r.box.mean(axis=0), uy)) - ref) < 5 * anchor.height
+        and 0.6 < r.height / max(anchor.height, 1e-6) < 1.6
+    ]
+
+
+def _align(a: str, b: str) -> list[tuple[int, int]]:
+    """Index pairs (i, j) where ``a[i]`` and ``b[j]`` line up in a least-edits alignment (matches
+    and substitutions; characters one side dropped or added are left out)."""
+    n, m = len(a), len(b)
+    cost = np.zeros((n + 1, m + 1), np.int32)
+    cost[:, 0], cost[0, :] = np.arange(n + 1), np.arange(m + 1)
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            cost[i, j] = min(
+                cost[i - 1, j - 1] + (a[i - 1] != b[j - 1]), cost[i - 1, j] + 1, cost[i, j - 1] + 1
             )
-        )
-    return strips
+    pairs: list[tuple[int, int]] = []
+    i, j = n, m
+    while i > 0 and j > 0:
+        if cost[i, j] == cost[i - 1, j - 1] + (a[i - 1] != b[j - 1]):
+            pairs.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif cost[i, j] == cost[i - 1, j] + 1:
+            i -= 1
+        else:
+            j -= 1
+    return pairs[::-1]
 
 
-def _merge_halves(left: str, right: str) -> str | None:
-    """Join two overlapping reads on their longest common overlap (at least 3 characters)."""
-    for size in range(min(len(left), len(right), 14), 2, -1):
-        if left[-size:] == right[:size]:
-            return left + right[size:]
-    return None
+def _fuse(cells: grid.CellRead, other: str) -> str:
+    """One line from two readings: the OCR's line reading ``other`` wherever it has a character
+    for a cell, and the grid's character in cells the OCR has none for (a letter lost between two
+    others, a doubled letter CTC merged into one, the end of a filler run). Where both have a
+    character and disagree the OCR's stands: it reads the line with its own tight crop, and the
+    grid's per-cell confidence says little about a poor crop."""
+    fused = list(cells.text)
+    for k, j in _align(cells.text, other):
+        if other[j] in grid.MRZ_ALPHABET:
+            fused[k] = other[j]
+    return "".join(fused)
 
 
-def _reread_strips(bgr: BGR, best: _Candidate) -> _Candidate | None:
-    """Recognition only, over each row of the block cut at full length."""
-    chars = MRZ_SHAPES[best.result.type][1]
-    pieces: list[BGR] = []
-    for row in best.rows:
-        strips = _row_strips(bgr, row, chars)
-        if strips is None:
-            return None
-        pieces.extend(strips)
-    read = recognise_lines(pieces)
-    texts, confidences = [], []
-    for index in range(0, len(read), 2):
-        merged = _merge_halves(normalise_text(read[index][0]), normalise_text(read[index + 1][0]))
-        if merged is None:
-            return None
-        texts.append(merged)
-        confidences.append(min(read[index][1], read[index + 1][1]))
-    result = _interpret(texts)
-    if result is None:
-        return None
-    rows = [_Row(t, r.box, c, r.height) for t, r, c in zip(texts, best.rows, confidences, strict=True)]
-    return _Candidate(
-        result, rows, (int(result.valid), sum(result.checks.values()), float(np.mean(confidences)))
+def _grid_lines(bgr: BGR, rows: list[_Row]) -> tuple[list[grid.GridLine], list[LineProbabilities], bool]:
+    """The MRZ lines around ``rows`` cut out level, read the right way up: lines, their
+    recogniser output, and whether they had to be turned half a turn (upside-down document)."""
+    main = max(rows, key=lambda r: float(np.ptp(r.box @ _axis(r.box)[0])))
+    direction, _ = _axis(main.box)
+    height = float(np.median([r.height for r in rows]))
+    lines = grid.cut_lines(
+        bgr, [r.box for r in rows], [r.text for r in rows], direction=direction, row_height=height
     )
+    if len(lines) < 2:
+        return [], [], False
+    reads = grid.read_grid(lines)
+    confidence = float(np.mean([grid.line_confidence(r) for r in reads]))
+    if confidence >= _UPRIGHT_CONFIDENCE:
+        return lines, reads, False
+    # Doubtful: perhaps upside down. Read it turned too and keep the likelier way up.
+    turned = [line.turned() for line in reversed(lines)]
+    turned_reads = grid.read_grid(turned)
+    if float(np.mean([grid.line_confidence(r) for r in turned_reads])) > confidence:
+        return turned, turned_reads, True
+    return lines, reads, False
+
+
+def _reread_grid(bgr: BGR, rows: list[_Row], ocr: _Candidate | None) -> tuple[_Candidate | None, bool]:
+    """Decode the MRZ lines around ``rows`` on their character grid, alone and fused with the OCR
+    block ``ocr``; the best candidate, and whether the band was read upside down."""
+    lines, reads, flipped = _grid_lines(bgr, rows)
+    best: _Candidate | None = None
+    height = float(np.median([r.height for r in rows]))
+    for width in (44, 36, 30):
+        count = 3 if width == 30 else 2
+        cells = [grid.decode_cells(line, read, width) for line, read in zip(lines, reads, strict=True)]
+        for start in range(len(lines) - count + 1):
+            window = list(range(start, start + count))
+            options = [([cells[i].text for i in window], _FROM_GRID)]
+            if ocr is not None and len(ocr.result.lines) == count:
+                # Only lines the OCR read at the wrong length lost or gained something to fill in.
+                fused = [
+                    line if len(row.text) == width else _fuse(cells[i], line)
+                    for i, line, row in zip(window, ocr.result.lines, ocr.rows, strict=True)
+                ]
+                options.append((fused, _FUSED))
+            options.append(([grid.greedy(reads[i]) for i in window], _FROM_GREEDY))
+            for texts, source in options:
+                parsed = _interpret(texts)
+                if parsed is None:
+                    continue
+                result, padding = parsed
+                confidence = float(np.mean([cells[i].confidence for i in window]))
+                score = (int(result.valid), sum(result.checks.values()), -padding, source, confidence)
+                if best is None or score > best.score:
+                    block = [
+                        _Row(t, lines[i].corners, cells[i].confidence, height)
+                        for t, i in zip(texts, window, strict=True)
+                    ]
+                    best = _Candidate(result=result, rows=block, score=score)
+    return best, flipped
+
+
+def _upside_down(best: _Candidate) -> bool:
+    """Whether the block was read bottom row first (the document is upside down)."""
+    ux, _ = _axis(best.rows[0].box)
+    uy = np.array([-ux[1], ux[0]])
+    first, last = best.rows[0].box.mean(axis=0), best.rows[-1].box.mean(axis=0)
+    return float(np.dot(last - first, uy)) < 0
 
 
 def _read_upright(bgr: BGR, lines: list[OcrLine]) -> tuple[_Candidate | None, bool]:
-    """Best MRZ block in one orientation, re-reading the band if needed; and whether MRZ text was seen."""
+    """Best MRZ block in one orientation, from the OCR rows and from the band read again on its
+    character grid; and whether MRZ text was seen."""
     rows = _join_rows(lines)
     best = _best_block(rows)
-    if best is not None and best.result.valid:
-        return best, True
-    if best is not None:
-        reread = _reread_strips(bgr, best)
-        if reread is not None and reread.score > best.score:
-            best = reread
-            if best.result.valid:
-                return best, True
-    seen = _mrz_rows_seen(rows)
-    if not seen:
-        return best, False
-    band_rows = best.rows if best is not None else seen[-3:]
-    band = _band_crop(bgr, band_rows, missing=max(0, 2 - len(band_rows)))
-    if band is not None:
-        crop, inverse = band
-        reread = _best_block(_map_rows(_join_rows(run_ocr(crop)), inverse))
-        if reread is not None and (best is None or reread.score > best.score):
-            best = reread
+    band_rows = _band_rows(rows, best)
+    if not band_rows:
+        return best, best is not None
+    reread, flipped = _reread_grid(bgr, band_rows, best)
+    if best is not None and len(best.rows) > 1 and _upside_down(best) != flipped:
+        # The OCR block's row order says the other way up from the band's own reading: it paired
+        # rows that do not belong together in that order.
+        best = None
+    if reread is not None and (best is None or reread.score > best.score):
+        best = reread
     return best, True
 
 
@@ -517,5 +554,5 @@ def read_mrz(bgr: BGR, *, ocr_lines: list[OcrLine] | None = None) -> MrzReading:
         lines=best.result.lines,
         region=[(float(x), float(y)) for x, y in corners],
         rotation=rotation,
-        confidence=round(float(best.score[2]), 4),
+        confidence=round(float(best.score[-1]), 4),
     )

@@ -1,0 +1,78 @@
+"""Grid decoding of MRZ lines: cutting lines out of a band and cell-by-cell decoding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageDraw
+
+from openkyc.engine.document.mrz import grid
+from openkyc.engine.document.ocr import LineProbabilities
+from openkyc.testing import documents as docs
+
+LINES = ["P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F1204159ZE184226B<<<<<10"]
+
+
+def _band(lines: list[str], *, pitch: int = 20, size: int = 30) -> tuple[npt.NDArray[Any], list[Any]]:
+    """Two MRZ lines on white, and boxes where a detector would put them (the first one cut short)."""
+    width = pitch * 44 + 80
+    img = Image.new("RGB", (width, 200), "white")
+    draw = ImageDraw.Draw(img)
+    font = docs._font(size, mono=True)
+    boxes = []
+    for row, line in enumerate(lines):
+        y = 50 + row * 60
+        for col, char in enumerate(line):
+            draw.text((40 + (col + 0.5) * pitch, y), char, fill=(0, 0, 0), font=font, anchor="mt")
+        right = 40 + pitch * (26 if row == 0 else 44)
+        boxes.append(np.array([[36, y - 6], [right, y - 6], [right, y + 30], [36, y + 30]], np.float32))
+    return np.asarray(img)[:, :, ::-1].copy(), boxes
+
+
+def test_runs_bridge_small_gaps() -> None:
+    mask = np.array([0, 1, 1, 0, 1, 0, 0, 0, 1], dtype=bool)
+    assert grid._runs(mask, max_gap=1) == [(1, 5), (8, 9)]
+    assert grid._runs(mask, max_gap=3) == [(1, 9)]
+    assert grid._runs(np.zeros(4, dtype=bool), max_gap=2) == []
+
+
+def test_cut_lines_finds_both_lines_at_full_length() -> None:
+    band, boxes = _band(LINES)
+    cut = grid.cut_lines(
+        band, boxes, ["P<UTOERIKSSON<<ANNA<MARIA", LINES[1]], direction=np.array([1.0, 0.0]), row_height=36
+    )
+    assert len(cut) == 2
+    # The first row was detected short; its ink extent still spans the whole line like the second.
+    spans = [(line.ink[1] - line.ink[0]) / line.crop.shape[0] for line in cut]
+    assert abs(spans[0] - spans[1]) / spans[1] < 0.05
+    assert cut[0].corners[0][1] < cut[1].corners[0][1]
+
+
+def test_decode_cells_restores_collapsed_filler_runs() -> None:
+    band, boxes = _band(LINES)
+    line = grid.cut_lines(band, boxes, LINES, direction=np.array([1.0, 0.0]), row_height=36)[0]
+    x0, x1 = line.ink
+    width = 44
+    pitch = (x1 - x0) / (width - 1 + grid._GLYPH_FRACTION)
+    start = x0 - (1 - grid._GLYPH_FRACTION) / 2 * pitch
+    # A recogniser output with three steps per cell that emits each character once, at its cell's
+    # middle step, and blank elsewhere: greedy CTC would keep every '<', so make it collapse them
+    # the way the real model does (one long '<' emission over a whole run).
+    steps = 3 * width
+    step_px = (x1 - x0) / steps
+    probs = np.zeros((steps + int(start / step_px) + 3, 1 + len(grid.MRZ_ALPHABET)), np.float32)
+    probs[:, 0] = 1.0
+    offset = start / step_px
+    for k, char in enumerate(LINES[0]):
+        for j in range(3):
+            t = int(offset + 3 * k + j)
+            if j == 1 or char == "<":
+                probs[t, 0] = 0.0
+                probs[t, 1 + grid.MRZ_ALPHABET.index(char)] = 0.8 if char == "<" else 0.9
+    read = LineProbabilities(probs=probs, alphabet=grid.MRZ_ALPHABET, step_px=step_px)
+    assert grid.greedy(read) != LINES[0]  # the collapsed runs
+    text, confidence = grid.decode_cells(line, read, width)
+    assert text == LINES[0]
+    assert 0.8 <= confidence <= 0.9
