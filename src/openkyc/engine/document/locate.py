@@ -31,6 +31,7 @@ from pydantic import PrivateAttr
 from openkyc.engine.document.classify import ID1_RATIO, TD3_RATIO
 from openkyc.engine.document.ocr import OcrLine
 from openkyc.engine.evidence import Decision, Evidence, Reason, Signal
+from openkyc.engine.images.resize import fit_long_side
 
 # Long side of the copy the outline is searched on (speed; outlines need no detail).
 WORK_LONG_SIDE = 640
@@ -271,13 +272,7 @@ def _foreground_contours(work: NDArray[Any]) -> list[NDArray[Any]]:
 def find_outline(bgr: NDArray[Any]) -> tuple[NDArray[Any], str, float, float] | None:
     """The document's four corners in ``bgr`` (clockwise from top-left), the method that found
     them, their edge support and the area fraction; None when no outline is convincing."""
-    height, width = bgr.shape[:2]
-    scale = min(1.0, WORK_LONG_SIDE / max(height, width))
-    work = (
-        bgr
-        if scale == 1.0
-        else cv2.resize(bgr, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-    )
+    work, scale = fit_long_side(bgr, WORK_LONG_SIDE)
     gray = cv2.cvtColor(work, cv2.COLOR_BGR2GRAY)
     edges = _edge_map(gray)
     image_area = float(work.shape[0] * work.shape[1])
@@ -340,7 +335,7 @@ def locate_document(bgr: NDArray[Any]) -> LocateEvidence:
     ratio = max(width, height) / min(width, height)
     fits = _nearest_format(ratio)
     outline = find_outline(bgr)
-    if outline is not None and fits is not None and _inside_cropped_document(outline, bgr.shape[:2]):
+    if outline is not None and fits is not None and _inside_cropped_document(outline, (height, width)):
         outline = None
     if outline is None and fits is not None:
         # The seeds ask partners to crop the image to the document: a photo with a document's

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from openkyc.engine.face.detectors import FINDERS, UPSAMPLING_FINDERS, RawBox, hog_detector, to_dlib_box
+from openkyc.engine.images.resize import fit_long_side
 from openkyc.engine.models import dlib_model_path, dlib_module, load_once
 
 __all__ = [
@@ -100,13 +101,7 @@ def detect_faces(
     pass finds the large face of a selfie, the others cost only when it found nothing. Giving
     ``upsample`` or ``pad`` fixes that setting to one pass.
     """
-    height, width = bgr.shape[:2]
-    scale = min(1.0, WORKING_LONG_SIDE / max(height, width))
-    work = (
-        bgr
-        if scale == 1.0
-        else cv2.resize(bgr, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-    )
+    work, scale = fit_long_side(bgr, WORKING_LONG_SIDE)
     long_side = max(work.shape[:2])
     upsamples = [upsample] if upsample is not None else [0, 1] if long_side < UPSAMPLE_BELOW else [0]
     pads = [pad] if pad is not None else [0.0, PAD_FRACTION] if long_side < PAD_BELOW else [0.0]

@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from openkyc.engine.evidence import Decision, Evidence, Reason, Signal
+from openkyc.engine.images.resize import fit_long_side
 
 # Sharpness is measured at this long side (never upscaled: upscaling itself blurs).
 MEASURE_LONG_SIDE = 1000
@@ -133,13 +134,7 @@ def assess_quality(
 
 def downscale(bgr: NDArray[Any], long_side: int) -> NDArray[Any]:
     """Scale down (never up) so the longer side is at most ``long_side``."""
-    height, width = bgr.shape[:2]
-    scale = long_side / max(height, width)
-    if scale >= 1.0:
-        return bgr
-    return cv2.resize(
-        bgr, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
-    )
+    return fit_long_side(bgr, long_side)[0]
 
 
 def laplacian_variance(gray: NDArray[Any]) -> float:
