@@ -59,11 +59,19 @@ def video_tracks(frames: list[NDArray[Any]]) -> list[attacks.FaceTrack]:
     if cache.is_file():
         data = json.loads(cache.read_text())
         return [
-            attacks.FaceTrack(t["id"], tuple(t["frames"]), tuple(tuple(b) for b in t["boxes"])) for t in data
-        ]  # type: ignore[misc]
+            attacks.FaceTrack(
+                t["id"], tuple(t["frames"]), tuple(tuple(b) for b in t["boxes"]), tuple(t["crowded"])
+            )
+            for t in data
+        ]
     tracks = attacks.face_tracks(frames)
     cache.write_text(
-        json.dumps([{"id": t.track_id, "frames": t.frame_indices, "boxes": t.boxes} for t in tracks])
+        json.dumps(
+            [
+                {"id": t.track_id, "frames": t.frame_indices, "boxes": t.boxes, "crowded": t.crowded}
+                for t in tracks
+            ]
+        )
     )
     return tracks
 
@@ -105,16 +113,24 @@ def rescore(evidence: LivenessEvidence, config: LivenessConfig) -> LivenessEvide
 
 
 def attack_samples(
-    photos: dict[str, list[Path]], genuine: list[attacks.LivenessSample], per_class: int
+    photos: dict[str, list[Path]],
+    genuine: list[attacks.LivenessSample],
+    per_class: int,
+    kinds: tuple[str, ...] = ATTACKS,
 ) -> list[attacks.LivenessSample]:
     sources = [p for paths in photos.values() for p in paths]
     multi = {k: v for k, v in photos.items() if len(v) >= 3}
     samples: list[attacks.LivenessSample] = []
     for i in range(per_class):
         path = sources[i % len(sources)]
-        samples.append(attacks.replay_attack(path, seed=1000 + i))
-        samples.append(attacks.print_attack(path, seed=2000 + i))
-        samples.append(attacks.screen_attack(path, seed=3000 + i))
+        if "replay" in kinds:
+            samples.append(attacks.replay_attack(path, seed=1000 + i))
+        if "print" in kinds:
+            samples.append(attacks.print_attack(path, seed=2000 + i))
+        if "screen" in kinds:
+            samples.append(attacks.screen_attack(path, seed=3000 + i))
+        if "swap" not in kinds:
+            continue
         rng = np.random.default_rng(4000 + i)
         if i % 2 == 0 and genuine:
             # A genuine video sequence with a photographed stranger in some frames.
@@ -205,12 +221,51 @@ def plot(active: dict[str, dict[str, list[float]]], passive: dict[str, dict[str,
     return path
 
 
+def run_passive(
+    photos: dict[str, list[Path]], attack: list[attacks.LivenessSample]
+) -> dict[str, dict[str, list[float]]]:
+    """check_selfie on the genuine shared photos and on the print and screen attack selfies."""
+    passive_results: list[tuple[str, LivenessEvidence]] = []
+    passive_ms: list[float] = []
+    for paths in photos.values():
+        for path in paths:
+            start = time.perf_counter()
+            passive_results.append(("genuine", check_selfie(load_image(path).bgr)))
+            passive_ms.append((time.perf_counter() - start) * 1000)
+    for sample in attack:
+        if sample.kind in ("print", "screen"):
+            passive_results.append((sample.kind, check_selfie(sample.selfie)))
+    print(f"\ncheck_selfie time on shared photos: {timing_summary(passive_ms)}")
+    return summarise(passive_results, "passive selfie check (check_selfie)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--per-class", type=int, default=100)
     parser.add_argument("--max-genuine", type=int, default=150)
     parser.add_argument("--rescore", action="store_true", help="re-judge cached active results only")
+    parser.add_argument("--passive-only", action="store_true", help="run the passive selfie check only")
+    parser.add_argument(
+        "--genuine-only", action="store_true", help="recompute genuine sequences, keep cached attack results"
+    )
     args = parser.parse_args()
+    if args.genuine_only:
+        frames = attacks.read_video(VIDEO)
+        tracks = video_tracks(frames)
+        genuine = genuine_samples(frames, tracks, args.max_genuine)
+        print(f"{len(genuine)} genuine sequences from {len(tracks)} tracks")
+        fresh, timings = run_active(genuine)
+        print(f"check_liveness time, selfie + 8 frames: {timing_summary(timings)} (n={len(timings)})")
+        kept = [
+            c for c in json.loads(out_path("liveness_results.json").read_text()) if c["kind"] != "genuine"
+        ]
+        merged = [{"kind": k, **e.model_dump(mode="json")} for k, e in fresh] + kept
+        out_path("liveness_results.json").write_text(json.dumps(merged))
+        args.rescore = True
+    if args.passive_only:
+        photos = face_photos()
+        run_passive(photos, attack_samples(photos, [], args.per_class, kinds=("print", "screen")))
+        return
     if args.rescore:
         cached = json.loads(out_path("liveness_results.json").read_text())
         config = LivenessConfig()
@@ -238,18 +293,7 @@ def main() -> None:
     )
     print(f"\ncheck_liveness time, selfie + 8 frames: {timing_summary(timings)} (n={len(timings)})")
 
-    passive_results: list[tuple[str, LivenessEvidence]] = []
-    passive_ms: list[float] = []
-    for paths in photos.values():
-        for path in paths:
-            start = time.perf_counter()
-            passive_results.append(("genuine", check_selfie(load_image(path).bgr)))
-            passive_ms.append((time.perf_counter() - start) * 1000)
-    for sample in attack:
-        if sample.kind in ("print", "screen"):
-            passive_results.append((sample.kind, check_selfie(sample.selfie)))
-    passive_scores = summarise(passive_results, "passive selfie check (check_selfie)")
-    print(f"\ncheck_selfie time on shared photos: {timing_summary(passive_ms)}")
+    passive_scores = run_passive(photos, attack)
     print(f"plot: {plot(active_scores, passive_scores)}")
 
 

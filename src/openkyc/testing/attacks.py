@@ -367,6 +367,10 @@ class FaceTrack:
     track_id: int
     frame_indices: tuple[int, ...]
     boxes: tuple[tuple[int, int, int, int], ...]
+    # Per frame: another detected face lies inside this face's selfie crop (people crossing). Such
+    # a crop is not a selfie frame (the face mesh may lock onto the other face), so windows with
+    # one are skipped.
+    crowded: tuple[bool, ...] = ()
 
 
 def read_video(path: str | Path) -> list[NDArray[Any]]:
@@ -398,9 +402,12 @@ def face_tracks(
     """
     chosen = range(len(frames)) if indices is None else indices
     open_tracks: list[list[tuple[int, tuple[int, int, int, int]]]] = []
+    detections: dict[int, list[tuple[int, int, int, int]]] = {}
     for index in chosen:
         claimed: set[int] = set()
-        for face in detect_faces(frames[index], upsample=1):
+        faces = detect_faces(frames[index], upsample=1)
+        detections[index] = [f.box for f in faces]
+        for face in faces:
             cx, cy = (face.box[0] + face.box[2]) / 2, (face.box[1] + face.box[3]) / 2
             best: tuple[float, int] | None = None
             for t, track in enumerate(open_tracks):
@@ -419,7 +426,29 @@ def face_tracks(
                 open_tracks[best[1]].append((index, face.box))
                 claimed.add(best[1])
     tracks = [t for t in open_tracks if len(t) >= min_length]
-    return [FaceTrack(k, tuple(i for i, _ in t), tuple(b for _, b in t)) for k, t in enumerate(tracks)]
+    return [
+        FaceTrack(
+            k,
+            tuple(i for i, _ in t),
+            tuple(b for _, b in t),
+            tuple(_crowded(b, detections[i]) for i, b in t),
+        )
+        for k, t in enumerate(tracks)
+    ]
+
+
+def _crowded(box: tuple[int, int, int, int], others: list[tuple[int, int, int, int]]) -> bool:
+    """Whether another face's centre lies inside this face's selfie crop."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    half_w = (box[2] - box[0]) * PORTRAIT_FACES_WIDE / 2
+    half_h = half_w * 4 / 3
+    for other in others:
+        if other == box:
+            continue
+        ox, oy = (other[0] + other[2]) / 2, (other[1] + other[3]) / 2
+        if abs(ox - cx) < half_w and abs(oy - cy) < half_h:
+            return True
+    return False
 
 
 def crop_face(
@@ -450,12 +479,14 @@ def track_sequences(
     """Every window of ``n_frames + 1`` track frames ``stride`` apart (the first is the selfie).
 
     Windows start every ``stride`` track frames, so windows of one track overlap: they are
-    distinct sequences but not independent ones.
+    distinct sequences but not independent ones. Windows with a crowded frame are skipped.
     """
     span = n_frames * stride + 1
     samples = []
     for start in range(0, len(track.frame_indices) - span + 1, stride):
         picks = range(start, start + span, stride)
+        if track.crowded and any(track.crowded[p] for p in picks):
+            continue
         crops = [crop_face(frames[track.frame_indices[p]], track.boxes[p]) for p in picks]
         samples.append(
             LivenessSample(

@@ -296,28 +296,44 @@ def _paste_portrait(canvas: BGR, portrait_bgr: BGR | None, box: tuple[int, int, 
     canvas[y0:y1, x0:x1] = cv2.resize(crop, (bw, bh), interpolation=cv2.INTER_AREA)
 
 
+# MRZ print proportions, from ICAO 9303-3 (OCR-B size 1 at 10 characters per inch, 6 lines per inch)
+# and the shared specimens: capitals about 0.85 of the pitch high, lines 1.7 pitches apart, and the
+# filler '<' a plain chevron about 0.6 of the capital height, narrower than a letter.
+_MRZ_CAP_PER_PITCH = 0.85
+_MRZ_LINE_PER_PITCH = 1.7
+_DEJAVU_CAP_EM = 0.729
+_CHEVRON_HEIGHT = 0.6
+_CHEVRON_WIDTH = 0.5
+
+
 def _draw_mrz(
     draw: ImageDraw.ImageDraw, lines: list[str], *, left: int, right: int, bottom: int, max_height: int
 ) -> int:
     """Draw MRZ lines at a fixed pitch (monospace even if the fallback font is proportional).
 
-    Returns the top y of the zone, so the caller can keep the visual zone above it.
+    Letters and digits come from DejaVu Sans Mono (a stand-in for OCR-B); the filler is drawn as
+    OCR-B draws it, a thin chevron, because DejaVu's '<' is a wide mathematical sign that no real
+    MRZ prints. Returns the top y of the zone, so the caller can keep the visual zone above it.
     """
     chars = max(len(line) for line in lines)
     pitch = (right - left) / chars
-    # DejaVu Sans Mono advances 0.602 em per character; the zone also keeps to max_height.
-    size = int(min(pitch / 0.62, max_height / (1.3 * len(lines))))
-    font = _font(size, mono=True)
-    line_height = int(size * 1.3)
-    top = bottom - line_height * len(lines)
+    line_height = min(_MRZ_LINE_PER_PITCH * pitch, max_height / len(lines))
+    cap = min(_MRZ_CAP_PER_PITCH * pitch, line_height / 1.6)
+    font = _font(max(6, round(cap / _DEJAVU_CAP_EM)), mono=True)
+    stroke = max(1, round(cap * 0.12))
+    top = round(bottom - line_height * len(lines))
     for row, line in enumerate(lines):
-        y = top + row * line_height
+        baseline = top + (row + 0.5) * line_height + cap / 2
         for col, char in enumerate(line):
             cx = left + (col + 0.5) * pitch
-            draw.text((cx, y), char, fill=(20, 20, 25), font=font, anchor="mt")
+            if char == "<":
+                half_h, half_w = _CHEVRON_HEIGHT * cap / 2, _CHEVRON_WIDTH * pitch / 2
+                mid = baseline - cap / 2
+                points = [(cx + half_w, mid - half_h), (cx - half_w, mid), (cx + half_w, mid + half_h)]
+                draw.line(points, fill=(20, 20, 25), width=stroke, joint="curve")
+            else:
+                draw.text((cx, baseline), char, fill=(20, 20, 25), font=font, anchor="ms")
     return top
-
-
 def render_document(
     spec: DocumentSpec,
     *,

@@ -19,7 +19,7 @@ def test_genuine_photo_passes(obama: Path) -> None:
     evidence = check_selfie(load_image(obama).bgr)
     assert evidence.decision is Decision.PASS, evidence.reasons
     assert evidence.mode == "passive"
-    assert set(evidence.signals) == {"enclosing_edges", "periodic_pattern", "face_glare", "fine_detail"}
+    assert set(evidence.signals) == {"enclosing_edges", "periodic_pattern", "face_glare"}
 
 
 def test_no_face_fails() -> None:

@@ -51,9 +51,7 @@ class FrameFace:
 
 def analyse_frame(bgr: NDArray[Any], precomputed: PrecomputedFace | None = None) -> FrameFace | None:
     """The face of one image, or None when no face is found."""
-    mesh = mesh_landmarks(bgr)
-    if mesh is None:
-        mesh = _mesh_via_dlib(bgr, precomputed)
+    mesh = locate_face(bgr, precomputed)
     if mesh is None:
         return None
     height, width = bgr.shape[:2]
@@ -64,6 +62,12 @@ def analyse_frame(bgr: NDArray[Any], precomputed: PrecomputedFace | None = None)
         chip = aligned_chip(bgr, face)
         embedding = embed_chip(chip)
     return FrameFace(box=mesh_box(mesh, width, height), mesh=mesh, chip=chip, embedding=embedding)
+
+
+def locate_face(bgr: NDArray[Any], precomputed: PrecomputedFace | None = None) -> NDArray[Any] | None:
+    """The (478, 2) face mesh of the image's face (no chip, no embedding), or None."""
+    mesh = mesh_landmarks(bgr)
+    return _mesh_via_dlib(bgr, precomputed) if mesh is None else mesh
 
 
 def _mesh_via_dlib(bgr: NDArray[Any], precomputed: PrecomputedFace | None) -> NDArray[Any] | None:

@@ -1,8 +1,7 @@
 """Passive liveness on a lone selfie (the seeds' ``Selfie_Check``).
 
 One image carries no motion, so only surface and scene cues are left: a device bezel or paper edge
-framing the face, a periodic pattern on it (screen pixels, moiré, halftone), glare on it, a lack
-of fine detail; plus a trained model when an operator configured one. These are weaker than the
+framing the face, a periodic pattern on it (screen pixels, moiré, halftone), glare on it; plus a trained model when an operator configured one. These are weaker than the
 active check's geometry: a tight, well-lit print or screen can pass them.
 """
 
@@ -16,8 +15,9 @@ from openkyc.engine.evidence import Decision, Reason, Signal, worst
 from openkyc.engine.liveness.config import SelfieCheckConfig
 from openkyc.engine.liveness.edges import enclosing_sides
 from openkyc.engine.liveness.evidence import LivenessEvidence
-from openkyc.engine.liveness.frames import PrecomputedFace, analyse_frame
-from openkyc.engine.liveness.texture import face_glare, face_region, fine_detail, periodic_pattern
+from openkyc.engine.liveness.frames import PrecomputedFace, locate_face
+from openkyc.engine.liveness.mesh import mesh_box
+from openkyc.engine.liveness.texture import face_glare, face_region, periodic_pattern
 
 
 def check_selfie(
@@ -28,14 +28,16 @@ def check_selfie(
 ) -> LivenessEvidence:
     """Look for signs that the selfie photographs a screen or a print rather than a person."""
     config = config or SelfieCheckConfig()
-    face = analyse_frame(selfie_bgr, analysis)
-    if face is None:
+    # Passive cues need where the face is, not who it is: no embedding is computed.
+    mesh = locate_face(selfie_bgr, analysis)
+    if mesh is None:
         return LivenessEvidence(
             decision=Decision.FAIL,
             reasons=[Reason(code="liveness.no_face_selfie", message="no face found in the selfie")],
             mode="passive",
         )
-    signals = selfie_signals(selfie_bgr, face.box, config)
+    box = mesh_box(mesh, selfie_bgr.shape[1], selfie_bgr.shape[0])
+    signals = selfie_signals(selfie_bgr, box, config)
     rules = [
         (
             "enclosing_edges",
@@ -56,12 +58,6 @@ def check_selfie(
             Decision.REVIEW,
         ),
         (
-            "fine_detail",
-            "liveness.flat_texture",
-            "the face lacks fine detail, as prints and screens do",
-            Decision.REVIEW,
-        ),
-        (
             "pad_model",
             "liveness.pad_model_attack",
             "the presentation-attack model scored an attack",
@@ -76,7 +72,7 @@ def check_selfie(
             reasons.append(Reason(code=code, message=message))
             decisions.append(outcome)
     return LivenessEvidence(
-        decision=worst(decisions), reasons=reasons, signals=signals, mode="passive", face_box=face.box
+        decision=worst(decisions), reasons=reasons, signals=signals, mode="passive", face_box=box
     )
 
 
@@ -103,9 +99,6 @@ def selfie_signals(
             config.max_face_glare,
             higher_is_better=False,
             detail="specular highlight area",
-        ),
-        "fine_detail": Signal.measure(
-            fine_detail(region), config.min_fine_detail, detail="share of gradient energy at the finest scale"
         ),
     }
     if config.pad_model is not None:

@@ -1,4 +1,4 @@
-"""Surface cues of a reproduced face: periodic patterns, glare and missing fine detail.
+"""Surface cues of a reproduced face: periodic patterns and glare.
 
 A screen is a grid of RGB sub-pixels; a print is a grid of halftone dots. Photographed, either
 leaves a periodic pattern on the face (the grid itself or, once the camera's own pixel grid
@@ -82,18 +82,3 @@ def face_glare(region_bgr: NDArray[Any]) -> float:
     if region_bgr.size == 0:
         return 0.0
     return glare_fraction(region_bgr)
-
-
-def fine_detail(region_bgr: NDArray[Any]) -> float:
-    """Share of the face's gradient energy at the finest scale (prints and screens lose it first).
-
-    Ratio of the Laplacian energy of the region to that of a once-downsampled copy: near 1 when
-    detail continues down to single pixels, lower when it stops above them.
-    """
-    gray = cv2.cvtColor(region_bgr, cv2.COLOR_BGR2GRAY).astype(np.float64)
-    if min(gray.shape) < MIN_SIDE:
-        return 0.0
-    fine = float(cv2.Laplacian(gray, cv2.CV_64F).var())
-    coarse_img = cv2.pyrUp(cv2.pyrDown(gray))[: gray.shape[0], : gray.shape[1]]
-    coarse = float(cv2.Laplacian(coarse_img, cv2.CV_64F).var())
-    return fine / max(fine + coarse, 1e-6)

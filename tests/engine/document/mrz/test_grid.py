@@ -73,6 +73,7 @@ def test_decode_cells_restores_collapsed_filler_runs() -> None:
                 probs[t, 1 + grid.MRZ_ALPHABET.index(char)] = 0.8 if char == "<" else 0.9
     read = LineProbabilities(probs=probs, alphabet=grid.MRZ_ALPHABET, step_px=step_px)
     assert grid.greedy(read) != LINES[0]  # the collapsed runs
-    text, confidence = grid.decode_cells(line, read, width)
-    assert text == LINES[0]
-    assert 0.8 <= confidence <= 0.9
+    cells = grid.decode_cells(line, read, width)
+    assert cells.text == LINES[0]
+    assert cells.scores.shape == (width, len(grid.MRZ_ALPHABET))
+    assert 0.8 <= cells.confidence <= 0.9

@@ -13,6 +13,7 @@ Only recognition runs here (no second text detection), on two or three line crop
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,11 +73,18 @@ def _runs(mask: npt.NDArray[np.bool_], max_gap: int) -> list[tuple[int, int]]:
     return runs
 
 
-def _ink(gray: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-    """Dark print as 1: Otsu on a lightly smoothed band (the MRZ sits on a plain, pale ground)."""
+def _ink(gray: npt.NDArray[np.uint8], sample: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """Dark print as 1, at the Otsu threshold of ``sample`` (the seen MRZ rows: print on the plain
+    ground of the zone), so a dark desk or a photo elsewhere in the band does not set the bar."""
     smooth = cv2.GaussianBlur(gray, (3, 3), 0)
-    _, mask = cv2.threshold(smooth, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    return np.asarray(mask, dtype=np.uint8)
+    sample_smooth = cv2.GaussianBlur(sample, (3, 3), 0) if sample.size >= 9 else smooth
+    threshold, _ = cv2.threshold(sample_smooth, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    paper = sample_smooth[sample_smooth > threshold]
+    if paper.size:
+        # A quarter of the way toward the paper: faint chevrons at a line's far end (uneven light
+        # on a photographed page) still count as ink.
+        threshold += 0.25 * (float(np.median(paper)) - threshold)
+    return np.asarray(smooth <= threshold, dtype=np.uint8)
 
 
 def cut_lines(
@@ -123,11 +131,14 @@ def cut_lines(
         )
     )  # fmt: skip
     inverse = cv2.invertAffineTransform(matrix)
-    gray = cv2.cvtColor(band, cv2.COLOR_BGR2GRAY) if band.ndim == 3 else band
-    mask = _ink(np.asarray(gray, dtype=np.uint8))
-    # Rows of the seen MRZ text, in band pixels, bound where lines are searched horizontally.
+    gray = np.asarray(cv2.cvtColor(band, cv2.COLOR_BGR2GRAY) if band.ndim == 3 else band, dtype=np.uint8)
+    # Where the seen MRZ text lies, in band pixels: it sets the ink threshold and bounds where
+    # lines are searched horizontally.
     seen_left = int((float(along.min()) - left) * scale)
     seen_right = int((float(along.max()) - left) * scale)
+    seen_top = max(0, int((float(across.min()) - top) * scale))
+    seen_bottom = int((float(across.max()) - top) * scale)
+    mask = _ink(gray, gray[seen_top:seen_bottom, max(0, seen_left) : seen_right])
     profile = mask[:, seen_left:seen_right].mean(axis=1) if seen_right > seen_left else mask.mean(axis=1)
     # The ink level of the seen rows themselves sets the bar for a line (a ruled line or a photo in
     # the band must not): the densest rows around each seen row's centre.
@@ -140,11 +151,23 @@ def cut_lines(
         return []
     line_rows = [(a, b) for a, b in _runs(profile > 0.3 * level, max_gap=2) if b - a >= 0.3 * _ROW_PX]
     lines: list[GridLine] = []
-    for y0, y1 in line_rows:
+    for core_top, core_bottom in line_rows:
+        # The dense core of a line misses the thin tops and feet of its glyphs: grow it while rows
+        # still hold some ink, by at most half its height each way.
+        core = core_bottom - core_top
+        y0, y1 = core_top, core_bottom
+        while y0 > 0 and core_top - y0 < core // 2 and profile[y0 - 1] > 0.05 * level:
+            y0 -= 1
+        while y1 < out_h and y1 - core_bottom < core // 2 and profile[y1] > 0.05 * level:
+            y1 += 1
         height = y1 - y0
         if height > 1.6 * _ROW_PX:
             continue  # a picture or a block of print, not one text line
         cols = mask[y0:y1].sum(axis=0) >= max(1.0, 0.08 * height)
+        # A frame drawn round the zone crosses the gaps between lines too; print never does.
+        above, below = y0 - int(0.4 * height), y1 + int(0.4 * height)
+        if above >= 0 and below < out_h:
+            cols &= ~((mask[above] > 0) & (mask[below] > 0))
         groups = _runs(cols, max_gap=int(1.2 * height))
         if not groups:
             continue
@@ -178,25 +201,73 @@ class CellRead:
     confidence: float
 
 
-def decode_cells(line: GridLine, read: LineProbabilities, width: int) -> CellRead:
-    """The line as ``width`` characters, one per cell: each the best character over the recogniser
-    steps that look at that cell."""
+def cell_edges(line: GridLine, width: int) -> npt.NDArray[np.float64]:
+    """The ``width + 1`` cell boundaries of the line, in crop pixels, from its ink extent."""
     x0, x1 = line.ink
     pitch = (x1 - x0) / (width - 1 + _GLYPH_FRACTION)
     start = x0 - (1 - _GLYPH_FRACTION) / 2 * pitch
-    edges = start + pitch * np.arange(width + 1, dtype=np.float64)
-    steps = (np.arange(read.probs.shape[0]) + 0.5) * read.step_px
+    return start + pitch * np.arange(width + 1, dtype=np.float64)
+
+
+def _score_cells(
+    out: npt.NDArray[np.float32],
+    edges: npt.NDArray[np.float64],
+    cells: range,
+    read: LineProbabilities,
+    offset: float,
+) -> None:
+    """Fill ``out[k]`` for the cells given: each character's best probability over the steps of
+    ``read`` (a crop starting ``offset`` px into the line crop) that look at cell k."""
+    steps = offset + (np.arange(read.probs.shape[0]) + 0.5) * read.step_px
     chars = read.probs[:, 1:]
-    cell_scores = np.zeros((width, chars.shape[1]), np.float32)
-    for k in range(width):
+    for k in cells:
         inside = (steps >= edges[k]) & (steps < edges[k + 1])
         if not inside.any():
             inside = np.zeros_like(inside)
             inside[int(np.argmin(np.abs(steps - (edges[k] + edges[k + 1]) / 2)))] = True
-        cell_scores[k] = chars[inside].max(axis=0)
-    best = cell_scores.argmax(axis=1)
-    text = "".join(read.alphabet[i] for i in best)
-    return CellRead(text, cell_scores, float(cell_scores.max(axis=1).mean()))
+        out[k] = chars[inside].max(axis=0)
+
+
+def _cell_read(scores: npt.NDArray[np.float32], alphabet: str) -> CellRead:
+    text = "".join(alphabet[i] for i in scores.argmax(axis=1))
+    return CellRead(text, scores, float(scores.max(axis=1).mean()))
+
+
+def decode_cells(line: GridLine, read: LineProbabilities, width: int) -> CellRead:
+    """The line as ``width`` characters, one per cell: each the best character over the recogniser
+    steps that look at that cell."""
+    scores = np.zeros((width, len(read.alphabet)), np.float32)
+    _score_cells(scores, cell_edges(line, width), range(width), read, 0.0)
+    return _cell_read(scores, read.alphabet)
+
+
+def decode_chunked(lines: list[GridLine], width: int, cells_per_chunk: int = 11) -> list[CellRead]:
+    """Each line as ``width`` characters, recognised in chunks cut at cell boundaries.
+
+    The recogniser reads a whole 44-character line worse than a dozen characters at a time (long
+    filler runs and wide spacing pull neighbouring glyphs astray), so each chunk is read on its own
+    with a little of its neighbours for context, and decoded on its own cells. All chunks of all
+    lines go to the recogniser together.
+    """
+    crops: list[BGR] = []
+    plan: list[tuple[int, range, float]] = []
+    edges_of = [cell_edges(line, width) for line in lines]
+    chunks = max(1, round(width / cells_per_chunk))
+    bounds = np.linspace(0, width, chunks + 1).round().astype(int)
+    for index, (line, edges) in enumerate(zip(lines, edges_of, strict=True)):
+        pad = 0.5 * (edges[1] - edges[0])
+        for a, b in itertools.pairwise(bounds):
+            left = max(0, int(edges[a] - pad))
+            right = min(line.crop.shape[1], int(np.ceil(edges[b] + pad)))
+            if right - left < 4:
+                continue
+            crops.append(line.crop[:, left:right])
+            plan.append((index, range(int(a), int(b)), float(left)))
+    reads = recognise_probabilities(crops, MRZ_ALPHABET)
+    scores = [np.zeros((width, len(MRZ_ALPHABET)), np.float32) for _ in lines]
+    for (index, cells, offset), read in zip(plan, reads, strict=True):
+        _score_cells(scores[index], edges_of[index], cells, read, offset)
+    return [_cell_read(s, MRZ_ALPHABET) for s in scores]
 
 
 def read_grid(lines: list[GridLine]) -> list[LineProbabilities]:
@@ -226,8 +297,10 @@ __all__ = [
     "MRZ_ALPHABET",
     "CellRead",
     "GridLine",
+    "cell_edges",
     "cut_lines",
     "decode_cells",
+    "decode_chunked",
     "greedy",
     "line_confidence",
     "read_grid",

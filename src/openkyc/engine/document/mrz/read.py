@@ -18,6 +18,7 @@ hold where neither held as read. A genuinely wrong check digit therefore stays w
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import unicodedata
 from dataclasses import dataclass
@@ -70,8 +71,8 @@ _LENGTH_SLACK = 4
 # Preference between reads that parse equally well: the OCR's line reading fused with the grid's
 # cell reading first, then the OCR's alone, then the grid's, then the grid's plain CTC decoding.
 _FUSED, _FROM_OCR, _FROM_GRID, _FROM_GREEDY = 3, 2, 1, 0
-# Mean character confidence above which a band read the right way up is not also tried turned.
-_UPRIGHT_CONFIDENCE = 0.85
+# Similarity of the band's lines to the OCR's rows above which the band is not also read turned.
+_UPRIGHT_AGREEMENT = 0.75
 
 
 class MrzReading(BaseModel):
@@ -84,7 +85,8 @@ class MrzReading(BaseModel):
     lines: list[str]
     # Corners (x, y) of the MRZ zone in the input image, or None.
     region: list[tuple[float, float]] | None
-    # Degrees the image had to be turned counter-clockwise to read the MRZ (0, 90, 180, 270).
+    # Degrees the image has to be turned counter-clockwise to read the MRZ (0, 90, 180, 270):
+    # ``np.rot90(image, rotation // 90)`` is upright.
     rotation: int
     # Mean OCR confidence of the lines used (0 when nothing was found).
     confidence: float
@@ -102,9 +104,10 @@ class _Row:
 class _Candidate:
     result: MrzResult
     rows: list[_Row]
-    # (all checks hold, checks that hold, -characters the format had to add or drop, preference
-    # of the read, confidence): compared as a tuple, greater is better.
-    score: tuple[int, int, int, int, float]
+    # (all checks hold, checks that hold, -characters the format had to add or drop, checks the
+    # grid reading at this line length holds by itself (-1: no grid reading), preference of the
+    # read, confidence): compared as a tuple, greater is better.
+    score: tuple[int, int, int, int, int, float]
 
 
 def normalise_text(text: str) -> str:
@@ -268,7 +271,7 @@ def _guarded_repairs(lines: list[str], kind: MrzType) -> list[str]:
             continue
         spots = [i for i, c in enumerate(field) if c in _AMBIGUOUS][:_MAX_AMBIGUOUS]
         # Fewest swaps first; at each count, only a unique fix is taken (several = a guess).
-        for swaps in (1, 2):
+        for swaps in (1,):
             accepted = []
             for chosen in itertools.combinations(spots, swaps):
                 chars = list(field)
@@ -286,6 +289,30 @@ def _guarded_repairs(lines: list[str], kind: MrzType) -> list[str]:
         if len(accepted) == 1:
             lines = accepted[0]
     return lines
+
+
+# (line, start) of the name field in each format; it runs to the end of the line.
+_NAME_FIELD: dict[MrzType, tuple[int, int]] = {
+    "TD1": (2, 0),
+    "TD2": (0, 5),
+    "TD3": (0, 5),
+    "MRVA": (0, 5),
+    "MRVB": (0, 5),
+}
+
+
+def _name_tail(field: str) -> str:
+    """Fillers after the name: past the '<<' that separates surname from given names, the next
+    '<<' ends the names (ICAO 9303-3 4.6), so anything after it is a misread filler ('<<S<<K')."""
+    separator = field.find("<<")
+    if separator < 0:
+        return field
+    rest = field[separator + 2 :]
+    end = rest.lstrip("<").find("<<")
+    if end < 0:
+        return field
+    end += len(rest) - len(rest.lstrip("<"))
+    return field[: separator + 2] + rest[:end] + "<" * (len(rest) - end)
 
 
 def _plausible_length(text: str, width: int) -> bool:
@@ -319,6 +346,9 @@ def _interpret(texts: list[str]) -> tuple[MrzResult, int] | None:
                 _by_position(line, tpl, _digit_codes(line, row, kind))
                 for row, (line, tpl) in enumerate(zip(combo, _TEMPLATES[kind], strict=True))
             ]
+            name_line, name_start = _NAME_FIELD[kind]
+            name = lines[name_line]
+            lines[name_line] = name[:name_start] + _name_tail(name[name_start:])
             try:
                 lines = _guarded_repairs(lines, kind)
                 result = parse_mrz(lines)
@@ -342,7 +372,14 @@ def _best_block(rows: list[_Row]) -> _Candidate | None:
                     continue
                 result, padding = parsed
                 confidence = float(np.mean([row.confidence for row in ordered]))
-                score = (int(result.valid), sum(result.checks.values()), -padding, _FROM_OCR, confidence)
+                score = (
+                    int(result.valid),
+                    sum(result.checks.values()),
+                    -padding,
+                    -1,
+                    _FROM_OCR * len(ordered),
+                    confidence,
+                )
                 if best is None or score > best.score:
                     best = _Candidate(result=result, rows=ordered, score=score)
     return best
@@ -442,50 +479,102 @@ def _grid_lines(bgr: BGR, rows: list[_Row]) -> tuple[list[grid.GridLine], list[L
     if len(lines) < 2:
         return [], [], False
     reads = grid.read_grid(lines)
-    confidence = float(np.mean([grid.line_confidence(r) for r in reads]))
-    if confidence >= _UPRIGHT_CONFIDENCE:
+    seen = [r.text for r in rows]
+    agreement = _agreement(reads, seen)
+    if agreement >= _UPRIGHT_AGREEMENT:
         return lines, reads, False
-    # Doubtful: perhaps upside down. Read it turned too and keep the likelier way up.
+    # The OCR's rows do not match the band read this way up: the OCR may have turned them (its
+    # angle classifier reads an upside-down document). Read the band turned and keep the way up
+    # that agrees with the OCR better.
     turned = [line.turned() for line in reversed(lines)]
     turned_reads = grid.read_grid(turned)
-    if float(np.mean([grid.line_confidence(r) for r in turned_reads])) > confidence:
+    if _agreement(turned_reads, seen) > agreement:
         return turned, turned_reads, True
     return lines, reads, False
 
 
+def _agreement(reads: list[LineProbabilities], seen: list[str]) -> float:
+    """How well the band's lines, as read, match the OCR's rows: the mean over the rows of the best
+    similarity (0-1) to any line."""
+    texts = [grid.greedy(read) for read in reads]
+    return float(
+        np.mean([max(difflib.SequenceMatcher(None, row, text).ratio() for text in texts) for row in seen])
+    )
+
+
+def _best_of_cells(
+    lines: list[grid.GridLine],
+    cells: list[grid.CellRead],
+    greedy: list[str] | None,
+    width: int,
+    ocr: _Candidate | None,
+    height: float,
+) -> _Candidate | None:
+    """The best block of lines read as ``width`` cells each, alone, mixed line by line with the
+    OCR block ``ocr``, and fused with it; ``greedy``: the lines' plain CTC reading, if any."""
+    best: _Candidate | None = None
+    count = 3 if width == 30 else 2
+    for start in range(len(lines) - count + 1):
+        window = list(range(start, start + count))
+        # Each line from any of the reads: the OCR's may hold the better name line and the
+        # grid's the better number line. Preference adds up over the lines.
+        choices: list[list[tuple[str, int]]] = [[(cells[i].text, _FROM_GRID)] for i in window]
+        # How many checks the grid's cells hold by themselves at this line length: physical
+        # evidence for the length (a 44-character visa whose filler runs the OCR shortened to
+        # 36 parses as an MRV-B just as well).
+        alone = _interpret([cells[i].text for i in window])
+        grid_ok = sum(alone[0].checks.values()) if alone is not None and alone[1] == 0 else -1
+        if ocr is not None and len(ocr.result.lines) == count and len(ocr.result.lines[0]) == width:
+            for choice, i, line, row in zip(choices, window, ocr.result.lines, ocr.rows, strict=True):
+                choice.append((line, _FROM_OCR))
+                # Only a line the OCR read at the wrong length lost or gained something.
+                if len(row.text) != width:
+                    choice.append((_fuse(cells[i], line), _FUSED))
+        options = [
+            ([text for text, _ in combo], sum(source for _, source in combo))
+            for combo in itertools.product(*choices)
+        ]
+        if greedy is not None:
+            options.append(([greedy[i] for i in window], _FROM_GREEDY))
+        for texts, source in options:
+            parsed = _interpret(texts)
+            if parsed is None:
+                continue
+            result, padding = parsed
+            confidence = float(np.mean([cells[i].confidence for i in window]))
+            score = (int(result.valid), sum(result.checks.values()), -padding, grid_ok, source, confidence)
+            if best is None or score > best.score:
+                block = [
+                    _Row(t, lines[i].corners, cells[i].confidence, height)
+                    for t, i in zip(texts, window, strict=True)
+                ]
+                best = _Candidate(result=result, rows=block, score=score)
+    return best
+
+
 def _reread_grid(bgr: BGR, rows: list[_Row], ocr: _Candidate | None) -> tuple[_Candidate | None, bool]:
     """Decode the MRZ lines around ``rows`` on their character grid, alone and fused with the OCR
-    block ``ocr``; the best candidate, and whether the band was read upside down."""
+    block ``ocr``; the best candidate, and whether the band was read upside down.
+
+    First from one recogniser pass per whole line (cheap); only if that holds no valid block, in
+    chunks of about a dozen cells, at the line length found so far (all three if none).
+    """
     lines, reads, flipped = _grid_lines(bgr, rows)
     best: _Candidate | None = None
     height = float(np.median([r.height for r in rows]))
+    greedy = [grid.greedy(read) for read in reads]
     for width in (44, 36, 30):
-        count = 3 if width == 30 else 2
         cells = [grid.decode_cells(line, read, width) for line, read in zip(lines, reads, strict=True)]
-        for start in range(len(lines) - count + 1):
-            window = list(range(start, start + count))
-            options = [([cells[i].text for i in window], _FROM_GRID)]
-            if ocr is not None and len(ocr.result.lines) == count:
-                # Only lines the OCR read at the wrong length lost or gained something to fill in.
-                fused = [
-                    line if len(row.text) == width else _fuse(cells[i], line)
-                    for i, line, row in zip(window, ocr.result.lines, ocr.rows, strict=True)
-                ]
-                options.append((fused, _FUSED))
-            options.append(([grid.greedy(reads[i]) for i in window], _FROM_GREEDY))
-            for texts, source in options:
-                parsed = _interpret(texts)
-                if parsed is None:
-                    continue
-                result, padding = parsed
-                confidence = float(np.mean([cells[i].confidence for i in window]))
-                score = (int(result.valid), sum(result.checks.values()), -padding, source, confidence)
-                if best is None or score > best.score:
-                    block = [
-                        _Row(t, lines[i].corners, cells[i].confidence, height)
-                        for t, i in zip(texts, window, strict=True)
-                    ]
-                    best = _Candidate(result=result, rows=block, score=score)
+        candidate = _best_of_cells(lines, cells, greedy, width, ocr, height)
+        if candidate is not None and (best is None or candidate.score > best.score):
+            best = candidate
+    if lines and (best is None or not best.result.valid):
+        widths = [MRZ_SHAPES[best.result.type][1]] if best is not None else [44, 36, 30]
+        for width in widths:
+            chunked = grid.decode_chunked(lines, width)
+            candidate = _best_of_cells(lines, chunked, None, width, ocr, height)
+            if candidate is not None and (best is None or candidate.score > best.score):
+                best = candidate
     return best, flipped
 
 
@@ -524,7 +613,6 @@ def read_mrz(bgr: BGR, *, ocr_lines: list[OcrLine] | None = None) -> MrzReading:
     """
     lines = ocr_lines if ocr_lines is not None else run_ocr(bgr)
     best, seen = _read_upright(bgr, lines)
-    turn = 0
     if (best is None or not best.result.valid) and not seen:
         # No MRZ-like text at all: the document may lie on its side.
         for k in (1, 3):
@@ -535,20 +623,18 @@ def read_mrz(bgr: BGR, *, ocr_lines: list[OcrLine] | None = None) -> MrzReading:
                     _Row(r.text, _unrotate(r.box, k, bgr.shape), r.confidence, r.height)
                     for r in candidate.rows
                 ]
-                best, turn = _Candidate(candidate.result, rows, candidate.score), k
+                best = _Candidate(candidate.result, rows, candidate.score)
             if best is not None and best.result.valid:
                 break
     if best is None:
         return MrzReading(result=None, lines=[], region=None, rotation=0, confidence=0.0)
     points = np.concatenate([row.box for row in best.rows]).astype(np.float32)
     corners = cv2.boxPoints(cv2.minAreaRect(points))
-    rotation = 90 * turn
-    # Rows found bottom-to-top in the image: the document was upside down (relative to any turn).
-    if len(best.rows) > 1:
-        first, last = best.rows[0].box.mean(axis=0), best.rows[-1].box.mean(axis=0)
-        down = {0: (0, 1), 1: (-1, 0), 3: (1, 0)}[turn]
-        if float(np.dot(last - first, down)) < 0:
-            rotation = (rotation + 180) % 360
+    # The first line lies above the last on the document: where "down" points in the image says
+    # how the document lies, whichever pass (and whichever turn) read it.
+    first, last = best.rows[0].box.mean(axis=0), best.rows[-1].box.mean(axis=0)
+    dx, dy = (float(v) for v in last - first)
+    rotation = (0 if dy > 0 else 180) if abs(dy) >= abs(dx) else (270 if dx > 0 else 90)
     return MrzReading(
         result=best.result,
         lines=best.result.lines,
