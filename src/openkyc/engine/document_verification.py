@@ -7,7 +7,6 @@ the enrolled face as ``reference`` and the selfie is compared with it too.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from datetime import date
 
@@ -18,6 +17,7 @@ from openkyc.engine.evidence import Evidence, worst
 from openkyc.engine.face.analyse import FaceAnalysis
 from openkyc.engine.images.decode import DecodedImage
 from openkyc.engine.smart_selfie import SmartSelfieEvidence, assess_smart_selfie
+from openkyc.engine.timing import StageTimer
 
 
 class DocumentVerificationEvidence(Evidence):
@@ -38,9 +38,9 @@ def assess_document_verification(
     today: date | None = None,
 ) -> DocumentVerificationEvidence:
     """Judge an identity document and the selfie of the person presenting it."""
-    started = time.perf_counter()
+    timer = StageTimer()
     selfie_evidence = assess_smart_selfie(selfie, frames, reference=reference)
-    selfie_done = time.perf_counter()
+    timer.lap("selfie")
     document = analyse_document(
         front,
         back=back,
@@ -50,14 +50,11 @@ def assess_document_verification(
         declared_country=declared_country,
         today=today,
     )
-    finished = time.perf_counter()
+    timer.lap("document")
     return DocumentVerificationEvidence(
         decision=worst([document.decision, selfie_evidence.decision]),
         reasons=[*document.reasons, *selfie_evidence.reasons],
         document=document,
         selfie=selfie_evidence,
-        timings_ms={
-            "selfie": round((selfie_done - started) * 1000, 1),
-            "document": round((finished - selfie_done) * 1000, 1),
-        },
+        timings_ms=timer.timings_ms,
     )

@@ -7,7 +7,6 @@ is decoded and embedded once; the liveness check reuses the selfie's analysis.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +25,7 @@ from openkyc.engine.liveness import (
     check_liveness,
     check_selfie,
 )
+from openkyc.engine.timing import StageTimer
 
 # Selfies from the SDKs are small (the web SDK sends 640x480 or less): hold them to that.
 SELFIE_QUALITY = QualityThresholds(min_long_side=240, min_short_side=180)
@@ -66,19 +66,11 @@ def assess_smart_selfie(
     selfie_analysis: FaceAnalysis | None = None,
 ) -> SmartSelfieEvidence:
     """Judge a selfie (and its liveness frames) and compare it with ``reference`` when given."""
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round((now - clock) * 1000, 1)
-        clock = now
-
+    timer = StageTimer()
     analysis = selfie_analysis or analyse_face(selfie.bgr)
-    lap("selfie_face")
+    timer.lap("selfie_face")
     quality = assess_quality(selfie.bgr, thresholds=SELFIE_QUALITY, stored_grayscale=selfie.stored_grayscale)
-    lap("quality")
+    timer.lap("quality")
     face = SelfieFace(
         decision=Decision.PASS if analysis.found else Decision.FAIL,
         reasons=[]
@@ -95,12 +87,12 @@ def assess_smart_selfie(
             )
         else:
             liveness = check_selfie(selfie.bgr, config=selfie_config, analysis=analysis)
-        lap("liveness")
+        timer.lap("liveness")
     match: FaceMatchEvidence | None = None
     if reference is not None and analysis.found:
         reference_analysis = reference if isinstance(reference, FaceAnalysis) else analyse_face(reference)
         match = compare_analyses(analysis, reference_analysis, operating_point=operating_point)
-        lap("compare")
+        timer.lap("compare")
 
     reasons = list(face.reasons)
     decisions = [face.decision]
@@ -119,7 +111,7 @@ def assess_smart_selfie(
         quality=quality,
         liveness=liveness,
         match=match,
-        timings_ms=timings,
+        timings_ms=timer.timings_ms,
     )
     evidence._selfie = analysis
     return evidence

@@ -170,3 +170,44 @@ def test_specimen_with_invalid_check_digits_is_invalid(docs_dir: Path) -> None:
 def test_negative_has_no_mrz(docs_dir: Path) -> None:
     reading = read_mrz(load_image(next(docs_dir.rglob("pacman.png"))).bgr)
     assert reading.result is None
+
+
+def test_name_tail_clears_misread_fillers_after_the_names() -> None:
+    from openkyc.engine.document.mrz.read import _name_tail
+
+    assert _name_tail("MEULENDIJK<<LOES<ALBERTINE<<S<<S<<K<K") == "MEULENDIJK<<LOES<ALBERTINE" + "<" * 12
+    assert _name_tail("ERIKSSON<<ANNA<MARIA<<<<") == "ERIKSSON<<ANNA<MARIA<<<<"
+    assert _name_tail("SMITH<<<<<<") == "SMITH<<<<<<"
+
+
+def test_visa_line_length_prefers_the_format_needing_no_padding() -> None:
+    # An MRV-B read exactly: as an MRV-A it would need eight fillers added to each line.
+    lines = docs.mrz_lines(docs.DocumentSpec(kind="visa", mrz_type="MRVB", title="VISA"))
+    parsed = _interpret(lines)
+    assert parsed is not None
+    assert parsed[0].type == "MRVB" and parsed[1] == 0
+
+
+def test_fuse_fills_only_what_the_ocr_dropped() -> None:
+    from openkyc.engine.document.mrz import grid
+    from openkyc.engine.document.mrz.read import _fuse
+
+    truth = "P<TWNLIN<<CHIEN<SHENG<<<<<<<<<<<<<<<<<<<<<<<"
+    # The grid misread one letter (O for the first N) but has every cell; the OCR dropped 'I'.
+    grid_text = truth.replace("LIN", "LIO")
+    scores = np.zeros((44, len(grid.MRZ_ALPHABET)), np.float32)
+    for k, char in enumerate(grid_text):
+        scores[k, grid.MRZ_ALPHABET.index(char)] = 0.9
+    cells = grid.CellRead(grid_text, scores, 0.9)
+    ocr = "P<TWNLN<<CHEN<SHENG<<<<<<<<<<<<<<<<<<<<<<<<<"
+    assert _fuse(cells, ocr.rstrip("<")) == truth
+
+
+def test_rotation_follows_the_line_order() -> None:
+    base = np.array([[10, 100], [500, 100], [500, 120], [10, 120]], np.float32)
+    boxes = [base + np.float32(30 * i) * np.array([0, 1], np.float32) for i in range(2)]
+    # Line 1 below line 2: the document is upside down.
+    lines = [OcrLine(text=t, box=b, confidence=0.9) for t, b in zip(TD3, boxes[::-1], strict=True)]
+    reading = read_mrz(np.zeros((200, 600, 3), np.uint8), ocr_lines=lines)
+    assert reading.lines == TD3
+    assert reading.rotation == 180

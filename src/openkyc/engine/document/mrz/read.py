@@ -6,14 +6,20 @@ Order of work, cheapest first:
    zone reader), or one OCR pass here.
 2. Pieces of MRZ text on the same row are joined (the detector often cuts filler runs off), rows
    are grouped into blocks of two or three, and each block is repaired by MRZ position: letters
-   where a format has digits and the reverse, filler look-alikes, a filler too many or too few.
-3. Only if that gives no block whose check digits all hold: the MRZ band is cut out, levelled and
-   enlarged and read again; if no MRZ text was seen at all, the image is turned a quarter turn
-   each way and read again.
+   where a format has digits and the reverse, filler look-alikes, a filler too many or too few,
+   misread fillers after the end of the names.
+3. Around the MRZ rows seen, the band is cut out level (any tilt) and enlarged, and each line is
+   recognised again and decoded on its fixed character grid (:mod:`.grid`): recognition only, no
+   second detection. Lines are taken from either reading, or the OCR's with the cells it dropped
+   filled from the grid's. If that holds no valid block the lines are read again in chunks of a
+   dozen cells. If no MRZ text was seen at all, the image is turned a quarter turn each way and
+   read again.
 
-Repair never invents a valid MRZ: where a letter-or-digit field (the document number) is ambiguous,
-a substitution is kept only if it makes both its own check digit and the composite check digit
-hold where neither held as read. A genuinely wrong check digit therefore stays wrong.
+Candidates are ranked by their check digits, then by how little the format had to pad them, then
+by which reading they come from. Repair never invents a valid MRZ: where a letter-or-digit field
+(the document number) is ambiguous, a single substitution is kept only if it makes both its own
+check digit and the composite check digit hold where neither held as read, and is the only one
+that does. A check digit itself is never changed, so a genuinely wrong one stays wrong.
 """
 
 from __future__ import annotations
