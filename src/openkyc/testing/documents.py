@@ -334,6 +334,8 @@ def _draw_mrz(
             else:
                 draw.text((cx, baseline), char, fill=(20, 20, 25), font=font, anchor="ms")
     return top
+
+
 def render_document(
     spec: DocumentSpec,
     *,

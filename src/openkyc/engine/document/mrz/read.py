@@ -77,6 +77,8 @@ _LENGTH_SLACK = 4
 # Preference between reads that parse equally well: the OCR's line reading fused with the grid's
 # cell reading first, then the OCR's alone, then the grid's, then the grid's plain CTC decoding.
 _FUSED, _FROM_OCR, _FROM_GRID, _FROM_GREEDY = 3, 2, 1, 0
+# Rows at least this steep (sine of the angle: 45 degrees) that read no valid MRZ get a quarter turn.
+_MAX_ROW_SLOPE = 0.7
 # Similarity of the band's lines to the OCR's rows above which the band is not also read turned.
 _UPRIGHT_AGREEMENT = 0.75
 
@@ -473,9 +475,12 @@ def _fuse(cells: grid.CellRead, other: str) -> str:
     return "".join(fused)
 
 
-def _grid_lines(bgr: BGR, rows: list[_Row]) -> tuple[list[grid.GridLine], list[LineProbabilities], bool]:
+def _grid_lines(
+    bgr: BGR, rows: list[_Row]
+) -> tuple[list[grid.GridLine], list[LineProbabilities], bool | None]:
     """The MRZ lines around ``rows`` cut out level, read the right way up: lines, their
-    recogniser output, and whether they had to be turned half a turn (upside-down document)."""
+    recogniser output, and whether they had to be turned half a turn (upside-down document;
+    None when no lines were found)."""
     main = max(rows, key=lambda r: float(np.ptp(r.box @ _axis(r.box)[0])))
     direction, _ = _axis(main.box)
     height = float(np.median([r.height for r in rows]))
@@ -483,7 +488,7 @@ def _grid_lines(bgr: BGR, rows: list[_Row]) -> tuple[list[grid.GridLine], list[L
         bgr, [r.box for r in rows], [r.text for r in rows], direction=direction, row_height=height
     )
     if len(lines) < 2:
-        return [], [], False
+        return [], [], None
     reads = grid.read_grid(lines)
     seen = [r.text for r in rows]
     agreement = _agreement(reads, seen)
@@ -558,9 +563,10 @@ def _best_of_cells(
     return best
 
 
-def _reread_grid(bgr: BGR, rows: list[_Row], ocr: _Candidate | None) -> tuple[_Candidate | None, bool]:
+def _reread_grid(bgr: BGR, rows: list[_Row], ocr: _Candidate | None) -> tuple[_Candidate | None, bool | None]:
     """Decode the MRZ lines around ``rows`` on their character grid, alone and fused with the OCR
-    block ``ocr``; the best candidate, and whether the band was read upside down.
+    block ``ocr``; the best candidate, and whether the band was read upside down (None: no
+    lines found).
 
     First from one recogniser pass per whole line (cheap); only if that holds no valid block, in
     chunks of about a dozen cells, at the line length found so far (all three if none).
@@ -601,12 +607,18 @@ def _read_upright(bgr: BGR, lines: list[OcrLine]) -> tuple[_Candidate | None, bo
     if not band_rows:
         return best, best is not None
     reread, flipped = _reread_grid(bgr, band_rows, best)
-    if best is not None and len(best.rows) > 1 and _upside_down(best) != flipped:
+    if flipped is not None and best is not None and len(best.rows) > 1 and _upside_down(best) != flipped:
         # The OCR block's row order says the other way up from the band's own reading: it paired
         # rows that do not belong together in that order.
         best = None
     if reread is not None and (best is None or reread.score > best.score):
         best = reread
+    if (best is None or not best.result.valid) and all(
+        abs(_axis(r.box)[0][1]) >= _MAX_ROW_SLOPE for r in band_rows
+    ):
+        # Rows running up or down the image: the document lies on its side, and the OCR's reading
+        # of vertical text is unreliable. Unless it already read valid, let a quarter turn try.
+        return best, False
     return best, True
 
 
