@@ -11,11 +11,9 @@ map those to their codes.
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from typing import Any
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import Field
@@ -54,6 +52,8 @@ from openkyc.engine.face.compare import FaceMatchEvidence
 from openkyc.engine.face.detect import DetectedFace
 from openkyc.engine.images.decode import DecodedImage
 from openkyc.engine.images.quality import QualityEvidence, QualityThresholds, assess_quality
+from openkyc.engine.images.resize import fit_long_side
+from openkyc.engine.timing import StageTimer
 
 # OCR reads the crop at this long side: enough for visual-zone print and the MRZ on ID-1 cards,
 # and OCR time grows with pixels.
@@ -124,11 +124,9 @@ class DocumentEvidence(Evidence):
 
 def _ocr(image: NDArray[Any]) -> list[OcrLine]:
     """One OCR pass at :data:`OCR_LONG_SIDE`, boxes in ``image``'s own coordinates."""
-    height, width = image.shape[:2]
-    scale = min(1.0, OCR_LONG_SIDE / max(height, width))
+    small, scale = fit_long_side(image, OCR_LONG_SIDE)
     if scale == 1.0:
         return run_ocr(image)
-    small = cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
     return [
         OcrLine(text=line.text, box=(line.box / scale).astype(np.float32), confidence=line.confidence)
         for line in run_ocr(small)
@@ -142,7 +140,11 @@ def has_mrz_text(lines: list[OcrLine]) -> bool:
         raw = "".join(line.text.split())
         lower = sum(c.islower() for c in raw if c.isascii())
         mostly_mrz = len(clean) >= 0.8 * len(raw) and lower <= max(1, len(raw) // 10)
-        if mostly_mrz and len(clean) >= 20 and ("<" in clean or sum(c.isdigit() for c in clean) >= 8):
+        # A filler run marks an MRZ row even when the OCR cut it short ("P<AUSCITIZEN<<").
+        if mostly_mrz and (
+            (len(clean) >= 12 and "<<" in clean)
+            or (len(clean) >= 20 and sum(c.isdigit() for c in clean) >= 8)
+        ):
             return True
     return False
 
@@ -251,17 +253,10 @@ def analyse_document(
 ) -> DocumentEvidence:
     """Analyse an identity document (and a selfie against its portrait) into evidence."""
     today = today or date.today()
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal started
-        now = time.perf_counter()
-        timings[name] = round((now - started) * 1000, 1)
-        started = now
+    timer = StageTimer()
 
     located, lines, reading = _read_side(front.bgr)
-    lap("locate_ocr_mrz")
+    timer.lap("locate_ocr_mrz")
     result = reading.result if reading is not None else None
     mrz_side = "front" if result is not None else None
     mrz_lines = reading.lines if reading is not None else []
@@ -270,7 +265,7 @@ def analyse_document(
         _, _, back_reading = _read_side(back.bgr)
         if back_reading is not None and back_reading.result is not None:
             result, mrz_side, mrz_lines = back_reading.result, "back", back_reading.lines
-        lap("back")
+        timer.lap("back")
 
     # Which way up, when neither the MRZ nor the text settled it: the portrait's face.
     faces: list[DetectedFace] = find_portrait(located.image)
@@ -282,7 +277,7 @@ def analyse_document(
             lines = rotate_lines(lines, 2, (shape[0], shape[1]))
             located = located.turned(2, "face")
             faces = flipped_faces
-    lap("faces")
+    timer.lap("faces")
 
     texts = [line.text for line in lines if not is_mrz_line(line.text)]
     kind = classify_document(
@@ -314,7 +309,7 @@ def analyse_document(
     )
     expiry = check_expiry(expiry_date, today, source=expiry_source)
     age = check_age(birth_date, today, source=birth_source)
-    lap("fields")
+    timer.lap("fields")
 
     crop = located.image
     photocopy = check_photocopy(crop, stored_grayscale=front.stored_grayscale)
@@ -322,9 +317,9 @@ def analyse_document(
     image_spec = check_image_spec(
         front.width, front.height, front.byte_size, passport=kind.kind is DocumentKind.PASSPORT
     )
-    lap("image_checks")
+    timer.lap("image_checks")
     portrait = check_portrait(crop, selfie_bgr, document_faces=faces, selfie_faces=selfie_faces)
-    lap("portrait_match")
+    timer.lap("portrait_match")
 
     extra: list[Reason] = []
     if matches is False:
@@ -370,5 +365,5 @@ def analyse_document(
         image_spec=image_spec,
         quality=quality,
         portrait=portrait,
-        timings_ms=timings,
+        timings_ms=timer.timings_ms,
     )
