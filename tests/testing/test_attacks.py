@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from openkyc.engine.face.detect import detect_faces, primary_face
+from openkyc.engine.images.decode import load_image
 from openkyc.testing import attacks
 
 
@@ -86,3 +88,16 @@ def test_video_tracks_give_genuine_sequences(testdata_dir: Path) -> None:
     assert tracks
     samples = attacks.track_sequences(frames, tracks[0], n_frames=4, stride=1)
     assert samples and all(s.kind == "genuine" and len(s.frames) == 4 for s in samples)
+
+
+def test_crop_whose_mesh_is_on_another_face_is_not_a_selfie(photo: Path) -> None:
+    bgr = load_image(photo).bgr
+    face = primary_face(detect_faces(bgr))
+    assert face is not None
+    assert attacks.mesh_on_tracked_face(attacks.crop_face(bgr, face.box))
+    # The tracked box moved half a face width aside and up: the crop still holds the face, but
+    # off the tracked position, as when a person behind the tracked one is what the mesh finds.
+    left, top, right, bottom = face.box
+    shift_x, shift_y = face.width // 2, -face.height // 3
+    moved = (left + shift_x, top + shift_y, right + shift_x, bottom + shift_y)
+    assert not attacks.mesh_on_tracked_face(attacks.crop_face(bgr, moved))

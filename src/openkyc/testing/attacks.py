@@ -32,7 +32,12 @@ from numpy.typing import NDArray
 
 from openkyc.engine.face.detect import detect_faces, primary_face
 from openkyc.engine.images.decode import load_image
+from openkyc.engine.liveness.mesh import mesh_landmarks
 
+# A genuine crop is kept only when the face mesh (the face the engine will analyse) is centred on
+# the tracked face within this fraction of its width: in a crowd the crop can hold a second face
+# that the mesh prefers (a person behind), and such a crop is not a selfie frame.
+MAX_MESH_OFFSET_FACES = 0.3
 # A generated capture: portrait 480x640, as a phone's front camera frame sent by the SDK.
 FRAME_WIDTH, FRAME_HEIGHT = 480, 640
 # The portrait cut from a source photo: face width times this, at 3:4.
@@ -451,6 +456,25 @@ def _crowded(box: tuple[int, int, int, int], others: list[tuple[int, int, int, i
     return False
 
 
+def mesh_on_tracked_face(crop: NDArray[Any]) -> bool:
+    """Whether the face mesh of a ``crop_face`` crop lies on the tracked face, not on another one.
+
+    A crop where the mesh finds no face is kept: missing a face is the engine's failure to report,
+    not a defect of the sample.
+    """
+    mesh = mesh_landmarks(crop)
+    if mesh is None:
+        return True
+    # crop_face puts the tracked box's centre at (width / 2, 0.45 height), PORTRAIT_FACES_WIDE
+    # face widths across the crop.
+    face_width = FRAME_WIDTH / PORTRAIT_FACES_WIDE
+    low, high = mesh.min(axis=0), mesh.max(axis=0)
+    offset = math.hypot(
+        (low[0] + high[0]) / 2 - FRAME_WIDTH / 2, (low[1] + high[1]) / 2 - 0.45 * FRAME_HEIGHT
+    )
+    return offset <= MAX_MESH_OFFSET_FACES * face_width
+
+
 def crop_face(
     frame: NDArray[Any], box: tuple[int, int, int, int], *, faces_wide: float = PORTRAIT_FACES_WIDE
 ) -> NDArray[Any]:
@@ -479,7 +503,8 @@ def track_sequences(
     """Every window of ``n_frames + 1`` track frames ``stride`` apart (the first is the selfie).
 
     Windows start every ``stride`` track frames, so windows of one track overlap: they are
-    distinct sequences but not independent ones. Windows with a crowded frame are skipped.
+    distinct sequences but not independent ones. Windows with a crowded frame, or a frame whose
+    face mesh lies on another face than the tracked one, are skipped.
     """
     span = n_frames * stride + 1
     samples = []
@@ -488,6 +513,8 @@ def track_sequences(
         if track.crowded and any(track.crowded[p] for p in picks):
             continue
         crops = [crop_face(frames[track.frame_indices[p]], track.boxes[p]) for p in picks]
+        if not all(mesh_on_tracked_face(crop) for crop in crops):
+            continue
         samples.append(
             LivenessSample(
                 "genuine",

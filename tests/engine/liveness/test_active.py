@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from openkyc.engine.evidence import Decision
 from openkyc.engine.liveness import LivenessConfig, check_liveness
@@ -44,7 +46,13 @@ def test_selfie_without_face_fails() -> None:
 def test_genuine_track_passes(genuine_sequence: attacks.LivenessSample) -> None:
     evidence = check_liveness(genuine_sequence.selfie, genuine_sequence.frames)
     assert evidence.decision is Decision.PASS, evidence.reasons
-    assert set(evidence.signals) >= {"identity", "distinctness", "non_planarity", "periodic_pattern"}
+    assert set(evidence.signals) >= {
+        "identity",
+        "distinctness",
+        "non_planarity",
+        "periodic_pattern",
+        "chroma_moire",
+    }
     assert {"non_planarity_tracks", "non_planarity_mesh", "expression_change"} <= set(evidence.signals)
     assert all(evidence.signals[name].passed for name in RULES if name in evidence.signals)
 
@@ -88,22 +96,24 @@ def test_printed_photo_fails(biden: Path, seed: int) -> None:
 
 
 @pytest.mark.slow
-def test_screen_replay_is_mostly_rejected(obama: Path, biden: Path) -> None:
-    # The benchmark rejects 87% of generated screen replays (the weakest class; fewer with only 4
-    # frames), so this asserts at least two thirds over twelve samples rather than every one.
-    outcomes = [
-        check_liveness(*_sample(attacks.screen_attack(path, seed=seed, n_frames=4))).decision
+def test_screen_replay_is_rejected(obama: Path, biden: Path) -> None:
+    found = [
+        check_liveness(*_sample(attacks.screen_attack(path, seed=seed, n_frames=4)))
         for path in (obama, biden)
         for seed in range(1, 7)
     ]
-    assert sum(d is not Decision.PASS for d in outcomes) >= 8, outcomes
+    assert all(e.decision is Decision.FAIL for e in found), [e.reasons for e in found]
+    # The colour moiré is what catches most screens (10 of these 12; planar motion the other 2).
+    moire = [e for e in found if "liveness.colour_moire" in codes(e)]
+    assert len(moire) >= 9
+    assert all(not e.signals["chroma_moire"].passed for e in moire)
 
 
 @dataclass(frozen=True)
 class _Known:
     primary: None
-    chip: np.ndarray
-    embedding: np.ndarray
+    chip: NDArray[Any]
+    embedding: NDArray[Any]
 
 
 @pytest.mark.slow
@@ -129,5 +139,5 @@ def test_config_thresholds_are_named_defaults() -> None:
     assert 0 < config.min_identity < 1
 
 
-def _sample(sample: attacks.LivenessSample) -> tuple[np.ndarray, list[np.ndarray]]:
+def _sample(sample: attacks.LivenessSample) -> tuple[NDArray[Any], list[NDArray[Any]]]:
     return sample.selfie, sample.frames

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from openkyc.engine.liveness.motion import (
     CANVAS,
@@ -17,20 +20,20 @@ from openkyc.engine.liveness.motion import (
 )
 
 
-def _textured(seed: int) -> np.ndarray:
+def _textured(seed: int) -> NDArray[Any]:
     rng = np.random.default_rng(seed)
     noise = cv2.resize(
         rng.uniform(0, 255, (60, 60)).astype(np.float32), (400, 400), interpolation=cv2.INTER_CUBIC
     )
-    return cv2.cvtColor(np.clip(noise, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR)
+    return np.asarray(cv2.cvtColor(np.clip(noise, 0, 255).astype(np.uint8), cv2.COLOR_GRAY2BGR))
 
 
-def _mesh() -> np.ndarray:
+def _mesh() -> NDArray[Any]:
     # A stand-in "mesh": a grid over the middle of the image with eye corners 100 px apart.
     xs, ys = np.meshgrid(np.linspace(120, 280, 22), np.linspace(120, 280, 22))
     mesh = np.c_[xs.ravel(), ys.ravel()][:478].astype(np.float64)
     mesh[33], mesh[263] = (150.0, 180.0), (250.0, 180.0)
-    return mesh
+    return np.asarray(mesh, np.float64)
 
 
 def test_homography_of_a_plane_has_tiny_residual_and_a_bulge_does_not() -> None:

@@ -8,8 +8,9 @@ The decision rests first on geometry and identity, which any replayed picture mu
   moved rigidly (homography residuals of tracked face points and of the face mesh, combined;
   each is also reported alone and does not decide by itself);
 
-and then on weaker cues: ``expression_change`` (mouth/eye measures) and ``periodic_pattern``
-(moiré, pixel grid or halftone on the face), plus ``pad_model`` when an operator configured one.
+and then on weaker cues: ``expression_change`` (mouth/eye measures), ``periodic_pattern``
+(moiré, pixel grid or halftone on the face) and ``chroma_moire`` (fine colour detail that skin
+lacks), plus ``pad_model`` when an operator configured one.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from openkyc.engine.liveness.evidence import LivenessEvidence
 from openkyc.engine.liveness.expression import expression_change
 from openkyc.engine.liveness.frames import FrameFace, PrecomputedFace, analyse_frame
 from openkyc.engine.liveness.motion import combined_non_planarity, mesh_non_planarity, non_planarity
-from openkyc.engine.liveness.texture import face_region, periodic_pattern
+from openkyc.engine.liveness.texture import chroma_moire, face_region, periodic_pattern
 
 
 def check_liveness(
@@ -134,6 +135,12 @@ RULES: dict[str, tuple[str, str, str, Decision]] = {
         "a periodic pattern (screen pixels, moiré or print halftone) covers the face",
         Decision.FAIL,
     ),
+    "chroma_moire": (
+        "max_chroma_moire",
+        "liveness.colour_moire",
+        "fine colour detail covers the face (a screen's or print's moiré)",
+        Decision.FAIL,
+    ),
     "pad_model": (
         "min_pad_live",
         "liveness.pad_model_attack",
@@ -180,6 +187,7 @@ def liveness_signals(
     mesh = mesh_non_planarity(meshes)
     change, measure = expression_change(meshes)
     periodic = float(np.median([periodic_pattern(face_region(bgr, f.box)) for bgr, f in pairs]))
+    moire = float(np.median([chroma_moire(bgr, f.mesh) for bgr, f in pairs]))
     signals = {
         "identity": Signal.measure(
             identity, config.min_identity, detail="lowest frame-to-selfie face similarity"
@@ -214,6 +222,12 @@ def liveness_signals(
             config.max_periodic_pattern,
             higher_is_better=False,
             detail="median spectral peak prominence on the face (moiré, pixel grid, halftone)",
+        ),
+        "chroma_moire": Signal.measure(
+            moire,
+            config.max_chroma_moire,
+            higher_is_better=False,
+            detail="median fine chroma over fine luma detail in the face (colour moiré)",
         ),
     }
     if config.pad_model is not None:

@@ -45,6 +45,11 @@ class LivenessConfig:
     # [bench] set above the sharp genuine shared photos' p99 (1.25), not from the smooth, upscaled
     # video crops (p99 1.13), which would overfit.
     max_periodic_pattern: float = 1.3
+    # Fine chroma detail over fine luma detail in the face (colour moiré), median over frames.
+    # [bench 2026-11-22, helper 2] set above the sharp genuine shared photos' maximum (0.318,
+    # n=104; the smooth video crops reach 0.17), not from the video: screens p50 0.36, prints 0.34.
+    # Full bench run 02:33: genuine sequences max 0.156; it alone rejects 62 of 100 screens.
+    max_chroma_moire: float = 0.33
     # A trained presentation-attack model, when the operator has one, and its live threshold.
     pad_model: PresentationAttackModel | None = None
     min_pad_live: float = 0.5
@@ -58,6 +63,8 @@ class SelfieCheckConfig:
     max_enclosing_sides: int = 3
     # [bench] as for the active check: above the genuine shared photos' p99 (1.25).
     max_periodic_pattern: float = 1.3
+    # [bench] as for the active check: above the genuine shared photos' maximum (0.318).
+    max_chroma_moire: float = 0.33
     # Fraction of the face region covered by specular highlights (review, not fail).
     max_face_glare: float = 0.01
     pad_model: PresentationAttackModel | None = None

@@ -17,7 +17,7 @@ from openkyc.engine.liveness.edges import enclosing_sides
 from openkyc.engine.liveness.evidence import LivenessEvidence
 from openkyc.engine.liveness.frames import PrecomputedFace, locate_face
 from openkyc.engine.liveness.mesh import mesh_box
-from openkyc.engine.liveness.texture import face_glare, face_region, periodic_pattern
+from openkyc.engine.liveness.texture import chroma_moire, face_glare, face_region, periodic_pattern
 
 
 def check_selfie(
@@ -37,7 +37,7 @@ def check_selfie(
             mode="passive",
         )
     box = mesh_box(mesh, selfie_bgr.shape[1], selfie_bgr.shape[0])
-    signals = selfie_signals(selfie_bgr, box, config)
+    signals = selfie_signals(selfie_bgr, box, config, mesh)
     rules = [
         (
             "enclosing_edges",
@@ -49,6 +49,12 @@ def check_selfie(
             "periodic_pattern",
             "liveness.screen_or_print_texture",
             "a periodic pattern covers the face",
+            Decision.FAIL,
+        ),
+        (
+            "chroma_moire",
+            "liveness.colour_moire",
+            "fine colour detail covers the face (a screen's or print's moiré)",
             Decision.FAIL,
         ),
         (
@@ -77,9 +83,12 @@ def check_selfie(
 
 
 def selfie_signals(
-    bgr: NDArray[Any], box: tuple[int, int, int, int], config: SelfieCheckConfig
+    bgr: NDArray[Any],
+    box: tuple[int, int, int, int],
+    config: SelfieCheckConfig,
+    mesh: NDArray[Any] | None = None,
 ) -> dict[str, Signal]:
-    """Every passive signal for the face in ``box``."""
+    """Every passive signal for the face in ``box`` (``chroma_moire`` only when its mesh is given)."""
     region = face_region(bgr, box)
     signals = {
         "enclosing_edges": Signal.measure(
@@ -101,6 +110,13 @@ def selfie_signals(
             detail="specular highlight area",
         ),
     }
+    if mesh is not None:
+        signals["chroma_moire"] = Signal.measure(
+            chroma_moire(bgr, mesh),
+            config.max_chroma_moire,
+            higher_is_better=False,
+            detail="fine chroma over fine luma detail in the face (colour moiré)",
+        )
     if config.pad_model is not None:
         signals["pad_model"] = Signal.measure(
             config.pad_model.live_probability(bgr, box),

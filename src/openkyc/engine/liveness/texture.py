@@ -6,6 +6,13 @@ samples it, a moiré beat), which shows as isolated peaks in the face's 2-D spec
 above the smooth spectrum of skin. A screen's glass and glossy paper reflect light as highlights
 on the face. These are surface cues: they depend on the display, printer and camera, unlike the
 geometric cues (planarity, duplicates, identity) and are weaker evidence.
+
+A moiré need not be one clean spectral peak (the beat drifts and bends across a tilted screen or
+sheet), but it is coloured: the R, G and B sub-pixels (or C, M, Y dots) are sampled at different
+phases, so the pattern appears in the chroma channels with about as much fine detail as in luma.
+Skin's colour varies slowly; its fine detail (pores, edges of features) is in luma, and cameras
+and JPEG further smooth chroma. ``chroma_moire`` measures that: fine chroma detail relative to
+fine luma detail inside the face.
 """
 
 from __future__ import annotations
@@ -67,6 +74,40 @@ def _peak_prominence(channel: NDArray[Any]) -> float:
     if not mask.any():
         return 0.0
     return float(prominence[mask].max())
+
+
+# Band of "fine detail" for chroma_moire: difference of Gaussians, sigmas in native pixels (the
+# moiré lives on the camera's pixel grid, whatever the face size).
+CHROMA_FINE_SIGMA = 0.7
+CHROMA_COARSE_SIGMA = 3.0
+# The face hull shrunk towards its centre by this factor: hair, ears and background (whose colour
+# edges are real) stay outside.
+CHROMA_HULL_SHRINK = 0.85
+MIN_HULL_PIXELS = 400
+
+
+def chroma_moire(bgr: NDArray[Any], mesh: NDArray[Any]) -> float:
+    """Fine chroma detail (Cr, Cb) over fine luma detail inside the face mesh hull (RMS ratio).
+
+    0.0 when the face is too small to measure.
+    """
+    centre = mesh.mean(axis=0)
+    hull = (centre + (mesh - centre) * CHROMA_HULL_SHRINK).astype(np.float32)
+    mask = np.zeros(bgr.shape[:2], np.uint8)
+    cv2.fillConvexPoly(mask, cv2.convexHull(hull).astype(np.int32), (255,))
+    inside = mask > 0
+    if int(inside.sum()) < MIN_HULL_PIXELS:
+        return 0.0
+    ycrcb = cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb).astype(np.float64)
+    energy = []
+    for i in range(3):
+        channel = ycrcb[:, :, i]
+        band = cv2.GaussianBlur(channel, (0, 0), CHROMA_FINE_SIGMA) - cv2.GaussianBlur(
+            channel, (0, 0), CHROMA_COARSE_SIGMA
+        )
+        energy.append(float(np.sqrt(np.mean(band[inside] ** 2))))
+    # A flat, featureless face (luma RMS under 1 grey level) has no detail to compare with.
+    return float(np.hypot(energy[1], energy[2]) / max(energy[0], 1.0))
 
 
 def periodic_pattern(region_bgr: NDArray[Any]) -> float:
