@@ -45,7 +45,7 @@ def assess_document_verification(
         front,
         back=back,
         selfie_bgr=selfie.bgr,
-        selfie_faces=list(selfie_evidence.selfie_analysis.faces),
+        selfie_analysis=selfie_evidence.selfie_analysis,
         declared_id_type=declared_id_type,
         declared_country=declared_country,
         today=today,

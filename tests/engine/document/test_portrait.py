@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from numpy.typing import NDArray
 
 from openkyc.engine.document.portrait import check_portrait, find_portrait
@@ -46,3 +47,23 @@ def test_without_selfie_only_finds(portrait: NDArray[Any]) -> None:
     evidence = check_portrait(document)
     assert evidence.found and evidence.match is None and evidence.decision is Decision.PASS
     assert find_portrait(np.full((300, 480, 3), 200, np.uint8)) == []
+
+
+def test_an_analysed_selfie_is_not_analysed_again(
+    portrait: NDArray[Any], same_person_selfie: NDArray[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openkyc.engine.document import portrait as portrait_module
+    from openkyc.engine.face.analyse import analyse_face
+
+    selfie = analyse_face(same_person_selfie)
+    analysed: list[int] = []
+
+    def counting(bgr: NDArray[Any], **kwargs: Any) -> Any:
+        analysed.append(bgr.shape[0])
+        return analyse_face(bgr, **kwargs)
+
+    monkeypatch.setattr(portrait_module, "analyse_face", counting)
+    document = render_document(DocumentSpec(), portrait_bgr=portrait)
+    evidence = check_portrait(document, same_person_selfie, selfie_analysis=selfie)
+    assert evidence.match is not None and evidence.match.outcome is FaceOutcome.MATCH
+    assert analysed == [document.shape[0]]  # the document only

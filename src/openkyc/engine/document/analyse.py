@@ -48,6 +48,7 @@ from openkyc.engine.document.ocr import OcrLine, run_ocr
 from openkyc.engine.document.portrait import PortraitEvidence, check_portrait, find_portrait
 from openkyc.engine.document.visual_zone import VisualZone, is_mrz_line, read_visual_zone
 from openkyc.engine.evidence import Decision, Evidence, Reason, worst
+from openkyc.engine.face.analyse import FaceAnalysis
 from openkyc.engine.face.compare import FaceMatchEvidence
 from openkyc.engine.face.detect import DetectedFace
 from openkyc.engine.images.decode import DecodedImage
@@ -249,7 +250,7 @@ def analyse_document(
     declared_id_type: str | None = None,
     declared_country: str | None = None,
     today: date | None = None,
-    selfie_faces: list[DetectedFace] | None = None,
+    selfie_analysis: FaceAnalysis | None = None,
 ) -> DocumentEvidence:
     """Analyse an identity document (and a selfie against its portrait) into evidence."""
     today = today or date.today()
@@ -318,7 +319,7 @@ def analyse_document(
         front.width, front.height, front.byte_size, passport=kind.kind is DocumentKind.PASSPORT
     )
     timer.lap("image_checks")
-    portrait = check_portrait(crop, selfie_bgr, document_faces=faces, selfie_faces=selfie_faces)
+    portrait = check_portrait(crop, selfie_bgr, document_faces=faces, selfie_analysis=selfie_analysis)
     timer.lap("portrait_match")
 
     extra: list[Reason] = []

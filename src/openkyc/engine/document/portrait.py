@@ -12,7 +12,8 @@ from typing import Any
 from numpy.typing import NDArray
 
 from openkyc.engine.evidence import Decision, Evidence, Reason
-from openkyc.engine.face.compare import FaceMatchEvidence, compare_faces
+from openkyc.engine.face.analyse import FaceAnalysis, analyse_face
+from openkyc.engine.face.compare import FaceMatchEvidence, compare_analyses
 from openkyc.engine.face.detect import DetectedFace, detect_faces, primary_face
 
 
@@ -41,12 +42,13 @@ def check_portrait(
     selfie_bgr: NDArray[Any] | None = None,
     *,
     document_faces: list[DetectedFace] | None = None,
-    selfie_faces: list[DetectedFace] | None = None,
+    selfie_analysis: FaceAnalysis | None = None,
 ) -> PortraitEvidence:
     """Find the portrait and, given a selfie, compare the two faces.
 
     No portrait is its own reason (``document.no_portrait``); a selfie that does not match gives
-    the face comparison's reasons (``face.no_match``, ``face.no_face_b``...).
+    the face comparison's reasons (``face.no_match``, ``face.no_face_b``...). A pipeline that has
+    already analysed the selfie passes ``selfie_analysis`` so it is not embedded twice.
     """
     faces = find_portrait(document_bgr) if document_faces is None else document_faces
     portrait = primary_face(faces)
@@ -58,8 +60,10 @@ def check_portrait(
             faces=0,
         )
     match = None
-    if selfie_bgr is not None:
-        match = compare_faces(document_bgr, selfie_bgr, faces_a=faces, faces_b=selfie_faces)
+    if selfie_analysis is None and selfie_bgr is not None:
+        selfie_analysis = analyse_face(selfie_bgr)
+    if selfie_analysis is not None:
+        match = compare_analyses(analyse_face(document_bgr, faces=faces), selfie_analysis)
     # A second face on a document is its ghost portrait, not a concern: that reason stays in the
     # comparison's own evidence only.
     reasons = [r for r in match.reasons if r.code != "face.multiple_faces"] if match is not None else []
