@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from openkyc.engine.face.detect import detect_faces, primary_face
 from openkyc.engine.images.decode import load_image
 from openkyc.engine.liveness.mesh import mesh_landmarks
+from openkyc.testing.documents import jpeg
 
 # A genuine crop is kept only when the face mesh (the face the engine will analyse) is centred on
 # the tracked face within this fraction of its width: in a crowd the crop can hold a second face
@@ -92,14 +93,7 @@ def _camera(image: NDArray[Any], rng: np.random.Generator) -> NDArray[Any]:
     noisy = out.astype(np.float32) + rng.normal(0.0, float(rng.uniform(1.0, 3.0)), out.shape).astype(
         np.float32
     )
-    return _jpeg(np.clip(noisy, 0, 255).astype(np.uint8), int(rng.integers(75, 96)))
-
-
-def _jpeg(image: NDArray[Any], quality: int) -> NDArray[Any]:
-    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:  # pragma: no cover - OpenCV always encodes a uint8 BGR image
-        raise RuntimeError("JPEG encoding failed")
-    return np.asarray(cv2.imdecode(data, cv2.IMREAD_COLOR))
+    return jpeg(np.clip(noisy, 0, 255).astype(np.uint8), int(rng.integers(75, 96)))
 
 
 def _background(rng: np.random.Generator) -> NDArray[Any]:
@@ -183,7 +177,7 @@ def replay_attack(path: str | Path, *, seed: int, n_frames: int | None = None) -
         gain, offset = rng.uniform(0.92, 1.08), rng.uniform(-8, 8)
         noise = rng.normal(0.0, rng.uniform(0.0, 2.5), still.shape)
         jittered = np.clip(still.astype(np.float64) * gain + offset + noise, 0, 255).astype(np.uint8)
-        return _jpeg(jittered, int(rng.integers(70, 96)))
+        return jpeg(jittered, int(rng.integers(70, 96)))
 
     n = _n_frames(rng, n_frames)
     return LivenessSample("replay", variant(), [variant() for _ in range(n)], (str(path),), seed)

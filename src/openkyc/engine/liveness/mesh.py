@@ -12,10 +12,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from openkyc.engine.images.resize import fit_long_side
 from openkyc.engine.models import load_once
 
 MESH_POINTS = 478
@@ -50,10 +50,7 @@ def face_mesh() -> Any:
 def mesh_landmarks(bgr: NDArray[Any]) -> NDArray[Any] | None:
     """(478, 2) pixel coordinates of the face mesh of the most prominent face, or None."""
     height, width = bgr.shape[:2]
-    scale = min(1.0, MESH_LONG_SIDE / max(height, width))
-    work = bgr
-    if scale < 1.0:
-        work = cv2.resize(bgr, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+    work, _ = fit_long_side(bgr, MESH_LONG_SIDE)
     rgb = np.ascontiguousarray(work[:, :, ::-1])
     with _mesh_lock:
         result = face_mesh().process(rgb)
