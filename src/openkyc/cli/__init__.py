@@ -6,6 +6,9 @@ import typer
 
 from openkyc import __version__
 from openkyc.cli.inspect import inspect_app
+from openkyc.cli.partners import keys_app, partner_app
+from openkyc.cli.serve import serve
+from openkyc.cli.users import users_app
 
 app = typer.Typer(
     name="openkyc",
@@ -14,6 +17,10 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,  # locals may hold images or PII
 )
 app.add_typer(inspect_app, name="inspect")
+app.add_typer(partner_app, name="partner")
+app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
+app.command()(serve)
 
 
 @app.command()

@@ -1,0 +1,107 @@
+"""create_app: the FastAPI application, its routers and the error handlers.
+
+Every failure is a JSON body with a documented code: partner mistakes get their 2xxx code and
+HTTP 4xx; anything unexpected is logged (without the request body) and answered 2201.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from openkyc import __version__
+from openkyc.api_errors import (
+    METHOD_NOT_ALLOWED,
+    MISSING_PARAMETER,
+    NOT_FOUND,
+    SYSTEM_ERROR,
+    ApiError,
+)
+from openkyc.jobs.views import router as jobs_router
+from openkyc.management.views import router as management_router
+from openkyc.runtime import Runtime
+from openkyc.signing import KSig1Error, SidRequestError
+from openkyc.tasks.inprocess import WorkerPool
+
+log = logging.getLogger(__name__)
+
+
+def create_app(runtime: Runtime, *, process_job: Callable[[Runtime, str], None] | None = None) -> FastAPI:
+    """The API; with ``process_job`` it also runs the in-process workers for its lifetime."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        pool = WorkerPool(runtime, process_job) if process_job is not None else None
+        if pool is not None:
+            pool.start()
+        try:
+            yield
+        finally:
+            if pool is not None:
+                pool.stop()
+
+    app = FastAPI(
+        title="openkyc",
+        version=__version__,
+        description="Self-hostable identity verification, wire-compatible with the Smile ID API.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.include_router(jobs_router)
+    app.include_router(management_router)
+    _install_error_handlers(app)
+
+    @app.get("/health", tags=["meta"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app
+
+
+def _json(status: int, body: Mapping[str, Any]) -> JSONResponse:
+    return JSONResponse(status_code=status, content=body)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, error: ApiError) -> JSONResponse:
+        return _json(error.http_status, error.body())
+
+    @app.exception_handler(SidRequestError)
+    async def signature_error(_: Request, error: SidRequestError) -> JSONResponse:
+        return _json(error.http_status, {**error.body(), "success": False})
+
+    @app.exception_handler(KSig1Error)
+    async def management_auth_error(_: Request, error: KSig1Error) -> JSONResponse:
+        return _json(error.http_status, error.body())
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
+        fields = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) for e in error.errors()})
+        return _json(
+            400, ApiError(MISSING_PARAMETER, f"Missing or invalid parameter(s): {', '.join(fields)}").body()
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        spec = {404: NOT_FOUND, 405: METHOD_NOT_ALLOWED}.get(error.status_code)
+        if spec is not None:
+            return _json(spec.http_status, ApiError(spec).body())
+        return _json(
+            error.status_code, {"code": str(error.status_code), "error": str(error.detail), "success": False}
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> JSONResponse:
+        # Log the route and error type only: bodies carry images and PII.
+        log.error(
+            "unhandled %s on %s %s", type(error).__name__, request.method, request.url.path, exc_info=error
+        )
+        return _json(500, ApiError(SYSTEM_ERROR).body())

@@ -1,0 +1,141 @@
+"""Scheduling callbacks, delivering due ones and logging every attempt."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from openkyc.callbacks.client import post_json
+from openkyc.callbacks.models import CallbackAttempt, CallbackDelivery
+from openkyc.db import transaction, utcnow
+from openkyc.jobs.models import Job
+from openkyc.partners.service import key_secret
+from openkyc.runtime import Runtime
+from openkyc.signing import sign_response
+
+MAX_BACKOFF = timedelta(hours=1)
+CLAIM_FOR = timedelta(minutes=2)
+
+
+def schedule(
+    *, db_session: Session, job: Job, payload: dict[str, Any], url: str, horizon: timedelta
+) -> CallbackDelivery:
+    """Queue ``payload`` for delivery to ``url`` now, retried until ``horizon`` has passed."""
+    now = utcnow()
+    delivery = CallbackDelivery(
+        smile_job_id=job.smile_job_id, url=url, payload=payload, next_attempt_at=now, give_up_at=now + horizon
+    )
+    db_session.add(delivery)
+    db_session.flush()
+    return delivery
+
+
+def backoff(attempts: int, first: timedelta) -> timedelta:
+    """Exponential: first, 2x, 4x ... capped at an hour."""
+    delay: timedelta = first * (2 ** max(0, attempts - 1))
+    return min(delay, MAX_BACKOFF)
+
+
+def claim_due(runtime: Runtime, limit: int = 10) -> list[int]:
+    """Ids of due deliveries, claimed so no other dispatcher sends them at the same time."""
+    now = utcnow()
+    claimed: list[int] = []
+    with transaction(runtime.sessions) as session:
+        due = session.scalars(
+            select(CallbackDelivery.id)
+            .where(
+                CallbackDelivery.delivered.is_(False),
+                CallbackDelivery.abandoned.is_(False),
+                CallbackDelivery.next_attempt_at <= now,
+                or_(CallbackDelivery.claimed_until.is_(None), CallbackDelivery.claimed_until < now),
+            )
+            .order_by(CallbackDelivery.next_attempt_at)
+            .limit(limit)
+        ).all()
+        for delivery_id in due:
+            result = session.execute(
+                update(CallbackDelivery)
+                .where(
+                    CallbackDelivery.id == delivery_id,
+                    or_(CallbackDelivery.claimed_until.is_(None), CallbackDelivery.claimed_until < now),
+                )
+                .values(claimed_until=now + CLAIM_FOR)
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append(delivery_id)
+    return claimed
+
+
+def deliver(runtime: Runtime, delivery_id: int) -> bool:
+    """One attempt: sign afresh with the job's originating key, POST, log, schedule the next try."""
+    settings = runtime.settings
+    with transaction(runtime.sessions) as session:
+        delivery = session.get(CallbackDelivery, delivery_id)
+        if delivery is None or delivery.delivered or delivery.abandoned:
+            return False
+        job = session.get(Job, delivery.smile_job_id)
+        if job is None:
+            delivery.abandoned = True
+            return False
+        secret = key_secret(db_session=session, box=runtime.box, key_id=job.api_key_id)
+        body = {**delivery.payload, **sign_response(secret, job.partner_id, utcnow())}
+        url = delivery.url
+    outcome = post_json(
+        url,
+        body,
+        allow_private=settings.allow_private_callbacks,
+        timeout_s=settings.callback_timeout.total_seconds(),
+    )
+    with transaction(runtime.sessions) as session:
+        delivery = session.get(CallbackDelivery, delivery_id)
+        assert delivery is not None
+        delivery.attempts += 1
+        session.add(
+            CallbackAttempt(
+                delivery_id=delivery_id,
+                status_code=outcome.status_code,
+                error=outcome.error,
+                duration_ms=outcome.duration_ms,
+            )
+        )
+        delivery.claimed_until = None
+        if outcome.delivered:
+            delivery.delivered = True
+        else:
+            next_at = utcnow() + backoff(delivery.attempts, settings.callback_first_retry)
+            if next_at > delivery.give_up_at:
+                delivery.abandoned = True
+            else:
+                delivery.next_attempt_at = next_at
+    return outcome.delivered
+
+
+def delivery_log(*, db_session: Session, smile_job_id: str) -> list[dict[str, Any]]:
+    """Every delivery of a job and its attempts (for the portal, the CLI and support)."""
+    deliveries = db_session.scalars(
+        select(CallbackDelivery)
+        .where(CallbackDelivery.smile_job_id == smile_job_id)
+        .order_by(CallbackDelivery.id)
+    ).all()
+    log: list[dict[str, Any]] = []
+    for delivery in deliveries:
+        attempts = db_session.scalars(
+            select(CallbackAttempt)
+            .where(CallbackAttempt.delivery_id == delivery.id)
+            .order_by(CallbackAttempt.id)
+        ).all()
+        log.append(
+            {
+                "url": delivery.url,
+                "delivered": delivery.delivered,
+                "abandoned": delivery.abandoned,
+                "attempts": [
+                    {"at": a.attempted_at.isoformat(), "status_code": a.status_code, "error": a.error}
+                    for a in attempts
+                ],
+            }
+        )
+    return log

@@ -1,0 +1,172 @@
+"""`openkyc partner ...` and `openkyc keys ...`: partners and their API keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from openkyc.cli.common import DataDirOption, JsonOption, open_runtime
+from openkyc.cli.output import emit_json
+from openkyc.db import transaction
+from openkyc.partners import service
+from openkyc.partners.models import Environment
+
+partner_app = typer.Typer(help="Partners (the organisations calling the API).", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="API keys per partner and environment (several may be active at once).", no_args_is_help=True
+)
+
+PartnerIdOption = Annotated[str, typer.Option("--partner-id", "-p", help="The partner id.")]
+EnvOption = Annotated[Environment, typer.Option("--env", "-e", help="sandbox or production.")]
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code=1)
+
+
+@partner_app.command("create")
+def partner_create(
+    data_dir: DataDirOption = None,
+    name: Annotated[str, typer.Option("--name", help="Display name.")] = "Partner",
+    json_output: JsonOption = False,
+) -> None:
+    """Create a partner with one sandbox and one production key (production disabled until enabled)."""
+    runtime = open_runtime(data_dir)
+    with transaction(runtime.sessions) as session:
+        partner, keys = service.create_partner(db_session=session, box=runtime.box, name=name)
+        partner_id = partner.id
+    answer = {"partner_id": partner_id, "api_keys": {env.value: key.api_key for env, key in keys.items()}}
+    if json_output:
+        emit_json(answer)
+    else:
+        typer.echo(f"partner_id: {partner_id}")
+        for env, key in keys.items():
+            typer.echo(f"{env.value} api key: {key.api_key}")
+
+
+@partner_app.command("list")
+def partner_list(data_dir: DataDirOption = None, json_output: JsonOption = False) -> None:
+    """List partners."""
+    runtime = open_runtime(data_dir)
+    with transaction(runtime.sessions) as session:
+        rows = [
+            {"partner_id": p.id, "name": p.name, "production_enabled": p.production_enabled}
+            for p in service.list_partners(db_session=session)
+        ]
+    for row in rows:
+        emit_json(row) if json_output else typer.echo(
+            f"{row['partner_id']}\t{row['name']}\tproduction={row['production_enabled']}"
+        )
+
+
+def _set_production(partner_id: str, data_dir: Path | None, enabled: bool) -> None:
+    runtime = open_runtime(data_dir)
+    try:
+        with transaction(runtime.sessions) as session:
+            service.set_production_enabled(db_session=session, partner_id=partner_id, enabled=enabled)
+    except service.PartnerNotFound:
+        raise _fail(f"no partner {partner_id}") from None
+    typer.echo(f"production {'enabled' if enabled else 'disabled'} for partner {partner_id}")
+
+
+@partner_app.command("enable-production")
+def enable_production(partner_id: PartnerIdOption, data_dir: DataDirOption = None) -> None:
+    """Allow the partner's production keys (until then they get 2220)."""
+    _set_production(partner_id, data_dir, True)
+
+
+@partner_app.command("disable-production")
+def disable_production(partner_id: PartnerIdOption, data_dir: DataDirOption = None) -> None:
+    """Refuse the partner's production keys again (2220)."""
+    _set_production(partner_id, data_dir, False)
+
+
+@keys_app.command("list")
+def keys_list(
+    partner_id: PartnerIdOption, data_dir: DataDirOption = None, json_output: JsonOption = False
+) -> None:
+    """List a partner's keys (fingerprints only: secrets are shown once, when created)."""
+    runtime = open_runtime(data_dir)
+    with transaction(runtime.sessions) as session:
+        rows = [
+            {
+                "key_id": k.id,
+                "environment": k.environment,
+                "fingerprint": k.fingerprint,
+                "active": k.active,
+                "created_at": k.created_at.isoformat(),
+            }
+            for k in service.list_keys(db_session=session, partner_id=partner_id)
+        ]
+    for row in rows:
+        emit_json(row) if json_output else typer.echo(
+            f"{row['key_id']}\t{row['environment']}\t{row['fingerprint']}\t{'active' if row['active'] else 'revoked'}"
+        )
+
+
+@keys_app.command("create")
+def keys_create(
+    partner_id: PartnerIdOption,
+    env: EnvOption,
+    data_dir: DataDirOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Create an additional active key."""
+    runtime = open_runtime(data_dir)
+    try:
+        with transaction(runtime.sessions) as session:
+            issued = service.create_key(
+                db_session=session, box=runtime.box, partner_id=partner_id, environment=env
+            )
+    except service.PartnerNotFound:
+        raise _fail(f"no partner {partner_id}") from None
+    _print_issued(issued, json_output)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    partner_id: PartnerIdOption, key_id: Annotated[str, typer.Argument()], data_dir: DataDirOption = None
+) -> None:
+    """Disable a key at once."""
+    runtime = open_runtime(data_dir)
+    try:
+        with transaction(runtime.sessions) as session:
+            service.revoke_key(db_session=session, partner_id=partner_id, key_id=key_id)
+    except service.KeyNotFound:
+        raise _fail(f"no key {key_id} for partner {partner_id}") from None
+    typer.echo(f"revoked {key_id}")
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    partner_id: PartnerIdOption,
+    key_id: Annotated[str, typer.Argument()],
+    data_dir: DataDirOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Create a new key for the same environment and disable the old one."""
+    runtime = open_runtime(data_dir)
+    try:
+        with transaction(runtime.sessions) as session:
+            issued = service.rotate_key(
+                db_session=session, box=runtime.box, partner_id=partner_id, key_id=key_id
+            )
+    except service.KeyNotFound:
+        raise _fail(f"no key {key_id} for partner {partner_id}") from None
+    _print_issued(issued, json_output)
+
+
+def _print_issued(issued: service.IssuedKey, json_output: bool) -> None:
+    answer = {
+        "key_id": issued.key_id,
+        "partner_id": issued.partner_id,
+        "environment": issued.environment.value,
+        "api_key": issued.api_key,
+    }
+    if json_output:
+        emit_json(answer)
+    else:
+        typer.echo(f"{issued.key_id} ({issued.environment.value}): {issued.api_key}")

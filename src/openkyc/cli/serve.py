@@ -1,0 +1,71 @@
+"""`openkyc serve`: the API and in-process workers on the embedded default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from openkyc.cli.common import DataDirOption
+from openkyc.config import Settings
+from openkyc.db import transaction
+from openkyc.partners import service as partners
+from openkyc.runtime import Runtime, build_runtime
+
+
+def ensure_first_partner(runtime: Runtime) -> dict[str, str] | None:
+    """On an empty installation, a sandbox partner to start with; None when partners exist."""
+    with transaction(runtime.sessions) as session:
+        if partners.list_partners(db_session=session):
+            return None
+        partner, keys = partners.create_partner(db_session=session, box=runtime.box, name="Sandbox partner")
+        return {
+            "partner_id": partner.id,
+            **{f"{env.value}_api_key": key.api_key for env, key in keys.items()},
+        }
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    data_dir: DataDirOption = None,
+    tls_cert: Annotated[
+        Path | None, typer.Option("--tls-cert", help="PEM certificate (serve HTTPS).")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="PEM private key for --tls-cert.")] = None,
+    workers: Annotated[int | None, typer.Option(help="In-process verification workers.")] = None,
+) -> None:
+    """Run the API with in-process workers (SQLite + local blobs under the data dir)."""
+    import uvicorn
+
+    from openkyc.app import create_app
+    from openkyc.jobs.flows import process_job
+
+    if (tls_cert is None) != (tls_key is None):
+        raise typer.BadParameter("--tls-cert and --tls-key go together")
+    overrides: dict[str, object] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if workers is not None:
+        overrides["workers"] = workers
+    runtime = build_runtime(Settings(**overrides))  # type: ignore[arg-type]
+    first = ensure_first_partner(runtime)
+    if first is not None:
+        typer.echo("Created a sandbox partner for this new installation:")
+        typer.echo(f"  partner_id:      {first['partner_id']}")
+        typer.echo(f"  sandbox api key: {first['sandbox_api_key']}")
+        typer.echo("  (production keys work after `openkyc partner enable-production`)")
+    scheme = "https" if tls_cert else "http"
+    typer.echo(
+        f"openkyc listening on {scheme}://{host}:{port}/v1  (data: {runtime.settings.data_dir.resolve()})"
+    )
+    uvicorn.run(
+        create_app(runtime, process_job=process_job),
+        host=host,
+        port=port,
+        ssl_certfile=str(tls_cert) if tls_cert else None,
+        ssl_keyfile=str(tls_key) if tls_key else None,
+        log_level="info",
+        access_log=False,  # URLs carry upload capabilities and signed image links
+    )

@@ -1,0 +1,92 @@
+"""`openkyc users ...`: the enrolled-user registry (documented 2207/2208/2211 behaviour)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from openkyc.cli.common import DataDirOption, JsonOption, open_runtime
+from openkyc.cli.output import emit_json
+from openkyc.cli.partners import EnvOption, PartnerIdOption
+from openkyc.db import transaction
+from openkyc.users import service
+from openkyc.users.models import UserStatus
+
+users_app = typer.Typer(help="Enrolled users (registered faces).", no_args_is_help=True)
+UserIdArgument = Annotated[str, typer.Argument(help="The partner's user_id.")]
+
+
+@users_app.command("list")
+def users_list(
+    partner_id: PartnerIdOption,
+    env: EnvOption,
+    data_dir: DataDirOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """List a partner's enrolled users in one environment."""
+    runtime = open_runtime(data_dir)
+    with transaction(runtime.sessions) as session:
+        rows = [
+            {
+                "user_id": u.user_id,
+                "status": u.status,
+                "enrolled_by_job": u.enrolled_by_job,
+                "updated_at": u.updated_at.isoformat(),
+            }
+            for u in service.list_users(db_session=session, partner_id=partner_id, environment=env)
+        ]
+    for row in rows:
+        emit_json(row) if json_output else typer.echo(
+            f"{row['user_id']}\t{row['status']}\t{row['enrolled_by_job']}"
+        )
+
+
+def _set(partner_id: str, env: str, user_id: str, status: UserStatus, data_dir: DataDirOption) -> None:
+    runtime = open_runtime(data_dir)
+    try:
+        with transaction(runtime.sessions) as session:
+            user = service.set_status(
+                db_session=session, partner_id=partner_id, environment=env, user_id=user_id, status=status
+            )
+            selfie_blob = user.selfie_blob if status == UserStatus.DELETED else None
+            if selfie_blob:
+                user.selfie_blob = None
+    except service.UserNotFound:
+        typer.echo(f"no enrolled user {user_id!r} for partner {partner_id} ({env})", err=True)
+        raise typer.Exit(code=1) from None
+    if selfie_blob:
+        runtime.blobs.delete(selfie_blob)  # a deleted user's face is erased, not just hidden
+    typer.echo(f"{user_id}: {status.value}")
+
+
+@users_app.command("disable")
+def users_disable(
+    partner_id: PartnerIdOption, env: EnvOption, user_id: UserIdArgument, data_dir: DataDirOption = None
+) -> None:
+    """Jobs for this user get 2207 until enabled again."""
+    _set(partner_id, env, user_id, UserStatus.DISABLED, data_dir)
+
+
+@users_app.command("enable")
+def users_enable(
+    partner_id: PartnerIdOption, env: EnvOption, user_id: UserIdArgument, data_dir: DataDirOption = None
+) -> None:
+    """Undo disable."""
+    _set(partner_id, env, user_id, UserStatus.ACTIVE, data_dir)
+
+
+@users_app.command("delete")
+def users_delete(
+    partner_id: PartnerIdOption, env: EnvOption, user_id: UserIdArgument, data_dir: DataDirOption = None
+) -> None:
+    """Erase the registered face; jobs for this user get 2208."""
+    _set(partner_id, env, user_id, UserStatus.DELETED, data_dir)
+
+
+@users_app.command("flag-reenroll")
+def users_flag_reenroll(
+    partner_id: PartnerIdOption, env: EnvOption, user_id: UserIdArgument, data_dir: DataDirOption = None
+) -> None:
+    """Authentication gets 2211 until the user registers again."""
+    _set(partner_id, env, user_id, UserStatus.REENROLL_REQUIRED, data_dir)

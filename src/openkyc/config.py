@@ -1,0 +1,58 @@
+"""Settings of a running openkyc (``OPENKYC_*`` environment variables or CLI options).
+
+The embedded default needs nothing but a data directory: a SQLite file, a local blob directory
+and a master key file all live under it. Scaled-out deployments set the URLs instead.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENKYC_", extra="ignore")
+
+    data_dir: Path = Path("openkyc-data")
+    # Empty means "the embedded default under data_dir".
+    database_url: str = ""
+    storage_url: str = ""
+    # The base URL partners reach this server at; upload_url and image links are built on it.
+    # Empty: derived from the incoming request (right for a single server without a proxy).
+    public_base_url: str = ""
+
+    # How old (or how far ahead) a signed timestamp may be. The Python SDK's WebApi signs once
+    # per object and reuses that timestamp for every call, so a short window locks such partners out.
+    signature_freshness: timedelta = timedelta(hours=24)
+    upload_url_ttl: timedelta = timedelta(hours=1)
+    image_link_ttl: timedelta = timedelta(minutes=15)
+
+    # Callbacks: retried with exponential backoff for at least this long.
+    callback_retry_horizon: timedelta = timedelta(hours=24)
+    callback_first_retry: timedelta = timedelta(seconds=5)
+    callback_timeout: timedelta = timedelta(seconds=10)
+    # Callbacks to loopback/private/link-local addresses are refused (SSRF) unless allowed here.
+    allow_private_callbacks: bool = False
+
+    # In-process verification workers of `openkyc serve`.
+    workers: int = Field(default=1, ge=1, le=32)
+
+    # Request limits (bytes).
+    max_json_body: int = 2 * 1024 * 1024
+    max_zip_body: int = 30 * 1024 * 1024
+    max_multipart_body: int = 40 * 1024 * 1024
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'openkyc.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def master_key_file(self) -> Path:
+        return self.data_dir / "master.key"

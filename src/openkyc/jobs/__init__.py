@@ -1,0 +1,1 @@
+"""Jobs: what a partner submits for asynchronous processing, and how it is taken in."""

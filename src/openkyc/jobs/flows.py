@@ -1,0 +1,206 @@
+"""Running a queued job: intake → verification engine → product decision → result, enrolment,
+callback. Called by the worker pool with a job it has claimed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from openkyc.callbacks import service as callbacks
+from openkyc.db import transaction
+from openkyc.engine.document_verification import assess_document_verification
+from openkyc.engine.images.decode import DecodedImage, load_image
+from openkyc.engine.smart_selfie import assess_smart_selfie
+from openkyc.jobs import service
+from openkyc.jobs.intake import IntakeError, IntakeLimits, JobPayload, read_job_payload
+from openkyc.jobs.models import Job
+from openkyc.partners.models import Environment, Partner
+from openkyc.products import (
+    ProductResult,
+    document_verification,
+    intake_failure,
+    smart_selfie_authentication,
+    smart_selfie_registration,
+)
+from openkyc.runtime import Runtime
+from openkyc.users import service as users
+
+log = logging.getLogger(__name__)
+
+REGISTRATION, AUTHENTICATION, DOCUMENT_VERIFICATION = 4, 2, 6
+RESULT_SOURCE = "WebAPI"
+
+
+# Attempts before a job that keeps failing unexpectedly gets a final "System Error" result.
+MAX_ATTEMPTS = 3
+
+
+def process_job(runtime: Runtime, smile_job_id: str) -> None:
+    """Verify one claimed job and publish its result (idempotent: a rerun replaces the answer).
+
+    An unexpected error requeues the job; after MAX_ATTEMPTS it is answered with the documented
+    "System Error" result, so no accepted job is left without an answer.
+    """
+    with transaction(runtime.sessions) as session:
+        job = service.get_job(db_session=session, smile_job_id=smile_job_id)
+        session.expunge(job)
+    try:
+        _verify_and_publish(runtime, job)
+    except Exception:
+        log.exception("job %s: verification failed unexpectedly (attempt %d)", smile_job_id, job.attempts)
+        if job.attempts < MAX_ATTEMPTS:
+            with transaction(runtime.sessions) as session:
+                service.requeue(db_session=session, smile_job_id=smile_job_id)
+            return
+        _publish(runtime, job, intake_failure(job.job_type, code="0001", text="System Error"), {})
+
+
+def _verify_and_publish(runtime: Runtime, job: Job) -> None:
+    try:
+        payload = read_job_payload(runtime.blobs.get(job.inputs["payload"]), _limits(runtime))
+        images = _store_images(runtime, job, payload)
+        outcome = _decide(runtime, job, payload)
+    except IntakeError as error:
+        images = {}
+        outcome = intake_failure(job.job_type, code=error.code, text=error.message)
+        log.info("job %s: payload refused (%s)", job.smile_job_id, error.reason)
+    _publish(runtime, job, outcome, images)
+
+
+def _limits(runtime: Runtime) -> IntakeLimits:
+    return IntakeLimits()
+
+
+def _store_images(runtime: Runtime, job: Job, payload: JobPayload) -> dict[str, Any]:
+    """Keep the job's images (encrypted) for image_links, review and enrolment."""
+    stored: dict[str, Any] = {}
+    found = payload.images
+    for kind, image in (("selfie", found.selfie), ("id_front", found.id_front), ("id_back", found.id_back)):
+        if image is not None:
+            key = f"jobs/{job.smile_job_id}/{kind}"
+            runtime.blobs.put(key, image.data)
+            stored[kind] = key
+    return stored
+
+
+def _sandbox_result(job: Job) -> str | None:
+    """``sandbox_result`` forces the outcome of biometric jobs, in sandbox only (api-reference §10.2)."""
+    if job.environment != Environment.SANDBOX.value:
+        return None
+    value = job.partner_params.get("sandbox_result")
+    return str(value) if value is not None else None
+
+
+def _decide(runtime: Runtime, job: Job, payload: JobPayload) -> ProductResult:
+    images = payload.images
+    frames = [frame.decoded for frame in images.liveness]
+    sandbox_result = _sandbox_result(job)
+    if job.job_type == REGISTRATION:
+        selfie = _require_selfie(images.selfie)
+        evidence = assess_smart_selfie(selfie, frames)
+        result = smart_selfie_registration.decide(evidence, sandbox_result=sandbox_result)
+        return result.with_enrolment(evidence.selfie_analysis.embedding)
+    if job.job_type == AUTHENTICATION:
+        selfie = _require_selfie(images.selfie)
+        # The registered selfie itself, not only its embedding: re-sending that very photo must be
+        # caught as the same image (a replay), which needs its pixels.
+        reference = _enrolled_selfie(runtime, job).bgr
+        evidence = assess_smart_selfie(selfie, frames, reference=reference)
+        return smart_selfie_authentication.decide(evidence, sandbox_result=sandbox_result)
+    # /v1/upload admits no other job type (service.UPLOAD_JOB_TYPES).
+    return _document_verification(runtime, job, payload, frames, sandbox_result)
+
+
+def _document_verification(
+    runtime: Runtime, job: Job, payload: JobPayload, frames: list[DecodedImage], sandbox_result: str | None
+) -> ProductResult:
+    images = payload.images
+    if images.id_front is None:
+        raise IntakeError("0001", "ID Card image not provided", reason="docv.no_id_image")
+    use_enrolled = bool(job.use_enrolled_image or payload.use_enrolled_image)
+    selfie = _enrolled_selfie(runtime, job) if use_enrolled else _require_selfie(images.selfie)
+    evidence = assess_document_verification(
+        images.id_front.decoded,
+        selfie,
+        frames=frames,
+        back=images.id_back.decoded if images.id_back else None,
+        declared_id_type=_text(payload.id_info.get("id_type")),
+        declared_country=_text(payload.id_info.get("country")),
+    )
+    result = document_verification.decide(
+        evidence,
+        sandbox=job.environment == Environment.SANDBOX,
+        sandbox_result=sandbox_result,
+        use_enrolled_image=use_enrolled,
+    )
+    if not use_enrolled:
+        result = result.with_enrolment(evidence.selfie.selfie_analysis.embedding)
+    return result
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _require_selfie(image: Any) -> DecodedImage:
+    if image is None:
+        raise IntakeError("0001", "Data Invalid - Images corrupt or not present", reason="selfie.missing")
+    decoded: DecodedImage = image.decoded
+    return decoded
+
+
+def _enrolled_user(runtime: Runtime, job: Job) -> Any:
+    with transaction(runtime.sessions) as session:
+        user = users.require_authenticable(
+            db_session=session, partner_id=job.partner_id, environment=job.environment, user_id=job.user_id
+        )
+        session.expunge(user)
+    return user
+
+
+def _enrolled_selfie(runtime: Runtime, job: Job) -> DecodedImage:
+    user = _enrolled_user(runtime, job)
+    if not user.selfie_blob:
+        raise IntakeError("0001", "Data Invalid - Images corrupt or not present", reason="enrolled.no_selfie")
+    return load_image(runtime.blobs.get(user.selfie_blob))
+
+
+def _publish(runtime: Runtime, job: Job, outcome: ProductResult, images: dict[str, Any]) -> None:
+    """Store the result and history, enrol the face if the product says so, schedule the callback."""
+    result = {
+        "SmileJobID": job.smile_job_id,
+        "PartnerParams": job.partner_params,
+        **outcome.wire(),
+        "Source": RESULT_SOURCE,
+        "_success": outcome.approved,
+    }
+    with transaction(runtime.sessions) as session:
+        stored = service.get_job(db_session=session, smile_job_id=job.smile_job_id)
+        stored.inputs = {**stored.inputs, "images": images}
+        if outcome.enrolment_embedding is not None and "selfie" in images:
+            selfie_key = f"users/{job.partner_id}/{job.smile_job_id}/selfie"
+            runtime.blobs.put(selfie_key, runtime.blobs.get(images["selfie"]))
+            users.enrol(
+                db_session=session,
+                box=runtime.box,
+                partner_id=job.partner_id,
+                environment=job.environment,
+                user_id=job.user_id,
+                embedding=outcome.enrolment_embedding,
+                selfie_blob=selfie_key,
+                smile_job_id=job.smile_job_id,
+            )
+        service.record_result(
+            db_session=session, job=stored, result=result, final=outcome.is_final, failed=outcome.failed
+        )
+        partner = session.get(Partner, job.partner_id)
+        url = job.callback_url or (partner.default_callback_url if partner else None)
+        if url:
+            callbacks.schedule(
+                db_session=session,
+                job=stored,
+                payload={k: v for k, v in result.items() if not k.startswith("_")},
+                url=url,
+                horizon=runtime.settings.callback_retry_horizon,
+            )

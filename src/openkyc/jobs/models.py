@@ -1,0 +1,51 @@
+"""The job table: one row per partner job, its state, inputs and result history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from openkyc.db import Base, utcnow
+
+
+class JobState(StrEnum):
+    AWAITING_UPLOAD = "awaiting_upload"
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    REVIEW = "review"  # provisional result given; a reviewer decides
+    COMPLETE = "complete"
+    FAILED = "failed"  # the payload was unusable (0001 etc.); complete from the partner's view
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (UniqueConstraint("partner_id", "environment", "job_id"),)
+
+    # Smile ID's job ids are zero-padded 10-digit strings.
+    smile_job_id: Mapped[str] = mapped_column(String(20), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), index=True)
+    environment: Mapped[str] = mapped_column(String(16))
+    api_key_id: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[str] = mapped_column(String(200), index=True)
+    job_id: Mapped[str] = mapped_column(String(200))
+    job_type: Mapped[int]
+    partner_params: Mapped[dict[str, Any]]
+    callback_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    use_enrolled_image: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[str] = mapped_column(String(24), default=JobState.AWAITING_UPLOAD, index=True)
+    # sha256 of the upload capability token; the token itself is only in the URL given out.
+    upload_token_hash: Mapped[str | None] = mapped_column(String(64), default=None, unique=True)
+    upload_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Inputs after intake: id_info and blob keys of the images ({"selfie": key, "liveness": [...]}).
+    inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    result: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    history: Mapped[list[Any]] = mapped_column(default=list)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    queued_at: Mapped[datetime | None] = mapped_column(default=None)
+    completed_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -1,0 +1,229 @@
+"""Jobs: creation at prep-upload, the upload capability, queueing, results and history."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from openkyc.api_errors import (
+    INVALID_JOB_TYPE,
+    JOB_EXISTS,
+    JOB_NOT_FOUND,
+    MISSING_PARAMETER,
+    PRODUCT_NOT_ACTIVATED,
+    UPLOAD_ALREADY_RECEIVED,
+    UPLOAD_URL_INVALID,
+    WRONG_DATA_TYPE,
+    ApiError,
+)
+from openkyc.db import utcnow
+from openkyc.jobs.models import Job, JobState
+
+# Job types of the seeds (api-reference §3.1) and the ones this server runs through /v1/upload.
+KNOWN_JOB_TYPES = frozenset(range(1, 13))
+UPLOAD_JOB_TYPES = frozenset({2, 4, 6})
+# The state a job's partner-visible answer no longer changes from (besides a reviewer's decision).
+FINISHED_STATES = frozenset({JobState.COMPLETE, JobState.FAILED})
+
+
+@dataclass(frozen=True)
+class PartnerParams:
+    user_id: str
+    job_id: str
+    job_type: int
+    raw: dict[str, Any]  # every key the partner sent, echoed back in results and callbacks
+
+
+def parse_partner_params(value: Any) -> PartnerParams:
+    """``partner_params`` with non-empty user_id and job_id and an integer job_type (2213/2204/2212)."""
+    if not isinstance(value, dict):
+        raise ApiError(
+            MISSING_PARAMETER if value is None else WRONG_DATA_TYPE, "partner_params must be an object"
+        )
+    for name in ("user_id", "job_id", "job_type"):
+        if value.get(name) in (None, ""):
+            raise ApiError(MISSING_PARAMETER, f"partner_params.{name} is required")
+    user_id, job_id, job_type = value["user_id"], value["job_id"], value["job_type"]
+    if not isinstance(user_id, str | int) or not isinstance(job_id, str | int) or isinstance(user_id, bool):
+        raise ApiError(WRONG_DATA_TYPE, "partner_params.user_id and job_id must be strings")
+    if isinstance(job_type, bool) or not (
+        isinstance(job_type, int) or (isinstance(job_type, str) and job_type.isdigit())
+    ):
+        raise ApiError(WRONG_DATA_TYPE, "partner_params.job_type must be an integer")
+    if int(job_type) not in KNOWN_JOB_TYPES:
+        raise ApiError(INVALID_JOB_TYPE)
+    if len(str(user_id)) > 200 or len(str(job_id)) > 200:
+        raise ApiError(WRONG_DATA_TYPE, "partner_params.user_id and job_id must be at most 200 characters")
+    return PartnerParams(user_id=str(user_id), job_id=str(job_id), job_type=int(job_type), raw=dict(value))
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
+
+
+def _new_smile_job_id(db_session: Session) -> str:
+    while True:
+        candidate = f"{secrets.randbelow(10**10):010d}"
+        if db_session.get(Job, candidate) is None:
+            return candidate
+
+
+@dataclass(frozen=True)
+class UploadTicket:
+    job: Job
+    upload_token: str  # goes into the upload URL; only its hash is stored
+
+
+def create_upload_job(
+    *,
+    db_session: Session,
+    partner_id: str,
+    environment: str,
+    api_key_id: str,
+    params: PartnerParams,
+    callback_url: str | None,
+    use_enrolled_image: bool,
+    retry: bool,
+    upload_ttl: timedelta,
+) -> UploadTicket:
+    """A job awaiting its zip, or a fresh upload ticket for an existing job when ``retry`` is set."""
+    if params.job_type not in UPLOAD_JOB_TYPES:
+        raise ApiError(
+            PRODUCT_NOT_ACTIVATED, f"job_type {params.job_type} is not available through /v1/upload"
+        )
+    token = secrets.token_urlsafe(32)
+    existing = find_job_by_partner_job_id(
+        db_session=db_session, partner_id=partner_id, environment=environment, job_id=params.job_id
+    )
+    if existing is not None:
+        if not retry:
+            raise ApiError(JOB_EXISTS)
+        if existing.state in (JobState.QUEUED, JobState.PROCESSING):
+            raise ApiError(JOB_EXISTS, "Job is still being processed; retry once it has a result")
+        job = existing
+        job.state = JobState.AWAITING_UPLOAD
+        job.partner_params, job.callback_url = params.raw, callback_url
+        job.user_id, job.job_type, job.api_key_id = params.user_id, params.job_type, api_key_id
+        job.use_enrolled_image = use_enrolled_image
+        job.result = None
+    else:
+        job = Job(
+            smile_job_id=_new_smile_job_id(db_session),
+            partner_id=partner_id,
+            environment=environment,
+            api_key_id=api_key_id,
+            user_id=params.user_id,
+            job_id=params.job_id,
+            job_type=params.job_type,
+            partner_params=params.raw,
+            callback_url=callback_url,
+            use_enrolled_image=use_enrolled_image,
+        )
+        db_session.add(job)
+    job.upload_token_hash = _hash_token(token)
+    job.upload_expires_at = utcnow() + upload_ttl
+    try:
+        db_session.flush()
+    except IntegrityError as error:  # a concurrent request created the same job_id first
+        raise ApiError(JOB_EXISTS) from error
+    return UploadTicket(job=job, upload_token=token)
+
+
+def find_job_by_partner_job_id(
+    *, db_session: Session, partner_id: str, environment: str, job_id: str
+) -> Job | None:
+    return db_session.scalar(
+        select(Job).where(Job.partner_id == partner_id, Job.environment == environment, Job.job_id == job_id)
+    )
+
+
+def job_for_upload(*, db_session: Session, token: str, now: datetime) -> Job:
+    """The job an upload URL's token belongs to, if the URL is still valid (constant-time by hash)."""
+    job = db_session.scalar(select(Job).where(Job.upload_token_hash == _hash_token(token)))
+    if job is None or job.upload_expires_at is None or job.upload_expires_at < now:
+        raise ApiError(UPLOAD_URL_INVALID)
+    if job.state != JobState.AWAITING_UPLOAD:
+        raise ApiError(UPLOAD_ALREADY_RECEIVED)
+    return job
+
+
+def mark_queued(*, db_session: Session, job: Job, inputs: dict[str, Any]) -> None:
+    """The payload is stored: the job enters the queue (the worker pool picks it from the table)."""
+    job.inputs = inputs
+    job.state = JobState.QUEUED
+    job.queued_at = utcnow()
+    job.upload_token_hash = None  # the capability is spent
+    db_session.flush()
+
+
+def claim_next_queued(*, db_session: Session) -> str | None:
+    """Atomically move one queued job to processing and return its id (None when the queue is empty)."""
+    candidates = db_session.scalars(
+        select(Job.smile_job_id).where(Job.state == JobState.QUEUED).order_by(Job.queued_at).limit(5)
+    ).all()
+    for smile_job_id in candidates:
+        claimed = db_session.execute(
+            update(Job)
+            .where(Job.smile_job_id == smile_job_id, Job.state == JobState.QUEUED)
+            .values(state=JobState.PROCESSING, attempts=Job.attempts + 1, updated_at=utcnow())
+        )
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            return smile_job_id
+    return None
+
+
+def requeue(*, db_session: Session, smile_job_id: str) -> None:
+    """Put a job whose processing failed back in the queue for another attempt."""
+    db_session.execute(
+        update(Job).where(Job.smile_job_id == smile_job_id).values(state=JobState.QUEUED, queued_at=utcnow())
+    )
+
+
+def requeue_interrupted(*, db_session: Session, older_than: timedelta) -> int:
+    """Jobs left in processing by a crashed worker go back to the queue (no accepted job is lost)."""
+    cutoff = utcnow() - older_than
+    result = db_session.execute(
+        update(Job)
+        .where(Job.state == JobState.PROCESSING, Job.updated_at < cutoff)
+        .values(state=JobState.QUEUED, updated_at=utcnow())
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def record_result(
+    *, db_session: Session, job: Job, result: dict[str, Any], final: bool, failed: bool = False
+) -> None:
+    """Store ``result`` as the job's current answer and append it to the history."""
+    job.result = result
+    job.history = [*(job.history or []), result]
+    if failed:
+        job.state = JobState.FAILED
+    else:
+        job.state = JobState.COMPLETE if final else JobState.REVIEW
+    job.completed_at = utcnow()
+    db_session.flush()
+
+
+def get_job_for_status(
+    *, db_session: Session, partner_id: str, environment: str, user_id: str, job_id: str
+) -> Job:
+    job = find_job_by_partner_job_id(
+        db_session=db_session, partner_id=partner_id, environment=environment, job_id=job_id
+    )
+    if job is None or job.user_id != user_id:
+        raise ApiError(JOB_NOT_FOUND)
+    return job
+
+
+def get_job(*, db_session: Session, smile_job_id: str) -> Job:
+    job = db_session.get(Job, smile_job_id)
+    if job is None:
+        raise ApiError(JOB_NOT_FOUND)
+    return job

@@ -1,0 +1,169 @@
+"""The v1 job endpoints: prep upload, the zip PUT, job_status, and expiring image links."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from openkyc.api_errors import MISSING_PARAMETER, NO_ZIP, NOT_FOUND, WRONG_DATA_TYPE, ApiError, ErrorSpec
+from openkyc.db import transaction, utcnow
+from openkyc.http import read_json_object, read_limited_body
+from openkyc.jobs import service
+from openkyc.jobs.intake import IntakeError, IntakeLimits, read_job_payload
+from openkyc.jobs.status import job_status_body
+from openkyc.partners.auth import Caller, authenticate
+from openkyc.runtime import Runtime
+from openkyc.signing import sign_response
+from openkyc.users.service import require_authenticable, require_enrollable
+from openkyc.webdeps import get_runtime, public_base_url
+
+router = APIRouter(prefix="/v1", tags=["jobs"])
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+REGISTRATION, AUTHENTICATION, DOCUMENT_VERIFICATION = 4, 2, 6
+# Intake codes that are a job's result rather than an answer to the upload request.
+JOB_RESULT_CODES = frozenset({"0001", "0903"})
+
+
+def as_bool(value: Any) -> bool:
+    """SDKs send flags as booleans or as "true"/"false" strings."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes")
+    return bool(value)
+
+
+def optional_url(value: Any, name: str) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or len(value) > 2048:
+        raise ApiError(WRONG_DATA_TYPE, f"{name} must be a URL string")
+    return value
+
+
+@router.post("/upload")
+async def prep_upload(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
+    """Create a job and hand out the URL its zip is PUT to (api-reference §4.1)."""
+    body = await read_json_object(request, runtime.settings.max_json_body)
+    caller = authenticate(runtime, headers=request.headers, body=body)
+    if body.get("partner_params") is None:
+        raise ApiError(MISSING_PARAMETER, "partner_params is required")
+    params = service.parse_partner_params(body.get("partner_params"))
+    callback_url = optional_url(body.get("callback_url"), "callback_url")
+    use_enrolled_image = as_bool(body.get("use_enrolled_image"))
+    with transaction(runtime.sessions) as session:
+        _check_enrolled_user_rules(session, caller, params, body, use_enrolled_image)
+        ticket = service.create_upload_job(
+            db_session=session,
+            partner_id=caller.partner_id,
+            environment=caller.environment,
+            api_key_id=caller.key_id,
+            params=params,
+            callback_url=callback_url,
+            use_enrolled_image=use_enrolled_image,
+            retry=as_bool(body.get("retry")),
+            upload_ttl=runtime.settings.upload_url_ttl,
+        )
+        smile_job_id = ticket.job.smile_job_id
+    base = public_base_url(request, runtime)
+    return {
+        "upload_url": f"{base}/v1/uploads/{ticket.upload_token}",
+        "ref_id": f"{caller.partner_id}-{smile_job_id}-{secrets.token_hex(6)}",
+        "smile_job_id": smile_job_id,
+        "camera_config": None,  # Java parses it as a string: null, never an object
+        "code": "2202",
+    }
+
+
+def _check_enrolled_user_rules(
+    session: Any,
+    caller: Caller,
+    params: service.PartnerParams,
+    body: dict[str, Any],
+    use_enrolled_image: bool,
+) -> None:
+    """Refuse at prep-upload what the job could never do (2207/2208/2209/2210/2211/2216)."""
+    who = {
+        "db_session": session,
+        "partner_id": caller.partner_id,
+        "environment": caller.environment,
+        "user_id": params.user_id,
+    }
+    if params.job_type == REGISTRATION:
+        require_enrollable(**who, allow_new_enroll=as_bool(body.get("allow_new_enroll")))
+    elif params.job_type == AUTHENTICATION or (
+        params.job_type == DOCUMENT_VERIFICATION and use_enrolled_image
+    ):
+        require_authenticable(**who)
+
+
+@router.put("/uploads/{token}", include_in_schema=False)
+async def receive_zip(token: str, request: Request, runtime: RuntimeDep) -> Response:
+    """The capability URL handed out by prep-upload: store the zip and queue the job."""
+    with transaction(runtime.sessions) as session:
+        service.job_for_upload(db_session=session, token=token, now=utcnow())
+    payload = await read_limited_body(request, runtime.settings.max_zip_body)
+    if not payload:
+        raise ApiError(NO_ZIP)
+    _refuse_request_errors(payload)
+    with transaction(runtime.sessions) as session:
+        job = service.job_for_upload(db_session=session, token=token, now=utcnow())
+        blob_key = f"jobs/{job.smile_job_id}/payload.zip"
+        runtime.blobs.put(blob_key, payload)
+        service.mark_queued(db_session=session, job=job, inputs={"payload": blob_key})
+    runtime.notify_work()
+    return Response(status_code=200)
+
+
+def _refuse_request_errors(payload: bytes) -> None:
+    """A zip whose info.json is malformed (2203/2204/2213/2314) answers the PUT itself, as the
+    seeds list these as request errors; a job-level problem (0001, 0903: a corrupt zip or image)
+    is accepted and becomes the job's rejected result, as on the hosted platform."""
+    try:
+        read_job_payload(payload, IntakeLimits())
+    except IntakeError as error:
+        if error.code not in JOB_RESULT_CODES:
+            raise ApiError(ErrorSpec(error.code, error.message, error.http_status)) from error
+
+
+@router.post("/job_status")
+async def job_status(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
+    """A job's state and result, signed with the caller's key (api-reference §4.3)."""
+    body = await read_json_object(request, runtime.settings.max_json_body)
+    caller = authenticate(runtime, headers=request.headers, body=body)
+    user_id, job_id = body.get("user_id"), body.get("job_id")
+    if user_id in (None, "") or job_id in (None, ""):
+        raise ApiError(MISSING_PARAMETER, "user_id and job_id are required")
+    with transaction(runtime.sessions) as session:
+        job = service.get_job_for_status(
+            db_session=session,
+            partner_id=caller.partner_id,
+            environment=caller.environment,
+            user_id=str(user_id),
+            job_id=str(job_id),
+        )
+        answer = job_status_body(
+            job,
+            history=as_bool(body.get("history")),
+            image_links=as_bool(body.get("image_links")),
+            base_url=public_base_url(request, runtime),
+            links=runtime.links,
+            link_expires=utcnow() + runtime.settings.image_link_ttl,
+        )
+    return {**sign_response(caller.api_key, caller.partner_id, utcnow()), **answer}
+
+
+@router.get("/images/{smile_job_id}/{kind}", include_in_schema=False)
+async def image_link(smile_job_id: str, kind: str, expires: int, sig: str, runtime: RuntimeDep) -> Response:
+    """An image behind an expiring signed link from job_status."""
+    if not runtime.links.verify(f"{smile_job_id}/{kind}", expires, sig, utcnow()):
+        raise ApiError(NOT_FOUND, "This link is invalid or has expired")
+    with transaction(runtime.sessions) as session:
+        job = service.get_job(db_session=session, smile_job_id=smile_job_id)
+        key = (job.inputs or {}).get("images", {}).get(kind)
+    if not isinstance(key, str):
+        raise ApiError(NOT_FOUND, "This image is not stored")
+    data = runtime.blobs.get(key)
+    media_type = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+    return Response(content=data, media_type=media_type, headers={"Cache-Control": "private, no-store"})

@@ -1,0 +1,24 @@
+"""Management-API credentials (KSig1): API key, secret and auth token per partner and environment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from openkyc.db import Base, utcnow
+
+
+class ManagementCredential(Base):
+    __tablename__ = "management_credentials"
+
+    # The public API key (sb_/lv_ prefix) identifies the credential.
+    api_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), index=True)
+    environment: Mapped[str] = mapped_column(String(16))
+    # Both are needed in clear to recompute signatures, so both are encrypted, not hashed.
+    secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    auth_token_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    revoked: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

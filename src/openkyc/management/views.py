@@ -1,0 +1,215 @@
+"""Management endpoints under /v1/management: API keys, enrolled users, callback settings.
+
+Every request is authenticated with KSig1 headers; failures are HTTP 401 with exactly the
+``{"errors": [{"code", "message"}]}`` bodies of seed 003. The credential's environment scopes
+what it manages (a sandbox credential sees sandbox keys and users only).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from openkyc.api_errors import INVALID_VALUE, NOT_FOUND, ApiError
+from openkyc.db import transaction, utcnow
+from openkyc.http import read_limited_body
+from openkyc.management.service import lookup_credential
+from openkyc.partners import service as partners
+from openkyc.partners.models import Environment
+from openkyc.runtime import Runtime
+from openkyc.signing import InMemoryNonceStore, ManagementKey, verify_ksig1
+from openkyc.users import service as users
+from openkyc.users.models import UserStatus
+from openkyc.webdeps import get_runtime
+
+router = APIRouter(prefix="/v1/management", tags=["management"])
+_nonces = InMemoryNonceStore()
+
+
+async def management_caller(
+    request: Request, runtime: Annotated[Runtime, Depends(get_runtime)]
+) -> ManagementKey:
+    """The KSig1 credential that signed this request (KSig1Error → 401 otherwise)."""
+    body = await read_limited_body(request, runtime.settings.max_json_body)
+    raw_path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
+    query = request.scope.get("query_string", b"").decode("latin-1")
+
+    def lookup(api_key: str) -> ManagementKey | None:
+        with transaction(runtime.sessions) as session:
+            return lookup_credential(db_session=session, box=runtime.box, api_key=api_key)
+
+    return verify_ksig1(
+        request.method,
+        raw_path + (f"?{query}" if query else ""),
+        request.headers,
+        body,
+        lookup,
+        utcnow(),
+        nonce_store=_nonces,
+    )
+
+
+Caller = Annotated[ManagementKey, Depends(management_caller)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+class KeyOut(BaseModel):
+    key_id: str
+    environment: str
+    fingerprint: str
+    active: bool
+    created_at: str
+
+
+class IssuedKeyOut(BaseModel):
+    key_id: str
+    environment: str
+    api_key: str = Field(description="Shown once; store it now.")
+
+
+class CallbackSettings(BaseModel):
+    default_callback_url: str | None = Field(default=None, max_length=2048)
+
+
+class UserOut(BaseModel):
+    user_id: str
+    status: str
+    enrolled_by_job: str | None
+
+
+def _environment(caller: ManagementKey) -> Environment:
+    return Environment(caller.environment)
+
+
+@router.get("/keys", response_model=list[KeyOut])
+def list_keys(caller: Caller, runtime: RuntimeDep) -> list[dict[str, Any]]:
+    with transaction(runtime.sessions) as session:
+        keys = partners.list_keys(
+            db_session=session, partner_id=caller.partner_id, environment=_environment(caller)
+        )
+        return [
+            {
+                "key_id": k.id,
+                "environment": k.environment,
+                "fingerprint": k.fingerprint,
+                "active": k.active,
+                "created_at": k.created_at.isoformat(),
+            }
+            for k in keys
+        ]
+
+
+@router.post("/keys", response_model=IssuedKeyOut)
+def create_key(caller: Caller, runtime: RuntimeDep) -> dict[str, Any]:
+    with transaction(runtime.sessions) as session:
+        issued = partners.create_key(
+            db_session=session,
+            box=runtime.box,
+            partner_id=caller.partner_id,
+            environment=_environment(caller),
+        )
+    return {"key_id": issued.key_id, "environment": issued.environment.value, "api_key": issued.api_key}
+
+
+def _own_key(session: Any, caller: ManagementKey, key_id: str) -> None:
+    owned = {
+        k.id
+        for k in partners.list_keys(
+            db_session=session, partner_id=caller.partner_id, environment=_environment(caller)
+        )
+    }
+    if key_id not in owned:
+        raise ApiError(NOT_FOUND, "No such key")
+
+
+@router.post("/keys/{key_id}/revoke", response_model=KeyOut)
+def revoke_key(key_id: str, caller: Caller, runtime: RuntimeDep) -> dict[str, Any]:
+    with transaction(runtime.sessions) as session:
+        _own_key(session, caller, key_id)
+        key = partners.revoke_key(db_session=session, partner_id=caller.partner_id, key_id=key_id)
+        return {
+            "key_id": key.id,
+            "environment": key.environment,
+            "fingerprint": key.fingerprint,
+            "active": key.active,
+            "created_at": key.created_at.isoformat(),
+        }
+
+
+@router.post("/keys/{key_id}/rotate", response_model=IssuedKeyOut)
+def rotate_key(key_id: str, caller: Caller, runtime: RuntimeDep) -> dict[str, Any]:
+    with transaction(runtime.sessions) as session:
+        _own_key(session, caller, key_id)
+        issued = partners.rotate_key(
+            db_session=session, box=runtime.box, partner_id=caller.partner_id, key_id=key_id
+        )
+    return {"key_id": issued.key_id, "environment": issued.environment.value, "api_key": issued.api_key}
+
+
+@router.get("/users", response_model=list[UserOut])
+def list_users(caller: Caller, runtime: RuntimeDep) -> list[dict[str, Any]]:
+    with transaction(runtime.sessions) as session:
+        return [
+            {"user_id": u.user_id, "status": u.status, "enrolled_by_job": u.enrolled_by_job}
+            for u in users.list_users(
+                db_session=session, partner_id=caller.partner_id, environment=caller.environment
+            )
+        ]
+
+
+_USER_ACTIONS = {
+    "disable": UserStatus.DISABLED,
+    "enable": UserStatus.ACTIVE,
+    "delete": UserStatus.DELETED,
+    "flag-reenroll": UserStatus.REENROLL_REQUIRED,
+}
+
+
+@router.post("/users/{user_id}/{action}", response_model=UserOut)
+def change_user(user_id: str, action: str, caller: Caller, runtime: RuntimeDep) -> dict[str, Any]:
+    status = _USER_ACTIONS.get(action)
+    if status is None:
+        raise ApiError(INVALID_VALUE, f"Unknown action; use one of {', '.join(_USER_ACTIONS)}")
+    try:
+        with transaction(runtime.sessions) as session:
+            user = users.set_status(
+                db_session=session,
+                partner_id=caller.partner_id,
+                environment=caller.environment,
+                user_id=user_id,
+                status=status,
+            )
+            erased_blob = user.selfie_blob if status == UserStatus.DELETED else None
+            if erased_blob:
+                user.selfie_blob = None
+            answer = {"user_id": user.user_id, "status": user.status, "enrolled_by_job": user.enrolled_by_job}
+    except users.UserNotFound:
+        raise ApiError(NOT_FOUND, "No enrolled user with this user_id") from None
+    if erased_blob:
+        runtime.blobs.delete(erased_blob)
+    return answer
+
+
+@router.get("/callback", response_model=CallbackSettings)
+def get_callback(caller: Caller, runtime: RuntimeDep) -> dict[str, Any]:
+    with transaction(runtime.sessions) as session:
+        partner = partners.get_partner(db_session=session, partner_id=caller.partner_id)
+        return {"default_callback_url": partner.default_callback_url}
+
+
+@router.put("/callback", response_model=CallbackSettings)
+async def set_callback(request: Request, caller: Caller, runtime: RuntimeDep) -> dict[str, Any]:
+    body = await read_limited_body(request, runtime.settings.max_json_body)
+    try:
+        settings = CallbackSettings.model_validate_json(body or b"{}")
+    except ValueError:
+        raise ApiError(INVALID_VALUE, 'Expected {"default_callback_url": "https://..." or null}') from None
+    url = settings.default_callback_url
+    if url is not None and not url.startswith(("https://", "http://")):
+        raise ApiError(INVALID_VALUE, "default_callback_url must be an http(s) URL")
+    with transaction(runtime.sessions) as session:
+        partner = partners.get_partner(db_session=session, partner_id=caller.partner_id)
+        partner.default_callback_url = url
+    return {"default_callback_url": url}

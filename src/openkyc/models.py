@@ -1,0 +1,19 @@
+"""Every table, imported in one place for Alembic and for creating a fresh schema."""
+
+from openkyc.callbacks.models import CallbackAttempt, CallbackDelivery
+from openkyc.db import Base
+from openkyc.jobs.models import Job
+from openkyc.management.models import ManagementCredential
+from openkyc.partners.models import ApiKey, Partner
+from openkyc.users.models import EnrolledUser
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "CallbackAttempt",
+    "CallbackDelivery",
+    "EnrolledUser",
+    "Job",
+    "ManagementCredential",
+    "Partner",
+]

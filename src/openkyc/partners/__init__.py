@@ -1,0 +1,1 @@
+"""Partners, their environments (sandbox/production) and API keys."""

@@ -1,0 +1,47 @@
+"""Who is calling: a request's sid_request signature checked against the partner's keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from openkyc.api_errors import PRODUCTION_NOT_ENABLED, ApiError
+from openkyc.db import transaction, utcnow
+from openkyc.partners.models import Environment, Partner
+from openkyc.partners.service import usable_keys
+from openkyc.runtime import Runtime
+from openkyc.signing import CandidateKey, credentials_from_request, verify_sid_request
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated partner, the key that signed and that key's environment."""
+
+    partner_id: str
+    key_id: str
+    environment: Environment
+    api_key: str  # responses to this request are signed with the same key
+
+
+def authenticate(
+    runtime: Runtime, *, headers: Mapping[str, str], body: Mapping[str, object] | None
+) -> Caller:
+    """Verify the body or SmileID-* header signature; raise the documented 2204/2205/2220 otherwise."""
+    credentials = credentials_from_request(headers, body)
+    with transaction(runtime.sessions) as session:
+        partner = session.get(Partner, credentials.partner_id)
+        keys = usable_keys(db_session=session, box=runtime.box, partner_id=partner.id) if partner else []
+        production_enabled = bool(partner and partner.production_enabled)
+    candidates = [
+        CandidateKey(key_id=k.key_id, secret=k.secret, environment=k.environment.value, active=k.active)  # type: ignore[arg-type]
+        for k in keys
+    ]
+    matched = verify_sid_request(credentials, candidates, utcnow(), runtime.settings.signature_freshness)
+    if matched.environment == Environment.PRODUCTION.value and not production_enabled:
+        raise ApiError(PRODUCTION_NOT_ENABLED)
+    return Caller(
+        partner_id=credentials.partner_id,
+        key_id=matched.key_id,
+        environment=Environment(matched.environment),
+        api_key=matched.key.secret,
+    )

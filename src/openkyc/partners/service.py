@@ -1,0 +1,144 @@
+"""Partners and API keys: create, list, revoke, rotate; the keys a signature is checked against."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from openkyc.crypto import SecretBox, fingerprint
+from openkyc.db import utcnow
+from openkyc.partners.models import ApiKey, Environment, Partner
+
+FIRST_PARTNER_ID = 1001
+
+
+class PartnerNotFound(LookupError):
+    pass
+
+
+class KeyNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A newly created key: the only moment its secret is shown."""
+
+    key_id: str
+    partner_id: str
+    environment: Environment
+    api_key: str
+
+
+@dataclass(frozen=True)
+class UsableKey:
+    """A decrypted key a request's signature may be checked against."""
+
+    key_id: str
+    partner_id: str
+    environment: Environment
+    secret: str
+    active: bool
+
+
+def create_partner(
+    *, db_session: Session, box: SecretBox, name: str
+) -> tuple[Partner, dict[Environment, IssuedKey]]:
+    """A new partner with one sandbox and one production key (production stays disabled)."""
+    numeric_ids = [int(pid) for pid in db_session.scalars(select(Partner.id)) if pid.isdigit()]
+    partner = Partner(id=str(max([FIRST_PARTNER_ID - 1, *numeric_ids]) + 1), name=name)
+    db_session.add(partner)
+    db_session.flush()
+    keys = {
+        env: create_key(db_session=db_session, box=box, partner_id=partner.id, environment=env)
+        for env in Environment
+    }
+    return partner, keys
+
+
+def get_partner(*, db_session: Session, partner_id: str) -> Partner:
+    partner = db_session.get(Partner, partner_id)
+    if partner is None:
+        raise PartnerNotFound(partner_id)
+    return partner
+
+
+def list_partners(*, db_session: Session) -> list[Partner]:
+    return list(db_session.scalars(select(Partner).order_by(Partner.created_at)))
+
+
+def set_production_enabled(*, db_session: Session, partner_id: str, enabled: bool) -> Partner:
+    partner = get_partner(db_session=db_session, partner_id=partner_id)
+    partner.production_enabled = enabled
+    return partner
+
+
+def create_key(
+    *, db_session: Session, box: SecretBox, partner_id: str, environment: Environment
+) -> IssuedKey:
+    """A new active key; a partner may hold several at once (one per integration)."""
+    get_partner(db_session=db_session, partner_id=partner_id)
+    secret = str(uuid.UUID(bytes=secrets.token_bytes(16), version=4))
+    key = ApiKey(
+        id=f"key_{secrets.token_hex(8)}",
+        partner_id=partner_id,
+        environment=environment,
+        secret_encrypted=box.encrypt_text(secret),
+        fingerprint=fingerprint(secret),
+    )
+    db_session.add(key)
+    db_session.flush()
+    return IssuedKey(key_id=key.id, partner_id=partner_id, environment=environment, api_key=secret)
+
+
+def list_keys(
+    *, db_session: Session, partner_id: str, environment: Environment | None = None
+) -> list[ApiKey]:
+    query = select(ApiKey).where(ApiKey.partner_id == partner_id)
+    if environment is not None:
+        query = query.where(ApiKey.environment == environment)
+    return list(db_session.scalars(query.order_by(ApiKey.created_at)))
+
+
+def revoke_key(*, db_session: Session, partner_id: str, key_id: str) -> ApiKey:
+    key = db_session.get(ApiKey, key_id)
+    if key is None or key.partner_id != partner_id:
+        raise KeyNotFound(key_id)
+    if key.active:
+        key.active = False
+        key.revoked_at = utcnow()
+    return key
+
+
+def rotate_key(*, db_session: Session, box: SecretBox, partner_id: str, key_id: str) -> IssuedKey:
+    """A new key for the same environment; the old one stops working at once."""
+    old = revoke_key(db_session=db_session, partner_id=partner_id, key_id=key_id)
+    return create_key(
+        db_session=db_session, box=box, partner_id=partner_id, environment=Environment(old.environment)
+    )
+
+
+def usable_keys(*, db_session: Session, box: SecretBox, partner_id: str) -> list[UsableKey]:
+    """Every key of the partner, decrypted, for signature checks (revoked ones marked inactive)."""
+    return [
+        UsableKey(
+            key_id=key.id,
+            partner_id=key.partner_id,
+            environment=Environment(key.environment),
+            secret=box.decrypt_text(key.secret_encrypted),
+            active=key.active,
+        )
+        for key in list_keys(db_session=db_session, partner_id=partner_id)
+    ]
+
+
+def key_secret(*, db_session: Session, box: SecretBox, key_id: str) -> str:
+    """The secret of one key (responses and callbacks are signed with the job's originating key)."""
+    key = db_session.get(ApiKey, key_id)
+    if key is None:
+        raise KeyNotFound(key_id)
+    return box.decrypt_text(key.secret_encrypted)

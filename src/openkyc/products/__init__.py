@@ -1,0 +1,62 @@
+"""Products: the decision layer between the engine's evidence and the partner's result.
+
+One module per product, each with one pure ``decide`` function from engine evidence to a
+:class:`ProductResult` (no database, no HTTP); :func:`resolve_review` turns a provisional result
+into the final one a reviewer's decision gives. Codes and texts come from :mod:`.catalogue` only.
+"""
+
+from openkyc.products import (
+    document_verification,
+    smart_selfie_authentication,
+    smart_selfie_compare,
+    smart_selfie_registration,
+)
+from openkyc.products.catalogue import (
+    ACTION_KEYS,
+    CATALOGUE,
+    JOB_TYPES,
+    NOT_AVAILABLE,
+    RESULT_TYPES,
+    Action,
+    ActionValue,
+    DocvRejection,
+    DocvUnverified,
+    IdField,
+    Outcome,
+    Product,
+    ResultEntry,
+    find_entry,
+)
+from openkyc.products.failures import intake_failure, product_for_job_type
+from openkyc.products.result import ProductResult, V2Status
+from openkyc.products.review import ReviewReason, resolve_review
+from openkyc.products.sandbox import SandboxResult, parse_sandbox_result
+
+__all__ = [
+    "ACTION_KEYS",
+    "CATALOGUE",
+    "JOB_TYPES",
+    "NOT_AVAILABLE",
+    "RESULT_TYPES",
+    "Action",
+    "ActionValue",
+    "DocvRejection",
+    "DocvUnverified",
+    "IdField",
+    "Outcome",
+    "Product",
+    "ProductResult",
+    "ResultEntry",
+    "ReviewReason",
+    "SandboxResult",
+    "V2Status",
+    "document_verification",
+    "find_entry",
+    "intake_failure",
+    "parse_sandbox_result",
+    "product_for_job_type",
+    "resolve_review",
+    "smart_selfie_authentication",
+    "smart_selfie_compare",
+    "smart_selfie_registration",
+]

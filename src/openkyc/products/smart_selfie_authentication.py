@@ -1,0 +1,144 @@
+"""SmartSelfie™ Authentication (job_type 2): a returning user's selfie against their enrolled face.
+
+The evidence must come from ``assess_smart_selfie(..., reference=<enrolled face>)``. First match wins:
+
+* wrong number of liveness frames: Data Invalid (0001);
+* no face in the selfie: FAIL - No Face Found (0921);
+* selfie unusable (resolution, blur): FAIL - Image Quality Judged Too Poor (0922);
+* another person: Failed Authentication (0821), final even when liveness failed too;
+* liveness fails or is unsure, several faces, or the enrolled photo sent again: Machine Judgement -
+  PROVISIONAL - Possible Spoof (0824), for a reviewer;
+* a match the stricter operating point does not confirm, or an enrolled image without a face:
+  Machine Judgement - PROVISIONAL - Machine Compare Unsure (0825), for a reviewer;
+* otherwise: Authenticate User (0820).
+"""
+
+from __future__ import annotations
+
+from openkyc.engine.evidence import Decision
+from openkyc.engine.face.compare import FaceMatchEvidence, FaceOutcome
+from openkyc.engine.smart_selfie import SmartSelfieEvidence
+from openkyc.products._selfie import (
+    SEVERAL_FACES_REASON,
+    UNSURE_MATCH_REASON,
+    SelfieFinding,
+    check_value,
+    examine_selfie,
+    liveness_actions,
+    match_confidence,
+    reason_codes,
+    selfie_provided,
+)
+from openkyc.products.catalogue import Action, ActionValue, Product, ResultEntry
+from openkyc.products.catalogue import SmartSelfieAuthentication as Codes
+from openkyc.products.result import ProductResult, build_result
+from openkyc.products.sandbox import SandboxResult, forced_reason, parse_sandbox_result
+
+PRODUCT = Product.SMART_SELFIE_AUTHENTICATION
+
+# The engine decides at its default operating point (FAR 1e-3). A match that the stricter point
+# (FAR 1e-4) would not confirm is the "Machine Compare Unsure" band: at the engine's calibration
+# about 3% of genuine pairs fall there, each a reviewer's job rather than an impostor's chance.
+STRICT_OPERATING_POINT = "far_1e-4"
+
+
+def decide(evidence: SmartSelfieEvidence, *, sandbox_result: str | None) -> ProductResult:
+    """Decide an authentication. ``sandbox_result`` is the partner's, passed only in the sandbox."""
+    forced = parse_sandbox_result(sandbox_result)
+    if forced is not None:
+        return _forced(evidence, forced)
+
+    finding = examine_selfie(evidence)
+    match = evidence.match
+    if finding not in (SelfieFinding.DATA_INVALID, SelfieFinding.NO_FACE) and match is None:
+        raise ValueError("authentication evidence must be assessed against the enrolled face (reference=...)")
+    reasons = reason_codes(evidence)
+    liveness = evidence.liveness
+    live = check_value(liveness.decision) if liveness is not None else ActionValue.NOT_APPLICABLE
+    compare = ActionValue.COMPLETED if match is not None else ActionValue.NOT_APPLICABLE
+    human_liveness: ActionValue | None = None
+    human_compare: ActionValue | None = None
+
+    entry: ResultEntry
+    if finding is SelfieFinding.DATA_INVALID:
+        entry = Codes.DATA_INVALID
+    elif finding is SelfieFinding.NO_FACE or (match is not None and match.outcome is FaceOutcome.NO_FACE_A):
+        entry = Codes.NO_FACE
+        compare = ActionValue.NOT_APPLICABLE
+    elif finding is SelfieFinding.POOR_QUALITY:
+        entry = Codes.POOR_QUALITY
+    elif match is not None and match.outcome is FaceOutcome.NO_MATCH:
+        # Another person is a final rejection whatever the liveness check thought: a reviewer
+        # could only confirm it.
+        entry = Codes.MACHINE_FAIL_COMPARISON
+    elif finding in (SelfieFinding.SPOOF, SelfieFinding.SUSPECTED_SPOOF, SelfieFinding.SEVERAL_FACES) or (
+        match is not None and match.outcome is FaceOutcome.IDENTICAL_IMAGES
+    ):
+        # 0823 (machine FAIL - Possible Spoof) is deprecated: a possible spoof now goes to a
+        # reviewer as 0824. The enrolled photo sent again is a replay, not a new capture.
+        if finding is SelfieFinding.SEVERAL_FACES:
+            reasons.append(SEVERAL_FACES_REASON)
+        entry = Codes.PROVISIONAL_SPOOF
+        live = human_liveness = ActionValue.UNDER_REVIEW
+    elif match is not None and (match.outcome is FaceOutcome.NO_FACE_B or _unsure(match)):
+        # No face in the enrolled image cannot be the user's fault; a reviewer compares.
+        if match.outcome is FaceOutcome.MATCH:
+            reasons.append(UNSURE_MATCH_REASON)
+        entry = Codes.PROVISIONAL_COMPARE_UNSURE
+        compare = human_compare = ActionValue.UNDER_REVIEW
+    elif evidence.decision is not Decision.PASS:
+        # A failure no rule here names: a reviewer, never a silent approval.
+        entry = Codes.PURE_PROVISIONAL
+        compare = human_compare = ActionValue.UNDER_REVIEW
+    else:
+        entry = Codes.MACHINE_PASS
+
+    actions = {
+        **(liveness_actions(liveness, live, human=human_liveness) if liveness is not None else {}),
+        Action.SELFIE_PROVIDED: selfie_provided(evidence),
+        Action.SELFIE_TO_REGISTERED_SELFIE_COMPARE: compare,
+    }
+    if human_compare is not None:
+        actions[Action.HUMAN_REVIEW_COMPARE] = human_compare
+    return build_result(
+        PRODUCT, entry, actions=actions, reasons=reasons, confidence_value=match_confidence(match)
+    )
+
+
+def _unsure(match: FaceMatchEvidence) -> bool:
+    strict = match.thresholds.get(STRICT_OPERATING_POINT)
+    return (
+        match.outcome is FaceOutcome.MATCH
+        and match.score is not None
+        and strict is not None
+        and strict > match.threshold
+        and match.score < strict
+    )
+
+
+def _forced(evidence: SmartSelfieEvidence, forced: SandboxResult) -> ProductResult:
+    live = ActionValue.PASSED
+    compare = ActionValue.COMPLETED
+    human_compare: ActionValue | None = None
+    if forced is SandboxResult.APPROVE:
+        entry = Codes.MACHINE_PASS
+    elif forced is SandboxResult.REJECT:
+        entry = Codes.MACHINE_FAIL_COMPARISON
+    else:
+        # Authentication is a comparison: the provisional row that hands it to a reviewer is 0825.
+        entry = Codes.PROVISIONAL_COMPARE_UNSURE
+        compare = human_compare = ActionValue.UNDER_REVIEW
+    actions = {
+        **liveness_actions(evidence.liveness, live),
+        Action.SELFIE_PROVIDED: ActionValue.PASSED,
+        Action.SELFIE_TO_REGISTERED_SELFIE_COMPARE: compare,
+    }
+    if human_compare is not None:
+        actions[Action.HUMAN_REVIEW_COMPARE] = human_compare
+    return build_result(
+        PRODUCT,
+        entry,
+        actions=actions,
+        reasons=[forced_reason(forced), *reason_codes(evidence)],
+        confidence_value=match_confidence(evidence.match),
+    )

@@ -1,0 +1,1 @@
+"""Running work off the request path: the in-process pool of `openkyc serve` (Celery comes later)."""

@@ -1,0 +1,82 @@
+"""Worker threads inside `openkyc serve`: verification jobs and callback deliveries.
+
+The database is the queue: a queued job is a row, claimed atomically, so a restart (or a crash)
+loses nothing — jobs left in processing are requeued and undelivered callbacks are retried.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+from openkyc.callbacks import service as callbacks
+from openkyc.db import transaction
+from openkyc.jobs import service as jobs
+from openkyc.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+IDLE_POLL_S = 1.0
+# A job in processing longer than this is taken for abandoned by a dead worker.
+STALE_PROCESSING = timedelta(minutes=10)
+
+
+class WorkerPool:
+    def __init__(self, runtime: Runtime, process_job: Callable[[Runtime, str], None]) -> None:
+        self.runtime = runtime
+        self.process_job = process_job
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        with transaction(self.runtime.sessions) as session:
+            requeued = jobs.requeue_interrupted(db_session=session, older_than=timedelta(0))
+        if requeued:
+            log.info("requeued %d job(s) interrupted by the last shutdown", requeued)
+        for index in range(self.runtime.settings.workers):
+            self._spawn(f"openkyc-worker-{index}", self._run_jobs)
+        self._spawn("openkyc-callbacks", self._run_callbacks)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self.runtime.notify_work()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _run_jobs(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with transaction(self.runtime.sessions) as session:
+                    smile_job_id = jobs.claim_next_queued(db_session=session)
+                if smile_job_id is None:
+                    self._idle()
+                    continue
+                self.process_job(self.runtime, smile_job_id)
+                self.runtime.notify_work()  # a callback may now be due
+            except Exception:
+                # The job stays in processing and is requeued on restart; never kill the worker.
+                log.exception("worker error")
+                self._idle()
+
+    def _run_callbacks(self) -> None:
+        while not self._stop.is_set():
+            try:
+                due = callbacks.claim_due(self.runtime)
+                for delivery_id in due:
+                    callbacks.deliver(self.runtime, delivery_id)
+                if not due:
+                    self._idle()
+            except Exception:
+                log.exception("callback dispatcher error")
+                self._idle()
+
+    def _idle(self) -> None:
+        self.runtime.work_available.wait(IDLE_POLL_S)
+        self.runtime.work_available.clear()

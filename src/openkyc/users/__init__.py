@@ -1,0 +1,1 @@
+"""The enrolled-user registry: registered faces, disable/enable/delete/re-enrol."""

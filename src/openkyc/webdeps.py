@@ -1,0 +1,19 @@
+"""FastAPI dependencies shared by every router."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from fastapi import Request
+
+from openkyc.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    return cast(Runtime, request.app.state.runtime)
+
+
+def public_base_url(request: Request, runtime: Runtime) -> str:
+    """Where partners reach this server: the configured URL, else the request's own origin."""
+    configured = runtime.settings.public_base_url
+    return (configured or str(request.base_url)).rstrip("/")

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from openkyc.app import create_app
+from openkyc.db import transaction
+from openkyc.management.service import issue_credential, revoke_credential
+from openkyc.partners.models import Environment
+from openkyc.runtime import Runtime
+from openkyc.signing import ManagementKey, sign_ksig1
+from tests.server import PartnerCreds, make_partner, make_runtime
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Runtime:
+    return make_runtime(tmp_path)
+
+
+@pytest.fixture
+def partner(runtime: Runtime) -> PartnerCreds:
+    return make_partner(runtime)
+
+
+@pytest.fixture
+def credential(runtime: Runtime, partner: PartnerCreds) -> ManagementKey:
+    with transaction(runtime.sessions) as session:
+        return issue_credential(
+            db_session=session,
+            box=runtime.box,
+            partner_id=partner.partner_id,
+            environment=Environment.SANDBOX,
+        )
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime)) as test_client:
+        yield test_client
+
+
+def signed(key: ManagementKey, method: str, path: str, body: bytes = b"") -> dict[str, str]:
+    return sign_ksig1(
+        key.api_key,
+        key.secret_key,
+        key.auth_token,
+        method=method,
+        path_and_query=path,
+        body=body,
+        elements=("API-Key", "HTTP-Verb", "URL-Path", "Content-MD5"),
+    )
+
+
+def test_keys_can_be_listed_created_and_rotated(client: TestClient, credential: ManagementKey) -> None:
+    listed = client.get("/v1/management/keys", headers=signed(credential, "GET", "/v1/management/keys"))
+    assert listed.status_code == 200
+    assert [k["environment"] for k in listed.json()] == ["sandbox"]  # a sandbox credential sees sandbox keys
+    old_id = listed.json()[0]["key_id"]
+    rotated = client.post(
+        f"/v1/management/keys/{old_id}/rotate",
+        headers=signed(credential, "POST", f"/v1/management/keys/{old_id}/rotate"),
+    )
+    assert rotated.status_code == 200 and rotated.json()["api_key"]
+    after = client.get("/v1/management/keys", headers=signed(credential, "GET", "/v1/management/keys")).json()
+    assert {k["key_id"]: k["active"] for k in after} == {old_id: False, rotated.json()["key_id"]: True}
+
+
+def test_callback_settings_round_trip(client: TestClient, credential: ManagementKey) -> None:
+    body = json.dumps({"default_callback_url": "https://partner.example/callback"}).encode()
+    put = client.put(
+        "/v1/management/callback",
+        content=body,
+        headers=signed(credential, "PUT", "/v1/management/callback", body),
+    )
+    assert put.status_code == 200
+    got = client.get("/v1/management/callback", headers=signed(credential, "GET", "/v1/management/callback"))
+    assert got.json() == {"default_callback_url": "https://partner.example/callback"}
+
+
+def test_missing_header_is_the_seed_body(client: TestClient) -> None:
+    response = client.get("/v1/management/keys")
+    assert response.status_code == 401
+    assert response.json() == {
+        "errors": [
+            {
+                "code": "AUTH_MISSING_HEADER",
+                "message": "Required header 'Authorization' is missing from the request.",
+            }
+        ]
+    }
+
+
+def test_signature_over_another_path_is_a_mismatch(client: TestClient, credential: ManagementKey) -> None:
+    response = client.get("/v1/management/keys", headers=signed(credential, "GET", "/v1/management/users"))
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["code"] == "AUTH_SIGNATURE_MISMATCH"
+
+
+def test_revoked_credential_is_an_invalid_api_key(
+    client: TestClient, runtime: Runtime, credential: ManagementKey
+) -> None:
+    with transaction(runtime.sessions) as session:
+        revoke_credential(db_session=session, partner_id=credential.partner_id, api_key=credential.api_key)
+    response = client.get("/v1/management/keys", headers=signed(credential, "GET", "/v1/management/keys"))
+    assert response.status_code == 401
+    assert response.json() == {
+        "errors": [
+            {
+                "code": "AUTH_INVALID_API_KEY",
+                "message": "The provided API key is not valid or has been revoked.",
+            }
+        ]
+    }
+
+
+def test_unknown_user_is_404_json(client: TestClient, credential: ManagementKey) -> None:
+    path = "/v1/management/users/nobody/disable"
+    response = client.post(path, headers=signed(credential, "POST", path))
+    assert response.status_code == 404 and response.json()["success"] is False
