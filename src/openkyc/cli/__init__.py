@@ -6,6 +6,7 @@ import typer
 
 from openkyc import __version__
 from openkyc.cli.inspect import inspect_app
+from openkyc.cli.jobs import jobs_app
 from openkyc.cli.partners import keys_app, partner_app
 from openkyc.cli.serve import serve
 from openkyc.cli.users import users_app
@@ -20,6 +21,7 @@ app.add_typer(inspect_app, name="inspect")
 app.add_typer(partner_app, name="partner")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
+app.add_typer(jobs_app, name="jobs")
 app.command()(serve)
 
 

@@ -174,6 +174,7 @@ def _publish(runtime: Runtime, job: Job, outcome: ProductResult, images: dict[st
         **outcome.wire(),
         "Source": RESULT_SOURCE,
         "_success": outcome.approved,
+        "_decision": outcome.to_record(),  # what a reviewer resolves (jobs/review.py)
     }
     with transaction(runtime.sessions) as session:
         stored = service.get_job(db_session=session, smile_job_id=job.smile_job_id)

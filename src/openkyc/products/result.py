@@ -103,6 +103,44 @@ class ProductResult:
         wire["ResultType"] = self.result_type
         return wire
 
+    def to_record(self) -> dict[str, Any]:
+        """The decision as plain JSON, stored with the job so a reviewer can resolve it later.
+
+        The enrolment embedding is left out: it is recomputed from the stored selfie if needed.
+        """
+        return {
+            "product": self.product.value,
+            "result_code": self.result_code,
+            "result_text": self.result_text,
+            "result_type": self.result_type,
+            "actions": dict(self.actions),
+            "outcome": self.outcome.value,
+            "is_final": self.is_final,
+            "is_machine_result": self.is_machine_result,
+            "confidence_value": self.confidence_value,
+            "id_fields": dict(self.id_fields),
+            "enrols_selfie": self.enrols_selfie,
+            "reasons": list(self.reasons),
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> ProductResult:
+        """Inverse of :meth:`to_record`."""
+        return cls(
+            product=Product(record["product"]),
+            result_code=str(record["result_code"]),
+            result_text=str(record["result_text"]),
+            result_type=str(record["result_type"]),
+            actions=dict(record["actions"]),
+            outcome=Outcome(record["outcome"]),
+            is_final=bool(record["is_final"]),
+            is_machine_result=bool(record["is_machine_result"]),
+            confidence_value=record.get("confidence_value"),
+            id_fields=dict(record.get("id_fields") or {}),
+            enrols_selfie=bool(record.get("enrols_selfie")),
+            reasons=list(record.get("reasons") or []),
+        )
+
     def v2(self) -> dict[str, str]:
         """``code``, ``message`` and ``status`` of a synchronous v2 SmartSelfie response."""
         return {"code": self.result_code, "message": self.result_text, "status": self.v2_status.value}

@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from openkyc.callbacks.client import CallbackRefused, post_json, resolve_public_address
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, list[Any]]]:
+    got: list[Any] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            got.append(
+                (self.headers.get("Host"), json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            )
+            self.send_response(200 if self.path == "/ok" else 500)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://localhost:{server.server_address[1]}", got
+    server.shutdown()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1/cb",
+        "http://localhost:8080/cb",
+        "http://10.0.0.5/cb",
+        "http://169.254.169.254/latest/meta-data",  # cloud metadata
+        "http://[::1]/cb",
+        "http://192.168.1.1/cb",
+    ],
+)
+def test_private_and_loopback_addresses_are_refused(url: str) -> None:
+    with pytest.raises(CallbackRefused):
+        resolve_public_address(url, allow_private=False)
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://example.com/cb", "file:///etc/passwd", "http://user:pw@example.com/cb", "http:///nohost"]
+)
+def test_non_http_urls_and_credentials_are_refused(url: str) -> None:
+    with pytest.raises(CallbackRefused):
+        resolve_public_address(url, allow_private=True)
+
+
+def test_refused_url_is_a_failed_delivery_not_an_exception() -> None:
+    outcome = post_json("http://127.0.0.1:1/cb", {"a": 1}, allow_private=False, timeout_s=1)
+    assert not outcome.delivered and outcome.error and "private" in outcome.error
+
+
+def test_delivery_goes_to_the_resolved_address_with_the_original_host(
+    receiver: tuple[str, list[Any]],
+) -> None:
+    base, got = receiver
+    outcome = post_json(f"{base}/ok", {"ResultCode": "0810"}, allow_private=True, timeout_s=5)
+    assert outcome.delivered and outcome.status_code == 200
+    host, body = got[0]
+    assert host == base.removeprefix("http://") and body == {"ResultCode": "0810"}
+
+
+def test_non_2xx_is_not_delivered(receiver: tuple[str, list[Any]]) -> None:
+    base, _ = receiver
+    outcome = post_json(f"{base}/fail", {}, allow_private=True, timeout_s=5)
+    assert not outcome.delivered and outcome.status_code == 500 and outcome.error == "HTTP 500"
+
+
+def test_unreachable_receiver_is_a_failed_delivery() -> None:
+    outcome = post_json("http://127.0.0.1:1/cb", {}, allow_private=True, timeout_s=2)
+    assert not outcome.delivered and outcome.status_code is None and outcome.error

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from openkyc.api_errors import ApiError
+from openkyc.db import transaction
+from openkyc.runtime import Runtime
+from openkyc.users import service
+from openkyc.users.models import UserStatus
+from tests.server import PartnerCreds, make_partner, make_runtime
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Runtime:
+    return make_runtime(tmp_path)
+
+
+@pytest.fixture
+def partner(runtime: Runtime) -> PartnerCreds:
+    return make_partner(runtime)
+
+
+def enrol(runtime: Runtime, partner: PartnerCreds, user_id: str = "u1") -> np.ndarray:
+    embedding = np.linspace(-0.2, 0.2, 128)
+    with transaction(runtime.sessions) as session:
+        service.enrol(
+            db_session=session,
+            box=runtime.box,
+            partner_id=partner.partner_id,
+            environment="sandbox",
+            user_id=user_id,
+            embedding=embedding,
+            selfie_blob="users/x/selfie",
+            smile_job_id="0000000001",
+        )
+    return embedding
+
+
+def codes_for(runtime: Runtime, partner: PartnerCreds, user_id: str = "u1") -> tuple[str | None, str | None]:
+    """(authenticate, register) refusal codes for the user, None when allowed."""
+    answers: list[str | None] = []
+    with transaction(runtime.sessions) as session:
+        for check in (
+            lambda: service.require_authenticable(
+                db_session=session, partner_id=partner.partner_id, environment="sandbox", user_id=user_id
+            ),
+            lambda: service.require_enrollable(
+                db_session=session,
+                partner_id=partner.partner_id,
+                environment="sandbox",
+                user_id=user_id,
+                allow_new_enroll=False,
+            ),
+        ):
+            try:
+                check()
+                answers.append(None)
+            except ApiError as error:
+                answers.append(error.spec.code)
+    return answers[0], answers[1]
+
+
+def test_unknown_user_cannot_authenticate_but_can_register(runtime: Runtime, partner: PartnerCreds) -> None:
+    assert codes_for(runtime, partner) == ("2210", None)
+
+
+def test_enrolled_user_authenticates_and_cannot_register_twice(
+    runtime: Runtime, partner: PartnerCreds
+) -> None:
+    embedding = enrol(runtime, partner)
+    assert codes_for(runtime, partner) == (None, "2209")
+    with transaction(runtime.sessions) as session:
+        user = service.find_user(
+            db_session=session, partner_id=partner.partner_id, environment="sandbox", user_id="u1"
+        )
+        assert user is not None and user.embedding_encrypted is not None
+        assert embedding.tobytes() not in user.embedding_encrypted  # biometric data encrypted at rest
+        assert np.allclose(service.enrolled_embedding(box=runtime.box, user=user), embedding)
+
+
+@pytest.mark.parametrize(
+    ("status", "codes"),
+    [
+        (UserStatus.DISABLED, ("2207", "2207")),
+        (UserStatus.DELETED, ("2208", "2208")),
+        (UserStatus.REENROLL_REQUIRED, ("2211", None)),
+        (UserStatus.ACTIVE, (None, "2209")),
+    ],
+)
+def test_status_changes_give_the_documented_codes(
+    runtime: Runtime, partner: PartnerCreds, status: UserStatus, codes: tuple[str | None, str | None]
+) -> None:
+    enrol(runtime, partner)
+    with transaction(runtime.sessions) as session:
+        service.set_status(
+            db_session=session,
+            partner_id=partner.partner_id,
+            environment="sandbox",
+            user_id="u1",
+            status=status,
+        )
+    assert codes_for(runtime, partner) == codes
+
+
+def test_deleting_erases_the_face(runtime: Runtime, partner: PartnerCreds) -> None:
+    enrol(runtime, partner)
+    with transaction(runtime.sessions) as session:
+        user = service.set_status(
+            db_session=session,
+            partner_id=partner.partner_id,
+            environment="sandbox",
+            user_id="u1",
+            status=UserStatus.DELETED,
+        )
+        assert user.embedding_encrypted is None
+
+
+def test_users_are_separate_per_environment(runtime: Runtime, partner: PartnerCreds) -> None:
+    enrol(runtime, partner)
+    with transaction(runtime.sessions) as session, pytest.raises(ApiError) as refused:
+        service.require_authenticable(
+            db_session=session, partner_id=partner.partner_id, environment="production", user_id="u1"
+        )
+    assert refused.value.spec.code == "2210"
