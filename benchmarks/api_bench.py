@@ -133,7 +133,7 @@ class CallbackClock:
         clock = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 with clock.event:
                     clock.arrived.setdefault(body["SmileJobID"], time.perf_counter())

@@ -126,3 +126,8 @@ def test_freshness_compares_instants_not_wall_clocks() -> None:
 def test_freshness_refuses_naive_datetimes() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         check_freshness(MOMENT.replace(tzinfo=None), MOMENT, DEFAULT_FRESHNESS)
+
+
+def test_an_absurdly_long_epoch_is_a_format_error_not_an_overflow() -> None:
+    with pytest.raises(TimestampError):
+        parse_timestamp("9" * 400)

@@ -109,8 +109,8 @@ def _from_epoch(value: int | float, raw: object) -> datetime:
         raise TimestampError(raw, "not a finite number")
     if value < 0:
         raise TimestampError(raw, "negative epoch")
-    seconds = value / 1000 if value >= _MILLISECONDS_THRESHOLD else value
     try:
+        seconds = value / 1000 if value >= _MILLISECONDS_THRESHOLD else value
         # Integer milliseconds go through timedelta so no float rounding touches them.
         if isinstance(value, int) and value >= _MILLISECONDS_THRESHOLD:
             return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=value)
