@@ -45,7 +45,10 @@ def free_port() -> int:
 def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, Any]]:
     cli = [sys.executable, "-m", "openkyc.cli"]
     created = subprocess.run(
-        [*cli, "partner", "create", "--data-dir", str(data_dir), "--json"], check=True, capture_output=True, text=True
+        [*cli, "partner", "create", "--data-dir", str(data_dir), "--json"],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     port = free_port()
     env = {**os.environ, "OPENKYC_ALLOW_PRIVATE_CALLBACKS": "true"}
@@ -67,7 +70,9 @@ def start_server(data_dir: Path) -> tuple[subprocess.Popen[bytes], str, dict[str
     raise RuntimeError("openkyc serve did not start")
 
 
-async def throughput(base: str, make_request: Callable[[httpx.AsyncClient], Any], seconds: float, concurrency: int) -> float:
+async def throughput(
+    base: str, make_request: Callable[[httpx.AsyncClient], Any], seconds: float, concurrency: int
+) -> float:
     """Requests per second completed by ``concurrency`` workers repeating ``make_request``."""
     done = 0
     stop_at = time.monotonic() + seconds
@@ -98,7 +103,11 @@ def bench_endpoints(base: str, partner: dict[str, Any], seconds: float, concurre
         body = {
             "smile_client_id": partner_id,
             "file_name": "selfie.zip",
-            "partner_params": {"user_id": "bench", "job_id": f"bench-{next(job_numbers)}-{time.time_ns()}", "job_type": 4},
+            "partner_params": {
+                "user_id": "bench",
+                "job_id": f"bench-{next(job_numbers)}-{time.time_ns()}",
+                "job_type": 4,
+            },
             "callback_url": "",
             **signed(),
         }
@@ -113,13 +122,19 @@ def bench_endpoints(base: str, partner: dict[str, Any], seconds: float, concurre
     prep.raise_for_status()
 
     def job_status(client: httpx.AsyncClient) -> Any:
-        return client.post("/v1/job_status", json={"partner_id": partner_id, **status_job, "history": True, **signed()})
+        return client.post(
+            "/v1/job_status", json={"partner_id": partner_id, **status_job, "history": True, **signed()}
+        )
 
     def bare(client: httpx.AsyncClient) -> Any:
         return client.get("/health")
 
     results = {}
-    for name, request in (("bare /health", bare), ("signed /v1/upload", upload), ("signed /v1/job_status", job_status)):
+    for name, request in (
+        ("bare /health", bare),
+        ("signed /v1/upload", upload),
+        ("signed /v1/job_status", job_status),
+    ):
         results[name] = asyncio.run(throughput(base, request, seconds, concurrency))
     return results
 
@@ -164,11 +179,20 @@ def registration_latency(base: str, partner: dict[str, Any], jobs: int, clock: C
     with httpx.Client(timeout=30) as client:
         for n in range(jobs):
             signature = dict(Signature(partner_id, key).generate_signature())
-            params = {"user_id": f"lat-{n}-{time.time_ns()}", "job_id": f"lat-{n}-{time.time_ns()}", "job_type": 4}
+            params = {
+                "user_id": f"lat-{n}-{time.time_ns()}",
+                "job_id": f"lat-{n}-{time.time_ns()}",
+                "job_type": 4,
+            }
             started = time.perf_counter()
             prep = client.post(
                 f"{base}/v1/upload",
-                json={"smile_client_id": partner_id, "partner_params": params, "callback_url": clock.url, **signature},
+                json={
+                    "smile_client_id": partner_id,
+                    "partner_params": params,
+                    "callback_url": clock.url,
+                    **signature,
+                },
             ).json()
             payload = generate_zip_file(
                 partner_id=partner_id,
@@ -205,7 +229,9 @@ def plot(rates: dict[str, float], latencies: list[float]) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--jobs", type=int, default=15)

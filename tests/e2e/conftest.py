@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import json
 import os
+import shutil
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -17,6 +21,10 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
 def free_port() -> int:
@@ -44,7 +52,29 @@ def openkyc_command(*args: str) -> list[str]:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data_dir = tmp_path_factory.mktemp("openkyc-e2e")
+    yield from _serve(tmp_path_factory.mktemp("openkyc-e2e"))
+
+
+@dataclass
+class TlsFiles:
+    ca_cert: Path
+    server_cert: Path
+    server_key: Path
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    """A throwaway CA and a server certificate it signed for 127.0.0.1 and localhost."""
+    return make_tls_files(tmp_path_factory.mktemp("openkyc-e2e-tls"))
+
+
+@pytest.fixture(scope="session")
+def tls_server(tmp_path_factory: pytest.TempPathFactory, tls_files: TlsFiles) -> Iterator[Server]:
+    """`openkyc serve --tls-cert --tls-key` (the Node SDK only speaks https to a custom server)."""
+    yield from _serve(tmp_path_factory.mktemp("openkyc-e2e-https"), tls=tls_files)
+
+
+def _serve(data_dir: Path, tls: TlsFiles | None = None) -> Iterator[Server]:
     created = subprocess.run(
         openkyc_command("partner", "create", "--data-dir", str(data_dir), "--name", "e2e", "--json"),
         check=True,
@@ -54,16 +84,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     partner = json.loads(created.stdout)
     port = free_port()
     env = {**os.environ, "OPENKYC_ALLOW_PRIVATE_CALLBACKS": "true", "OPENKYC_CALLBACK_FIRST_RETRY": "PT1S"}
+    tls_args = [] if tls is None else ["--tls-cert", str(tls.server_cert), "--tls-key", str(tls.server_key)]
     log_file = (data_dir / "serve.log").open("wb")
     process = subprocess.Popen(
-        openkyc_command("serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir)),
+        openkyc_command(
+            "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir), *tls_args
+        ),
         env=env,
         stdout=log_file,
         stderr=subprocess.STDOUT,
     )
-    base_url = f"http://127.0.0.1:{port}"
+    base_url = f"{'http' if tls is None else 'https'}://127.0.0.1:{port}"
+    verify: ssl.SSLContext | bool = True
+    if tls is not None:
+        verify = ssl.create_default_context(cafile=str(tls.ca_cert))
     try:
-        _wait_until_up(base_url, process, data_dir / "serve.log")
+        _wait_until_up(base_url, process, data_dir / "serve.log", verify=verify)
         yield Server(base_url, partner["partner_id"], partner["api_keys"]["sandbox"], data_dir, process)
     finally:
         process.terminate()
@@ -71,18 +107,131 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         log_file.close()
 
 
-def _wait_until_up(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_until_up(
+    base_url: str, process: subprocess.Popen[bytes], log: Path, verify: ssl.SSLContext | bool = True
+) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             output = log.read_text(errors="replace")
             raise RuntimeError(f"openkyc serve exited: {output[-2000:]}")
         try:
-            if httpx.get(f"{base_url}/health", timeout=1).status_code == 200:
+            if httpx.get(f"{base_url}/health", timeout=1, verify=verify).status_code == 200:
                 return
         except httpx.HTTPError:
             time.sleep(0.2)
     raise RuntimeError("openkyc serve did not come up in 60 s")
+
+
+def make_tls_files(directory: Path) -> TlsFiles:
+    now = dt.datetime.now(dt.UTC)
+    validity = (now - dt.timedelta(minutes=5), now + dt.timedelta(days=2))
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "openkyc e2e throwaway CA")])
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(validity[0])
+        .not_valid_after(validity[1])
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    server_key = ec.generate_private_key(ec.SECP256R1())
+    server_cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(server_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(validity[0])
+        .not_valid_after(validity[1])
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.IPv4Address("127.0.0.1")), x509.DNSName("localhost")]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    files = TlsFiles(directory / "ca.pem", directory / "server.pem", directory / "server-key.pem")
+    files.ca_cert.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    files.server_cert.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
+    files.server_key.write_bytes(
+        server_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    files.server_key.chmod(0o600)
+    return files
+
+
+NODE_DIR = Path(__file__).resolve().parent / "node"
+NODE_SDK_VERSION = "3.2.1"
+
+
+@pytest.fixture(scope="session")
+def node_sdk() -> Path:
+    """`smile-identity-core` installed under tests/e2e/node/node_modules (kept across runs)."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.fail("the Node SDK e2e needs `node` and `npm` on PATH (Node >= 14)")
+    installed = NODE_DIR / "node_modules" / "smile-identity-core" / "package.json"
+    if _installed_version(installed) != NODE_SDK_VERSION:
+        try:
+            done = subprocess.run(
+                [npm, "install", "--no-audit", "--no-fund"],
+                cwd=NODE_DIR,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"`npm install` in {NODE_DIR} took over 300 s (is the npm registry reachable?)")
+        if done.returncode != 0:
+            pytest.fail(
+                f"`npm install` of smile-identity-core@{NODE_SDK_VERSION} in {NODE_DIR} failed "
+                f"(is the npm registry reachable?):\n{done.stderr[-3000:]}"
+            )
+        if _installed_version(installed) != NODE_SDK_VERSION:
+            pytest.fail(
+                f"npm installed smile-identity-core {_installed_version(installed)!r}, not {NODE_SDK_VERSION}"
+            )
+    return NODE_DIR
+
+
+def _installed_version(package_json: Path) -> str | None:
+    try:
+        return str(json.loads(package_json.read_text())["version"])
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 @dataclass
