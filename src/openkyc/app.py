@@ -24,9 +24,13 @@ from openkyc.api_errors import (
     SYSTEM_ERROR,
     ApiError,
 )
+from openkyc.jobs.v2_views import router as v2_jobs_router
 from openkyc.jobs.views import router as jobs_router
+from openkyc.links.views import router as links_router
 from openkyc.management.views import router as management_router
+from openkyc.ratelimit.views import router as ratelimit_router
 from openkyc.runtime import Runtime
+from openkyc.services.views import router as services_router
 from openkyc.signing import KSig1Error, SidRequestError
 from openkyc.tasks.inprocess import WorkerPool
 
@@ -55,7 +59,11 @@ def create_app(runtime: Runtime, *, process_job: Callable[[Runtime, str], None] 
     )
     app.state.runtime = runtime
     app.include_router(jobs_router)
+    app.include_router(v2_jobs_router)
     app.include_router(management_router)
+    app.include_router(services_router)
+    app.include_router(ratelimit_router)
+    app.include_router(links_router)
     _install_error_handlers(app)
 
     @app.get("/health", tags=["meta"])

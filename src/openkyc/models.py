@@ -3,8 +3,10 @@
 from openkyc.callbacks.models import CallbackAttempt, CallbackDelivery
 from openkyc.db import Base
 from openkyc.jobs.models import Job
+from openkyc.links.models import WebToken
 from openkyc.management.models import ManagementCredential
 from openkyc.partners.models import ApiKey, Partner
+from openkyc.ratelimit.models import IdNumberRequests
 from openkyc.users.models import EnrolledUser
 
 __all__ = [
@@ -13,7 +15,9 @@ __all__ = [
     "CallbackAttempt",
     "CallbackDelivery",
     "EnrolledUser",
+    "IdNumberRequests",
     "Job",
     "ManagementCredential",
     "Partner",
+    "WebToken",
 ]

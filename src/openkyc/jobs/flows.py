@@ -53,10 +53,20 @@ def process_job(runtime: Runtime, smile_job_id: str) -> None:
             with transaction(runtime.sessions) as session:
                 service.requeue(db_session=session, smile_job_id=smile_job_id)
             return
-        _publish(runtime, job, intake_failure(job.job_type, code="0001", text="System Error"), {})
+        publish_result(runtime, job, system_error(job), {})
+
+
+def system_error(job: Job) -> ProductResult:
+    """The documented final answer of a job that could not be verified for an unexpected reason."""
+    return intake_failure(job.job_type, code="0001", text="System Error")
 
 
 def _verify_and_publish(runtime: Runtime, job: Job) -> None:
+    if "payload" not in job.inputs:
+        # A synchronous (v2) job left in processing by a restart: its request has already failed,
+        # and there is no zip to verify again, so it gets the documented answer at once.
+        publish_result(runtime, job, system_error(job), job.inputs.get("images", {}))
+        return
     try:
         payload = read_job_payload(runtime.blobs.get(job.inputs["payload"]), _limits(runtime))
         images = _store_images(runtime, job, payload)
@@ -65,7 +75,7 @@ def _verify_and_publish(runtime: Runtime, job: Job) -> None:
         images = {}
         outcome = intake_failure(job.job_type, code=error.code, text=error.message)
         log.info("job %s: payload refused (%s)", job.smile_job_id, error.reason)
-    _publish(runtime, job, outcome, images)
+    publish_result(runtime, job, outcome, images)
 
 
 def _limits(runtime: Runtime) -> IntakeLimits:
@@ -166,8 +176,12 @@ def _enrolled_selfie(runtime: Runtime, job: Job) -> DecodedImage:
     return load_image(runtime.blobs.get(user.selfie_blob))
 
 
-def _publish(runtime: Runtime, job: Job, outcome: ProductResult, images: dict[str, Any]) -> None:
-    """Store the result and history, enrol the face if the product says so, schedule the callback."""
+def publish_result(runtime: Runtime, job: Job, outcome: ProductResult, images: dict[str, Any]) -> None:
+    """Store the result and history, enrol the face if the product says so, schedule the callback.
+
+    Shared by the queued v1 jobs and the synchronous v2 endpoints, so both answer alike in
+    job_status, history and callbacks. ``images`` maps kinds to blob keys ("selfie" is enrolled).
+    """
     result = {
         "SmileJobID": job.smile_job_id,
         "PartnerParams": job.partner_params,
@@ -205,3 +219,5 @@ def _publish(runtime: Runtime, job: Job, outcome: ProductResult, images: dict[st
                 url=url,
                 horizon=runtime.settings.callback_retry_horizon,
             )
+    if url:
+        runtime.notify_work()  # an idle callback dispatcher sends it now instead of at its next poll

@@ -136,6 +136,46 @@ def create_upload_job(
     return UploadTicket(job=job, upload_token=token)
 
 
+def create_sync_job(
+    *,
+    db_session: Session,
+    partner_id: str,
+    environment: str,
+    api_key_id: str,
+    params: PartnerParams,
+    callback_url: str | None,
+) -> Job:
+    """A job of a synchronous (v2) endpoint, verified within its request: it starts processing.
+
+    The v2 endpoints have no retry flag, so a job_id already used is always 2215.
+    """
+    existing = find_job_by_partner_job_id(
+        db_session=db_session, partner_id=partner_id, environment=environment, job_id=params.job_id
+    )
+    if existing is not None:
+        raise ApiError(JOB_EXISTS)
+    job = Job(
+        smile_job_id=_new_smile_job_id(db_session),
+        partner_id=partner_id,
+        environment=environment,
+        api_key_id=api_key_id,
+        user_id=params.user_id,
+        job_id=params.job_id,
+        job_type=params.job_type,
+        partner_params=params.raw,
+        callback_url=callback_url,
+        state=JobState.PROCESSING,
+        attempts=1,
+        inputs={},
+    )
+    db_session.add(job)
+    try:
+        db_session.flush()
+    except IntegrityError as error:  # a concurrent request created the same job_id first
+        raise ApiError(JOB_EXISTS) from error
+    return job
+
+
 def find_job_by_partner_job_id(
     *, db_session: Session, partner_id: str, environment: str, job_id: str
 ) -> Job | None:

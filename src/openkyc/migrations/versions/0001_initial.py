@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 03:49:51.212817
+Create Date: 2026-11-22 04:06:41.661311
 """
 
 from __future__ import annotations
@@ -71,6 +71,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_enrolled_users_partner_id"), ["partner_id"], unique=False)
 
     op.create_table(
+        "id_number_requests",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("partner_id", sa.String(length=32), nullable=False),
+        sa.Column("environment", sa.String(length=16), nullable=False),
+        sa.Column("country", sa.String(length=8), nullable=False),
+        sa.Column("id_type", sa.String(length=64), nullable=False),
+        sa.Column("id_number_digest", sa.String(length=64), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("streak_started_at", openkyc.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_request_at", openkyc.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["partner_id"],
+            ["partners.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("partner_id", "environment", "country", "id_type", "id_number_digest"),
+    )
+    with op.batch_alter_table("id_number_requests", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_id_number_requests_partner_id"), ["partner_id"], unique=False)
+
+    op.create_table(
         "jobs",
         sa.Column("smile_job_id", sa.String(length=20), nullable=False),
         sa.Column("partner_id", sa.String(length=32), nullable=False),
@@ -125,6 +146,28 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_management_credentials_partner_id"), ["partner_id"], unique=False
         )
+
+    op.create_table(
+        "web_tokens",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("partner_id", sa.String(length=32), nullable=False),
+        sa.Column("environment", sa.String(length=16), nullable=False),
+        sa.Column("api_key_id", sa.String(length=40), nullable=False),
+        sa.Column("user_id", sa.String(length=200), nullable=False),
+        sa.Column("job_id", sa.String(length=200), nullable=False),
+        sa.Column("product", sa.String(length=32), nullable=False),
+        sa.Column("callback_url", sa.String(length=2048), nullable=True),
+        sa.Column("created_at", openkyc.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", openkyc.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["partner_id"],
+            ["partners.id"],
+        ),
+        sa.PrimaryKeyConstraint("token_hash"),
+    )
+    with op.batch_alter_table("web_tokens", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_web_tokens_expires_at"), ["expires_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_web_tokens_partner_id"), ["partner_id"], unique=False)
 
     op.create_table(
         "callback_deliveries",
@@ -186,6 +229,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_callback_deliveries_delivered"))
 
     op.drop_table("callback_deliveries")
+    with op.batch_alter_table("web_tokens", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_web_tokens_partner_id"))
+        batch_op.drop_index(batch_op.f("ix_web_tokens_expires_at"))
+
+    op.drop_table("web_tokens")
     with op.batch_alter_table("management_credentials", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_management_credentials_partner_id"))
 
@@ -196,6 +244,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_jobs_partner_id"))
 
     op.drop_table("jobs")
+    with op.batch_alter_table("id_number_requests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_id_number_requests_partner_id"))
+
+    op.drop_table("id_number_requests")
     with op.batch_alter_table("enrolled_users", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_enrolled_users_partner_id"))
 

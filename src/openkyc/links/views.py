@@ -1,0 +1,72 @@
+"""POST /v1/token: a token for the hosted web integration (api-reference §4.6)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+
+from openkyc.api_errors import INVALID_PRODUCT, MISSING_PARAMETER, WRONG_DATA_TYPE, ApiError
+from openkyc.db import transaction, utcnow
+from openkyc.http import read_json_object
+from openkyc.links import service
+from openkyc.links.models import WebProduct
+from openkyc.partners.auth import authenticate
+from openkyc.runtime import Runtime
+from openkyc.webdeps import get_runtime
+
+router = APIRouter(prefix="/v1", tags=["hosted web"])
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def _identifier(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if value is None or value == "":
+        raise ApiError(MISSING_PARAMETER, f"{name} is required")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str) or len(value) > 200:
+        raise ApiError(WRONG_DATA_TYPE, f"{name} must be a string of at most 200 characters")
+    return value
+
+
+def _product(body: dict[str, Any]) -> WebProduct:
+    value = body.get("product")
+    if value is None or value == "":
+        raise ApiError(MISSING_PARAMETER, "product is required")
+    try:
+        return WebProduct(value)
+    except ValueError as error:
+        raise ApiError(INVALID_PRODUCT) from error
+
+
+def _callback_url(body: dict[str, Any]) -> str | None:
+    value = body.get("callback_url")
+    if value in (None, ""):
+        return None  # the partner's default callback applies when the job is submitted
+    if not isinstance(value, str) or len(value) > 2048:
+        raise ApiError(WRONG_DATA_TYPE, "callback_url must be a URL string")
+    return value
+
+
+@router.post("/token")
+async def web_token(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
+    """Issue a token the partner hands to its end user's browser instead of a signature."""
+    body = await read_json_object(request, runtime.settings.max_json_body)
+    caller = authenticate(runtime, headers=request.headers, body=body)
+    product = _product(body)
+    user_id, job_id = _identifier(body, "user_id"), _identifier(body, "job_id")
+    callback_url = _callback_url(body)
+    with transaction(runtime.sessions) as session:
+        issued = service.issue_token(
+            db_session=session,
+            partner_id=caller.partner_id,
+            environment=caller.environment.value,
+            api_key_id=caller.key_id,
+            user_id=user_id,
+            job_id=job_id,
+            product=product,
+            callback_url=callback_url,
+            now=utcnow(),
+        )
+    return {"success": True, "token": issued.token}

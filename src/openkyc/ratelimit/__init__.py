@@ -1,0 +1,1 @@
+"""Per-ID-number request limits for the ID look-up products, and their reset endpoint."""
