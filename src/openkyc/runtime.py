@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from openkyc.config import Settings
 from openkyc.crypto import SecretBox, load_secret_box
 from openkyc.db import make_engine, make_session_factory, upgrade_schema
+from openkyc.partners.key_cache import KeyCache
 from openkyc.storage import LocalBlobStore
 from openkyc.storage.links import LinkSigner
 
@@ -29,6 +30,7 @@ class Runtime:
     links: LinkSigner
     # Set when a job is queued or a callback is due, so idle workers wake at once instead of polling.
     work_available: threading.Event = field(default_factory=threading.Event)
+    key_cache: KeyCache = field(default_factory=KeyCache)
 
     def notify_work(self) -> None:
         self.work_available.set()

@@ -86,6 +86,7 @@ def test_production_key_needs_production_enabled(
     assert refused.status_code == 403 and refused.json()["code"] == "2220"
     with transaction(runtime.sessions) as session:
         partners.set_production_enabled(db_session=session, partner_id=partner.partner_id, enabled=True)
+    runtime.key_cache.invalidate(partner.partner_id)  # otherwise it takes effect within the cache TTL
     assert client.post("/v1/upload", json=body).status_code == 200
 
 

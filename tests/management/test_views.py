@@ -121,3 +121,19 @@ def test_unknown_user_is_404_json(client: TestClient, credential: ManagementKey)
     path = "/v1/management/users/nobody/disable"
     response = client.post(path, headers=signed(credential, "POST", path))
     assert response.status_code == 404 and response.json()["success"] is False
+
+
+def test_a_key_revoked_through_the_api_stops_signing_at_once(
+    client: TestClient, credential: ManagementKey, partner: PartnerCreds
+) -> None:
+    status_body = partner.signed(user_id="u", job_id="j")
+    assert (
+        client.post("/v1/job_status", json=status_body).json()["code"] == "2304"
+    )  # authenticated (job unknown)
+    keys = client.get("/v1/management/keys", headers=signed(credential, "GET", "/v1/management/keys")).json()
+    sandbox_key = keys[0]["key_id"]
+    path = f"/v1/management/keys/{sandbox_key}/revoke"
+    assert client.post(path, headers=signed(credential, "POST", path)).status_code == 200
+    assert (
+        client.post("/v1/job_status", json=partner.signed(user_id="u", job_id="j")).json()["code"] == "2205"
+    )

@@ -110,6 +110,7 @@ def create_key(caller: Caller, runtime: RuntimeDep) -> dict[str, Any]:
             partner_id=caller.partner_id,
             environment=_environment(caller),
         )
+    runtime.key_cache.invalidate(caller.partner_id)
     return {"key_id": issued.key_id, "environment": issued.environment.value, "api_key": issued.api_key}
 
 
@@ -129,13 +130,15 @@ def revoke_key(key_id: str, caller: Caller, runtime: RuntimeDep) -> dict[str, An
     with transaction(runtime.sessions) as session:
         _own_key(session, caller, key_id)
         key = partners.revoke_key(db_session=session, partner_id=caller.partner_id, key_id=key_id)
-        return {
+        answer = {
             "key_id": key.id,
             "environment": key.environment,
             "fingerprint": key.fingerprint,
             "active": key.active,
             "created_at": key.created_at.isoformat(),
         }
+    runtime.key_cache.invalidate(caller.partner_id)  # after the commit: the revoked key stops now
+    return answer
 
 
 @router.post("/keys/{key_id}/rotate", response_model=IssuedKeyOut)
@@ -145,6 +148,7 @@ def rotate_key(key_id: str, caller: Caller, runtime: RuntimeDep) -> dict[str, An
         issued = partners.rotate_key(
             db_session=session, box=runtime.box, partner_id=caller.partner_id, key_id=key_id
         )
+    runtime.key_cache.invalidate(caller.partner_id)
     return {"key_id": issued.key_id, "environment": issued.environment.value, "api_key": issued.api_key}
 
 

@@ -7,10 +7,20 @@ from dataclasses import dataclass
 
 from openkyc.api_errors import PRODUCTION_NOT_ENABLED, ApiError
 from openkyc.db import transaction, utcnow
+from openkyc.partners.key_cache import PartnerKeys
 from openkyc.partners.models import Environment, Partner
 from openkyc.partners.service import usable_keys
 from openkyc.runtime import Runtime
 from openkyc.signing import CandidateKey, credentials_from_request, verify_sid_request
+
+
+def _load_keys(runtime: Runtime, partner_id: str) -> PartnerKeys:
+    with transaction(runtime.sessions) as session:
+        partner = session.get(Partner, partner_id)
+        if partner is None:
+            return PartnerKeys(exists=False, production_enabled=False, keys=())
+        keys = usable_keys(db_session=session, box=runtime.box, partner_id=partner.id)
+        return PartnerKeys(exists=True, production_enabled=partner.production_enabled, keys=tuple(keys))
 
 
 @dataclass(frozen=True)
@@ -28,10 +38,8 @@ def authenticate(
 ) -> Caller:
     """Verify the body or SmileID-* header signature; raise the documented 2204/2205/2220 otherwise."""
     credentials = credentials_from_request(headers, body)
-    with transaction(runtime.sessions) as session:
-        partner = session.get(Partner, credentials.partner_id)
-        keys = usable_keys(db_session=session, box=runtime.box, partner_id=partner.id) if partner else []
-        production_enabled = bool(partner and partner.production_enabled)
+    known = runtime.key_cache.get(credentials.partner_id, lambda: _load_keys(runtime, credentials.partner_id))
+    keys, production_enabled = known.keys, known.production_enabled
     candidates = [
         CandidateKey(key_id=k.key_id, secret=k.secret, environment=k.environment.value, active=k.active)  # type: ignore[arg-type]
         for k in keys
