@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from openkyc import __version__
+from openkyc.cli.db import db_app
 from openkyc.cli.inspect import inspect_app
 from openkyc.cli.jobs import jobs_app
 from openkyc.cli.partners import keys_app, partner_app
@@ -22,6 +23,7 @@ app.add_typer(partner_app, name="partner")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(db_app, name="db")
 app.command()(serve)
 
 

@@ -1,0 +1,64 @@
+"""The server-side CLI: partners, keys, users, db, jobs (run in-process with typer's runner)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from openkyc.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_partner_create_prints_the_documented_json(tmp_path: Path) -> None:
+    answer = json.loads(invoke("partner", "create", "--data-dir", str(tmp_path), "--name", "Acme", "--json"))
+    assert set(answer) == {"partner_id", "api_keys"}
+    assert set(answer["api_keys"]) == {"sandbox", "production"}
+    listed = invoke("partner", "list", "--data-dir", str(tmp_path), "--json")
+    assert json.loads(listed.splitlines()[0])["name"] == "Acme"
+
+
+def test_keys_create_list_rotate_revoke(tmp_path: Path) -> None:
+    partner_id = json.loads(invoke("partner", "create", "--data-dir", str(tmp_path), "--json"))["partner_id"]
+    extra = json.loads(
+        invoke("keys", "create", "-p", partner_id, "-e", "sandbox", "--data-dir", str(tmp_path), "--json")
+    )
+    rotated = json.loads(
+        invoke("keys", "rotate", "-p", partner_id, extra["key_id"], "--data-dir", str(tmp_path), "--json")
+    )
+    invoke("keys", "revoke", "-p", partner_id, rotated["key_id"], "--data-dir", str(tmp_path))
+    keys = [
+        json.loads(line)
+        for line in invoke(
+            "keys", "list", "-p", partner_id, "--data-dir", str(tmp_path), "--json"
+        ).splitlines()
+    ]
+    active = {k["key_id"]: k["active"] for k in keys}
+    assert active[extra["key_id"]] is False and active[rotated["key_id"]] is False
+    assert sum(active.values()) == 2  # the two keys made with the partner are untouched
+    assert all(extra["api_key"] not in line for line in map(json.dumps, keys))  # secrets are never listed
+
+
+def test_unknown_partner_or_user_is_a_clean_error(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["keys", "create", "-p", "9999", "-e", "sandbox", "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 1 and "no partner 9999" in result.output
+    partner_id = json.loads(invoke("partner", "create", "--data-dir", str(tmp_path), "--json"))["partner_id"]
+    result = runner.invoke(
+        app, ["users", "disable", "-p", partner_id, "-e", "sandbox", "nobody", "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+
+
+def test_db_upgrade_and_empty_job_list(tmp_path: Path) -> None:
+    assert "up to date" in invoke("db", "upgrade", "--data-dir", str(tmp_path))
+    assert invoke("jobs", "list", "--data-dir", str(tmp_path), "--state", "review") == ""
