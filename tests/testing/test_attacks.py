@@ -49,6 +49,16 @@ def test_print_frames_move_the_picture(photo: Path) -> None:
     assert np.corrcoef(a.ravel(), b.ravel())[0, 1] < 0.98
 
 
+@pytest.mark.parametrize("pitch", [3, 4, 5])
+def test_screen_subpixels_are_equal_thirds_of_a_white_balanced_pixel(pitch: int) -> None:
+    stripes = attacks.subpixel_stripes(pitch)
+    # Without the dark matrix row every sample column's coverage adds up to one...
+    assert np.allclose(stripes[0].sum(axis=1), 1.0)
+    # ...and R, G and B each cover a third of the pixel: a white pixel shows white, not tinted.
+    assert np.allclose(stripes.sum(axis=(0, 1)), stripes.sum(axis=(0, 1))[0])
+    assert np.allclose(stripes[0].sum(axis=0), pitch / 3)
+
+
 def test_halftone_is_made_of_dots(photo: Path) -> None:
     printed = attacks.halftone_print(attacks.portrait(photo), np.random.default_rng(0))
     assert printed.shape[0] == 2 * attacks.portrait(photo).shape[0]

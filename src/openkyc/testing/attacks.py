@@ -266,6 +266,23 @@ def _moved_picture(
 # ---------------------------------------------------------------- (c) screen replay
 
 
+def subpixel_stripes(pitch: int) -> NDArray[Any]:
+    """One screen pixel rendered as ``pitch`` x ``pitch`` samples: R, G, B stripes and a dark matrix.
+
+    Each stripe covers exactly a third of the pixel's width; a sample column straddling two
+    stripes shares its area between them. (Assigning whole columns gave a 4-sample pixel two
+    green columns and a 5-sample one two red and two blue: a green or magenta cast no real,
+    white-balanced display has.)
+    """
+    stripes = np.zeros((pitch, pitch, 3), np.float32)
+    for k, channel in enumerate((2, 1, 0)):  # R, G, B stripes left to right (BGR indices)
+        lo, hi = k * pitch / 3, (k + 1) * pitch / 3
+        for column in range(pitch):
+            stripes[:, column, channel] = max(0.0, min(column + 1, hi) - max(column, lo))
+    stripes[pitch - 1, :, :] *= 0.35  # the black matrix between rows
+    return stripes
+
+
 def screen_render(image: NDArray[Any], rng: np.random.Generator) -> NDArray[Any]:
     """The image on an LCD/OLED: each pixel a block of R, G, B stripes with a dark matrix, in a bezel.
 
@@ -278,19 +295,15 @@ def screen_render(image: NDArray[Any], rng: np.random.Generator) -> NDArray[Any]
     # Emissive display: brighter blacks, a cool white point, a little more contrast.
     pixels = np.clip(0.06 + 0.94 * pixels**0.9 * np.array([1.05, 1.0, 0.95], np.float32), 0, 1)
     big = np.repeat(np.repeat(pixels, pitch, axis=0), pitch, axis=1)
-    stripes = np.zeros((pitch, pitch, 3), np.float32)
-    for k, channel in enumerate((2, 1, 0)):  # R, G, B stripes left to right (BGR indices)
-        lo, hi = k * pitch / 3, (k + 1) * pitch / 3
-        cols = [c for c in range(pitch) if lo <= c + 0.5 < hi]
-        stripes[:, cols, channel] = 1.0
-    stripes[pitch - 1, :, :] *= 0.35  # the black matrix between rows
-    mask = np.tile(stripes, (screen_h, screen_w, 1))
+    mask = np.tile(subpixel_stripes(pitch), (screen_h, screen_w, 1))
     # Kept as float above 255: each stripe is a third of the pixel and as bright as three, and only
     # the camera's blur averages them back to the pixel's colour.
     shown = (big * mask * 3.0 * 255 * 0.85).astype(np.float32)
     bezel = int(shown.shape[1] * rng.uniform(0.03, 0.09))
     body = tuple(float(c) for c in rng.uniform(5, 45, 3))
-    return cv2.copyMakeBorder(shown, bezel, bezel * 2, bezel, bezel * 2, cv2.BORDER_CONSTANT, value=body)
+    return np.asarray(
+        cv2.copyMakeBorder(shown, bezel, bezel * 2, bezel, bezel * 2, cv2.BORDER_CONSTANT, value=body)
+    )
 
 
 def _reflection(frame: NDArray[Any], rng: np.random.Generator) -> NDArray[Any]:

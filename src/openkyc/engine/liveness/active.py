@@ -9,8 +9,9 @@ The decision rests first on geometry and identity, which any replayed picture mu
   each is also reported alone and does not decide by itself);
 
 and then on weaker cues: ``expression_change`` (mouth/eye measures), ``periodic_pattern``
-(moiré, pixel grid or halftone on the face) and ``chroma_moire`` (fine colour detail that skin
-lacks), plus ``pad_model`` when an operator configured one.
+(moiré, pixel grid or halftone on the face), ``chroma_moire`` (fine colour detail that skin
+lacks), ``enclosing_edges`` (a bezel or a sheet's edges framing the face) and ``surface_cues``
+(two of those three suspicious together), plus ``pad_model`` when an operator configured one.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from openkyc.engine.evidence import Decision, Reason, Signal, worst
 from openkyc.engine.face.compare import similarity
 from openkyc.engine.liveness.config import LivenessConfig
 from openkyc.engine.liveness.duplicates import chip_distinctness
+from openkyc.engine.liveness.edges import enclosing_sides
 from openkyc.engine.liveness.evidence import LivenessEvidence
 from openkyc.engine.liveness.expression import expression_change
 from openkyc.engine.liveness.frames import FrameFace, PrecomputedFace, analyse_frame
+from openkyc.engine.liveness.fusion import suspicious_cues
 from openkyc.engine.liveness.motion import combined_non_planarity, mesh_non_planarity, non_planarity
 from openkyc.engine.liveness.texture import chroma_moire, face_region, periodic_pattern
 
@@ -141,6 +144,18 @@ RULES: dict[str, tuple[str, str, str, Decision]] = {
         "fine colour detail covers the face (a screen's or print's moiré)",
         Decision.FAIL,
     ),
+    "enclosing_edges": (
+        "max_enclosing_sides",
+        "liveness.device_or_paper_frame",
+        "straight edges frame the face (a device or a sheet)",
+        Decision.FAIL,
+    ),
+    "surface_cues": (
+        "max_suspicious_cues",
+        "liveness.surface_cues",
+        "several weak signs of a screen or print together (texture, colour moiré, framing edges)",
+        Decision.FAIL,
+    ),
     "pad_model": (
         "min_pad_live",
         "liveness.pad_model_attack",
@@ -186,8 +201,12 @@ def liveness_signals(
     tracked = non_planarity([bgr for bgr, _ in pairs], meshes)
     mesh = mesh_non_planarity(meshes)
     change, measure = expression_change(meshes)
-    periodic = float(np.median([periodic_pattern(face_region(bgr, f.box)) for bgr, f in pairs]))
-    moire = float(np.median([chroma_moire(bgr, f.mesh) for bgr, f in pairs]))
+    # Texture: the highest frame (an attack needs to leak in only one); framing edges: the median
+    # frame (a hand-held prop's outline stays in view, a stray line in one frame is not a frame).
+    periodic = max(periodic_pattern(face_region(bgr, f.box)) for bgr, f in pairs)
+    moire = max(chroma_moire(bgr, f.mesh) for bgr, f in pairs)
+    sides = float(np.median([enclosing_sides(bgr, f.box) for bgr, f in pairs]))
+    cues = suspicious_cues(periodic, moire, sides, config.surface_suspicion)
     signals = {
         "identity": Signal.measure(
             identity, config.min_identity, detail="lowest frame-to-selfie face similarity"
@@ -221,13 +240,25 @@ def liveness_signals(
             periodic,
             config.max_periodic_pattern,
             higher_is_better=False,
-            detail="median spectral peak prominence on the face (moiré, pixel grid, halftone)",
+            detail="highest frame's spectral peak prominence on the face (moiré, pixel grid, halftone)",
         ),
         "chroma_moire": Signal.measure(
             moire,
             config.max_chroma_moire,
             higher_is_better=False,
-            detail="median fine chroma over fine luma detail in the face (colour moiré)",
+            detail="highest frame's fine chroma over fine luma detail in the face (colour moiré)",
+        ),
+        "enclosing_edges": Signal.measure(
+            sides,
+            config.max_enclosing_sides,
+            higher_is_better=False,
+            detail="median sides of the face with a long straight edge beside them (0-4)",
+        ),
+        "surface_cues": Signal.measure(
+            cues,
+            config.max_suspicious_cues,
+            higher_is_better=False,
+            detail="surface cues at their suspicion level (periodic pattern, colour moiré, edges; 0-3)",
         ),
     }
     if config.pad_model is not None:

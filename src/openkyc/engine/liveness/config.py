@@ -6,8 +6,9 @@ hold its own by passing a modified copy (``dataclasses.replace``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from openkyc.engine.liveness.fusion import SuspicionLevels
 from openkyc.engine.liveness.plugin import PresentationAttackModel
 
 
@@ -41,15 +42,26 @@ class LivenessConfig:
     # The genuine material available (people walking, not asked to smile) cannot calibrate this,
     # so by default a missing expression change is reported in the signal but does not decide.
     require_expression_change: bool = False
-    # Spectral peak prominence (log units) of a periodic pattern on the face (median over frames).
+    # Spectral peak prominence (log units) of a periodic pattern on the face, highest over the
+    # selfie and frames: a screen's moiré beat shifts with every small movement, so one frame can
+    # show it when the others do not, while a live face's texture stays the same.
     # [bench] set above the sharp genuine shared photos' p99 (1.25), not from the smooth, upscaled
     # video crops (p99 1.13), which would overfit.
     max_periodic_pattern: float = 1.3
-    # Fine chroma detail over fine luma detail in the face (colour moiré), median over frames.
+    # Fine chroma detail over fine luma detail in the face (colour moiré), highest over frames.
     # [bench 2026-11-22, helper 2] set above the sharp genuine shared photos' maximum (0.318,
     # n=104; the smooth video crops reach 0.17), not from the video: screens p50 0.36, prints 0.34.
     # Full bench run 02:33: genuine sequences max 0.156; it alone rejects 62 of 100 screens.
     max_chroma_moire: float = 0.33
+    # Sides of the face (0-4) framed by long straight edges (a bezel, a sheet's edge), median over
+    # the selfie and frames (a live background framing the face in one frame does so in all; a
+    # stray line in one frame does not count). As for the selfie check: 3 or more is a frame.
+    # [bench 2026-11-22] genuine video frames show at most 1 side, genuine shared photos 3+ in 2/104.
+    max_enclosing_sides: float = 3
+    # Weak surface cues (periodic pattern, chroma moiré: highest over frames; framing edges:
+    # median) at their suspicion levels: this many together fail (see fusion.py).
+    surface_suspicion: SuspicionLevels = field(default_factory=SuspicionLevels)
+    max_suspicious_cues: int = 2
     # A trained presentation-attack model, when the operator has one, and its live threshold.
     pad_model: PresentationAttackModel | None = None
     min_pad_live: float = 0.5
@@ -67,5 +79,8 @@ class SelfieCheckConfig:
     max_chroma_moire: float = 0.33
     # Fraction of the face region covered by specular highlights (review, not fail).
     max_face_glare: float = 0.01
+    # As for the active check: two surface cues at their suspicion levels fail (see fusion.py).
+    surface_suspicion: SuspicionLevels = field(default_factory=SuspicionLevels)
+    max_suspicious_cues: int = 2
     pad_model: PresentationAttackModel | None = None
     min_pad_live: float = 0.5

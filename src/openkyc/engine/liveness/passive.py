@@ -1,7 +1,9 @@
 """Passive liveness on a lone selfie (the seeds' ``Selfie_Check``).
 
 One image carries no motion, so only surface and scene cues are left: a device bezel or paper edge
-framing the face, a periodic pattern on it (screen pixels, moiré, halftone), glare on it; plus a trained model when an operator configured one. These are weaker than the
+framing the face, a periodic pattern on it (screen pixels, moiré, halftone), fine colour detail
+(moiré), two of those weakly present together, glare on it; plus a trained model when an
+operator configured one. These are weaker than the
 active check's geometry: a tight, well-lit print or screen can pass them.
 """
 
@@ -16,6 +18,7 @@ from openkyc.engine.liveness.config import SelfieCheckConfig
 from openkyc.engine.liveness.edges import enclosing_sides
 from openkyc.engine.liveness.evidence import LivenessEvidence
 from openkyc.engine.liveness.frames import PrecomputedFace, locate_face
+from openkyc.engine.liveness.fusion import suspicious_cues
 from openkyc.engine.liveness.mesh import mesh_box
 from openkyc.engine.liveness.texture import chroma_moire, face_glare, face_region, periodic_pattern
 
@@ -55,6 +58,12 @@ def check_selfie(
             "chroma_moire",
             "liveness.colour_moire",
             "fine colour detail covers the face (a screen's or print's moiré)",
+            Decision.FAIL,
+        ),
+        (
+            "surface_cues",
+            "liveness.surface_cues",
+            "several weak signs of a screen or print together (texture, colour moiré, framing edges)",
             Decision.FAIL,
         ),
         (
@@ -116,6 +125,18 @@ def selfie_signals(
             config.max_chroma_moire,
             higher_is_better=False,
             detail="fine chroma over fine luma detail in the face (colour moiré)",
+        )
+        cues = suspicious_cues(
+            signals["periodic_pattern"].score,
+            signals["chroma_moire"].score,
+            signals["enclosing_edges"].score,
+            config.surface_suspicion,
+        )
+        signals["surface_cues"] = Signal.measure(
+            cues,
+            config.max_suspicious_cues,
+            higher_is_better=False,
+            detail="surface cues at their suspicion level (periodic pattern, colour moiré, edges; 0-3)",
         )
     if config.pad_model is not None:
         signals["pad_model"] = Signal.measure(
