@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+
+from openkyc.app import create_app
+from openkyc.runtime import Runtime
+from tests.server import PartnerCreds, make_partner, make_runtime
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # The shared test data lives beside the checkout (CI clones with ../shared next to it).
@@ -26,3 +32,24 @@ def faces_dir(testdata_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def docs_dir(testdata_dir: Path) -> Path:
     return testdata_dir / "docs"
+
+
+# --- API-server fixtures (a fresh data dir per test) ----------------------------------------
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Runtime:
+    """A runtime on a temporary data dir (SQLite, blobs, master key), callbacks to loopback allowed."""
+    return make_runtime(tmp_path)
+
+
+@pytest.fixture
+def partner(runtime: Runtime) -> PartnerCreds:
+    return make_partner(runtime)
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    """The app without workers; server errors come back as responses (they must be JSON, not 500s)."""
+    with TestClient(create_app(runtime), raise_server_exceptions=False) as test_client:
+        yield test_client

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from openkyc.app import create_app
 from openkyc.runtime import Runtime
-from tests.server import PartnerCreds, make_partner, make_runtime
+from tests.server import PartnerCreds, make_runtime
 
 JUNK_BODIES: list[bytes] = [
     b"",
@@ -33,17 +31,6 @@ JUNK_BODIES: list[bytes] = [
 @pytest.fixture
 def runtime(tmp_path: Path) -> Runtime:
     return make_runtime(tmp_path, max_json_body=64 * 1024)
-
-
-@pytest.fixture
-def partner(runtime: Runtime) -> PartnerCreds:
-    return make_partner(runtime)
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime), raise_server_exceptions=False) as test_client:
-        yield test_client
 
 
 # Routes kept out of the OpenAPI schema (capability URLs), listed by hand.

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,17 +14,7 @@ from openkyc.db import transaction, utcnow
 from openkyc.jobs.models import Job
 from openkyc.partners.models import ApiKey
 from openkyc.runtime import Runtime
-from tests.server import PartnerCreds, make_partner, make_runtime
-
-
-@pytest.fixture
-def runtime(tmp_path: Path) -> Runtime:
-    return make_runtime(tmp_path)
-
-
-@pytest.fixture
-def partner(runtime: Runtime) -> PartnerCreds:
-    return make_partner(runtime)
+from tests.server import PartnerCreds
 
 
 def scheduled(runtime: Runtime, partner: PartnerCreds, horizon: timedelta = timedelta(hours=24)) -> int:

@@ -16,19 +16,9 @@ from openkyc.jobs.models import Job, JobState
 from openkyc.jobs.review import NotUnderReview, job_summary, resolve
 from openkyc.runtime import Runtime
 from openkyc.users.service import find_user
-from tests.server import PartnerCreds, make_partner, make_runtime
+from tests.server import PartnerCreds
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def runtime(tmp_path: Path) -> Runtime:
-    return make_runtime(tmp_path)
-
-
-@pytest.fixture
-def partner(runtime: Runtime) -> PartnerCreds:
-    return make_partner(runtime)
 
 
 def submit_and_process(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,22 +46,6 @@ V2_KEYS = [
 def photos(faces_dir: Path) -> dict[str, bytes]:
     examples = faces_dir / "ageitgey+face_recognition" / "examples"
     return {name: (examples / f"{name}.jpg").read_bytes() for name in ("obama", "obama2", "biden")}
-
-
-@pytest.fixture
-def runtime(tmp_path: Path) -> Runtime:
-    return make_runtime(tmp_path)
-
-
-@pytest.fixture
-def partner(runtime: Runtime) -> PartnerCreds:
-    return make_partner(runtime)
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime), raise_server_exceptions=False) as test_client:
-        yield test_client
 
 
 def auth_headers(partner: PartnerCreds, *, key: str | None = None, lower: bool = False) -> dict[str, str]:

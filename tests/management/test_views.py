@@ -1,29 +1,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from openkyc.app import create_app
 from openkyc.db import transaction
 from openkyc.management.service import issue_credential, revoke_credential
 from openkyc.partners.models import Environment
 from openkyc.runtime import Runtime
 from openkyc.signing import ManagementKey, sign_ksig1
-from tests.server import PartnerCreds, make_partner, make_runtime
-
-
-@pytest.fixture
-def runtime(tmp_path: Path) -> Runtime:
-    return make_runtime(tmp_path)
-
-
-@pytest.fixture
-def partner(runtime: Runtime) -> PartnerCreds:
-    return make_partner(runtime)
+from tests.server import PartnerCreds
 
 
 @pytest.fixture
@@ -35,12 +22,6 @@ def credential(runtime: Runtime, partner: PartnerCreds) -> ManagementKey:
             partner_id=partner.partner_id,
             environment=Environment.SANDBOX,
         )
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime)) as test_client:
-        yield test_client
 
 
 def signed(key: ManagementKey, method: str, path: str, body: bytes = b"") -> dict[str, str]:

@@ -1,19 +1,11 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from openkyc.db import transaction
 from openkyc.partners import service
 from openkyc.partners.models import ApiKey, Environment
 from openkyc.runtime import Runtime
-from tests.server import make_runtime
-
-
-@pytest.fixture
-def runtime(tmp_path: Path) -> Runtime:
-    return make_runtime(tmp_path)
 
 
 def test_partners_get_increasing_numeric_ids_and_a_key_per_environment(runtime: Runtime) -> None:

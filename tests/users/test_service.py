@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -10,17 +8,7 @@ from openkyc.db import transaction
 from openkyc.runtime import Runtime
 from openkyc.users import service
 from openkyc.users.models import UserStatus
-from tests.server import PartnerCreds, make_partner, make_runtime
-
-
-@pytest.fixture
-def runtime(tmp_path: Path) -> Runtime:
-    return make_runtime(tmp_path)
-
-
-@pytest.fixture
-def partner(runtime: Runtime) -> PartnerCreds:
-    return make_partner(runtime)
+from tests.server import PartnerCreds
 
 
 def enrol(runtime: Runtime, partner: PartnerCreds, user_id: str = "u1") -> np.ndarray:

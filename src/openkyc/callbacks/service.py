@@ -12,6 +12,7 @@ from openkyc.callbacks.client import post_json
 from openkyc.callbacks.models import CallbackAttempt, CallbackDelivery
 from openkyc.db import transaction, utcnow
 from openkyc.jobs.models import Job
+from openkyc.partners.models import Partner
 from openkyc.partners.service import key_secret
 from openkyc.runtime import Runtime
 from openkyc.signing import sign_response
@@ -31,6 +32,21 @@ def schedule(
     db_session.add(delivery)
     db_session.flush()
     return delivery
+
+
+def schedule_result(
+    *, db_session: Session, job: Job, result: dict[str, Any], horizon: timedelta
+) -> CallbackDelivery | None:
+    """Queue a job's result for its callback URL, else the partner's default; None when neither.
+
+    Keys starting with an underscore are our own bookkeeping and never leave the server.
+    """
+    partner = db_session.get(Partner, job.partner_id)
+    url = job.callback_url or (partner.default_callback_url if partner else None)
+    if not url:
+        return None
+    public = {key: value for key, value in result.items() if not key.startswith("_")}
+    return schedule(db_session=db_session, job=job, payload=public, url=url, horizon=horizon)
 
 
 def backoff(attempts: int, first: timedelta) -> timedelta:

@@ -15,7 +15,7 @@ from openkyc.engine.smart_selfie import assess_smart_selfie
 from openkyc.jobs import service
 from openkyc.jobs.intake import IntakeError, IntakeLimits, JobPayload, read_job_payload
 from openkyc.jobs.models import Job
-from openkyc.partners.models import Environment, Partner
+from openkyc.partners.models import Environment
 from openkyc.products import (
     ProductResult,
     document_verification,
@@ -209,15 +209,8 @@ def publish_result(runtime: Runtime, job: Job, outcome: ProductResult, images: d
         service.record_result(
             db_session=session, job=stored, result=result, final=outcome.is_final, failed=outcome.failed
         )
-        partner = session.get(Partner, job.partner_id)
-        url = job.callback_url or (partner.default_callback_url if partner else None)
-        if url:
-            callbacks.schedule(
-                db_session=session,
-                job=stored,
-                payload={k: v for k, v in result.items() if not k.startswith("_")},
-                url=url,
-                horizon=runtime.settings.callback_retry_horizon,
-            )
-    if url:
+        delivery = callbacks.schedule_result(
+            db_session=session, job=stored, result=result, horizon=runtime.settings.callback_retry_horizon
+        )
+    if delivery is not None:
         runtime.notify_work()  # an idle callback dispatcher sends it now instead of at its next poll

@@ -12,7 +12,6 @@ from openkyc.engine.face.analyse import analyse_face
 from openkyc.engine.images.decode import load_image
 from openkyc.jobs import service
 from openkyc.jobs.models import Job, JobState
-from openkyc.partners.models import Partner
 from openkyc.products import ProductResult, resolve_review
 from openkyc.runtime import Runtime
 from openkyc.users import service as users
@@ -40,19 +39,11 @@ def resolve(runtime: Runtime, smile_job_id: str, *, approve: bool, reason: str |
         if final.enrols_selfie and isinstance(selfie_key, str):
             _enrol_reviewed_selfie(runtime, session, job, selfie_key)
         service.record_result(db_session=session, job=job, result=result, final=True)
-        partner = session.get(Partner, job.partner_id)
-        url = job.callback_url or (partner.default_callback_url if partner else None)
-        public = {k: v for k, v in result.items() if not k.startswith("_")}
-        if url:
-            callbacks.schedule(
-                db_session=session,
-                job=job,
-                payload=public,
-                url=url,
-                horizon=runtime.settings.callback_retry_horizon,
-            )
+        callbacks.schedule_result(
+            db_session=session, job=job, result=result, horizon=runtime.settings.callback_retry_horizon
+        )
     runtime.notify_work()
-    return public
+    return {k: v for k, v in result.items() if not k.startswith("_")}
 
 
 def _enrol_reviewed_selfie(runtime: Runtime, session: Any, job: Any, selfie_key: str) -> None:

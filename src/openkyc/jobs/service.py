@@ -75,6 +75,27 @@ def _new_smile_job_id(db_session: Session) -> str:
             return candidate
 
 
+def _new_job(
+    db_session: Session,
+    partner_id: str,
+    environment: str,
+    api_key_id: str,
+    params: PartnerParams,
+    callback_url: str | None,
+) -> Job:
+    return Job(
+        smile_job_id=_new_smile_job_id(db_session),
+        partner_id=partner_id,
+        environment=environment,
+        api_key_id=api_key_id,
+        user_id=params.user_id,
+        job_id=params.job_id,
+        job_type=params.job_type,
+        partner_params=params.raw,
+        callback_url=callback_url,
+    )
+
+
 @dataclass(frozen=True)
 class UploadTicket:
     job: Job
@@ -114,18 +135,8 @@ def create_upload_job(
         job.use_enrolled_image = use_enrolled_image
         job.result = None
     else:
-        job = Job(
-            smile_job_id=_new_smile_job_id(db_session),
-            partner_id=partner_id,
-            environment=environment,
-            api_key_id=api_key_id,
-            user_id=params.user_id,
-            job_id=params.job_id,
-            job_type=params.job_type,
-            partner_params=params.raw,
-            callback_url=callback_url,
-            use_enrolled_image=use_enrolled_image,
-        )
+        job = _new_job(db_session, partner_id, environment, api_key_id, params, callback_url)
+        job.use_enrolled_image = use_enrolled_image
         db_session.add(job)
     job.upload_token_hash = _hash_token(token)
     job.upload_expires_at = utcnow() + upload_ttl
@@ -154,20 +165,8 @@ def create_sync_job(
     )
     if existing is not None:
         raise ApiError(JOB_EXISTS)
-    job = Job(
-        smile_job_id=_new_smile_job_id(db_session),
-        partner_id=partner_id,
-        environment=environment,
-        api_key_id=api_key_id,
-        user_id=params.user_id,
-        job_id=params.job_id,
-        job_type=params.job_type,
-        partner_params=params.raw,
-        callback_url=callback_url,
-        state=JobState.PROCESSING,
-        attempts=1,
-        inputs={},
-    )
+    job = _new_job(db_session, partner_id, environment, api_key_id, params, callback_url)
+    job.state, job.attempts, job.inputs = JobState.PROCESSING, 1, {}
     db_session.add(job)
     try:
         db_session.flush()
