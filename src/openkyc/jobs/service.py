@@ -68,15 +68,12 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
-def _new_smile_job_id(db_session: Session) -> str:
-    while True:
-        candidate = f"{secrets.randbelow(10**10):010d}"
-        if db_session.get(Job, candidate) is None:
-            return candidate
+def _new_smile_job_id() -> str:
+    """A random zero-padded 10-digit id (the primary key catches the rare clash)."""
+    return f"{secrets.randbelow(10**10):010d}"
 
 
 def _new_job(
-    db_session: Session,
     partner_id: str,
     environment: str,
     api_key_id: str,
@@ -84,7 +81,7 @@ def _new_job(
     callback_url: str | None,
 ) -> Job:
     return Job(
-        smile_job_id=_new_smile_job_id(db_session),
+        smile_job_id=_new_smile_job_id(),
         partner_id=partner_id,
         environment=environment,
         api_key_id=api_key_id,
@@ -120,31 +117,46 @@ def create_upload_job(
             PRODUCT_NOT_ACTIVATED, f"job_type {params.job_type} is not available through /v1/upload"
         )
     token = secrets.token_urlsafe(32)
+    # The common case, a new job_id, is one INSERT: the unique constraints catch a job_id already
+    # used (and the one-in-ten-billion clash of random SmileJobIDs) without a look-up first.
+    job = _new_job(partner_id, environment, api_key_id, params, callback_url)
+    job.use_enrolled_image = use_enrolled_image
+    _arm_upload(job, token, upload_ttl)
+    db_session.add(job)
+    try:
+        db_session.flush()
+        return UploadTicket(job=job, upload_token=token)
+    except IntegrityError:
+        db_session.rollback()
     existing = find_job_by_partner_job_id(
         db_session=db_session, partner_id=partner_id, environment=environment, job_id=params.job_id
     )
-    if existing is not None:
-        if not retry:
-            raise ApiError(JOB_EXISTS)
-        if existing.state in (JobState.QUEUED, JobState.PROCESSING):
-            raise ApiError(JOB_EXISTS, "Job is still being processed; retry once it has a result")
+    if existing is None:  # the SmileJobID clashed, not the job_id: draw another
+        job = _new_job(partner_id, environment, api_key_id, params, callback_url)
+        job.use_enrolled_image = use_enrolled_image
+        db_session.add(job)
+    elif not retry:
+        raise ApiError(JOB_EXISTS)
+    elif existing.state in (JobState.QUEUED, JobState.PROCESSING):
+        raise ApiError(JOB_EXISTS, "Job is still being processed; retry once it has a result")
+    else:
         job = existing
         job.state = JobState.AWAITING_UPLOAD
         job.partner_params, job.callback_url = params.raw, callback_url
         job.user_id, job.job_type, job.api_key_id = params.user_id, params.job_type, api_key_id
         job.use_enrolled_image = use_enrolled_image
         job.result = None
-    else:
-        job = _new_job(db_session, partner_id, environment, api_key_id, params, callback_url)
-        job.use_enrolled_image = use_enrolled_image
-        db_session.add(job)
-    job.upload_token_hash = _hash_token(token)
-    job.upload_expires_at = utcnow() + upload_ttl
+    _arm_upload(job, token, upload_ttl)
     try:
         db_session.flush()
-    except IntegrityError as error:  # a concurrent request created the same job_id first
+    except IntegrityError as error:  # a concurrent request created the same job_id meanwhile
         raise ApiError(JOB_EXISTS) from error
     return UploadTicket(job=job, upload_token=token)
+
+
+def _arm_upload(job: Job, token: str, ttl: timedelta) -> None:
+    job.upload_token_hash = _hash_token(token)
+    job.upload_expires_at = utcnow() + ttl
 
 
 def create_sync_job(
@@ -165,7 +177,7 @@ def create_sync_job(
     )
     if existing is not None:
         raise ApiError(JOB_EXISTS)
-    job = _new_job(db_session, partner_id, environment, api_key_id, params, callback_url)
+    job = _new_job(partner_id, environment, api_key_id, params, callback_url)
     job.state, job.attempts, job.inputs = JobState.PROCESSING, 1, {}
     db_session.add(job)
     try:

@@ -62,14 +62,21 @@ def require_enrollable(
 
     A user flagged for re-enrolment may register again; a disabled or deleted one may not.
     """
-    user = find_user(db_session=db_session, partner_id=partner_id, environment=environment, user_id=user_id)
-    if user is None or user.status == UserStatus.REENROLL_REQUIRED:
+    # Only the status is needed: a one-column read on every prep-upload of a registration.
+    status = db_session.scalar(
+        select(EnrolledUser.status).where(
+            EnrolledUser.partner_id == partner_id,
+            EnrolledUser.environment == environment,
+            EnrolledUser.user_id == user_id,
+        )
+    )
+    if status is None or status == UserStatus.REENROLL_REQUIRED:
         return
-    if user.status == UserStatus.DISABLED:
+    if status == UserStatus.DISABLED:
         raise ApiError(USER_DISABLED)
-    if user.status == UserStatus.DELETED and not allow_new_enroll:
+    if status == UserStatus.DELETED and not allow_new_enroll:
         raise ApiError(USER_DELETED)
-    if user.status == UserStatus.ACTIVE and not allow_new_enroll:
+    if status == UserStatus.ACTIVE and not allow_new_enroll:
         raise ApiError(USER_ALREADY_ENROLLED)
 
 
