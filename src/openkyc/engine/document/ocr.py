@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import cv2
@@ -141,7 +142,9 @@ class LineProbabilities:
     step_px: float
 
 
-@load_once
+# Not ``load_once``: it needs the engine, and ``load_once`` factories share one non-reentrant
+# lock, so building the engine from inside another factory would deadlock.
+@cache
 def _alphabet_columns() -> dict[str, int]:
     characters: list[str] = list(_engine().text_rec.postprocess_op.character)
     return {char: index for index, char in enumerate(characters)}

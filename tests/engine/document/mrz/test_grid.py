@@ -77,3 +77,29 @@ def test_decode_cells_restores_collapsed_filler_runs() -> None:
     assert cells.text == LINES[0]
     assert cells.scores.shape == (width, len(grid.MRZ_ALPHABET))
     assert 0.8 <= cells.confidence <= 0.9
+
+
+def test_residual_skew_levels_tilted_rows() -> None:
+    import cv2
+
+    mask = np.zeros((200, 800), np.uint8)
+    mask[80:92, 40:760] = 1
+    mask[110:122, 40:760] = 1
+    tilted = cv2.warpAffine(mask, cv2.getRotationMatrix2D((400, 100), -2.0, 1.0), (800, 200))
+    angle = grid._residual_skew(tilted, (0, 800))
+    assert abs(angle - 2.0) <= 0.25
+    assert grid._residual_skew(mask, (0, 800)) == 0.0
+
+
+def test_cut_lines_levels_a_band_cut_along_a_wrong_direction() -> None:
+    band, boxes = _band(LINES)
+    # The detector's short row gave a direction 2 degrees off: the lines are still cut whole.
+    wrong = np.array([np.cos(np.deg2rad(2.0)), np.sin(np.deg2rad(2.0))])
+    cut = grid.cut_lines(band, boxes, ["P<UTOERIKSSON<<ANNA<MARIA", LINES[1]], direction=wrong, row_height=36)
+    assert len(cut) == 2
+    spans = [(line.ink[1] - line.ink[0]) / line.crop.shape[0] for line in cut]
+    assert abs(spans[0] - spans[1]) / spans[1] < 0.05
+    level = grid.cut_lines(
+        band, boxes, ["P<UTOERIKSSON<<ANNA<MARIA", LINES[1]], direction=np.array([1.0, 0.0]), row_height=36
+    )
+    assert abs(cut[0].crop.shape[0] - level[0].crop.shape[0]) <= 3

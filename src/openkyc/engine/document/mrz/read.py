@@ -11,8 +11,9 @@ Order of work, cheapest first:
 3. Around the MRZ rows seen, the band is cut out level (any tilt) and enlarged, and each line is
    recognised again and decoded on its fixed character grid (:mod:`.grid`): recognition only, no
    second detection. Lines are taken from either reading, or the OCR's with the cells it dropped
-   filled from the grid's. If that holds no valid block the lines are read again in chunks of a
-   dozen cells. If no MRZ text was seen at all, the image is turned a quarter turn each way and
+   filled from the grid's. The lines are also read again in chunks of a dozen cells, and each
+   line is voted cell by cell from all its readings (names have no check digit to catch a letter
+   one reading gets wrong). If no MRZ text was seen at all, the image is turned a quarter turn each way and
    read again.
 
 Candidates are ranked by their check digits, then by how little the format had to pad them, then
@@ -74,9 +75,17 @@ _GUARDED: dict[MrzType, list[tuple[int, int, int, int]]] = {
     "MRVB": [],
 }
 _LENGTH_SLACK = 4
-# Preference between reads that parse equally well: the OCR's line reading fused with the grid's
-# cell reading first, then the OCR's alone, then the grid's, then the grid's plain CTC decoding.
-_FUSED, _FROM_OCR, _FROM_GRID, _FROM_GREEDY = 3, 2, 1, 0
+# Preference between reads that parse equally well: the vote of every reading of a line first, then
+# the OCR's line reading fused with the grid's cell reading, then the OCR's alone, then the grid's,
+# then the grid's plain CTC decoding.
+_VOTED, _FUSED, _FROM_OCR, _FROM_GRID, _FROM_GREEDY = 4, 3, 2, 1, 0
+# Share of cells in which the OCR's fitted line must agree with the grid's reading to count as
+# having its characters in their cells although the OCR read it short or long.
+_IN_PLACE_AGREEMENT = 0.8
+# Support a filler gets as the document code's second character: as much as one certain reading,
+# so it never outweighs readings that agree on a letter, but sides with the grid's readings of a
+# filler against the OCR's one letter ('PA' for 'P<').
+_DOCUMENT_CODE_FILLER_PRIOR = 1.0
 # Rows at least this steep (sine of the angle: 45 degrees) that read no valid MRZ get a quarter turn.
 _MAX_ROW_SLOPE = 0.7
 # Similarity of the band's lines to the OCR's rows above which the band is not also read turned.
@@ -513,6 +522,46 @@ def _agreement(reads: list[LineProbabilities], seen: list[str]) -> float:
     )
 
 
+def _vote(readings: list[grid.CellRead], ocr_line: str | None, *, in_place: bool, first_line: bool) -> str:
+    """One line from several independent readings of it on the same grid: each cell the character
+    with the most support, a reading's support being its probability for it, plus the OCR's line
+    reading. A letter one grid reading gets wrong at low resolution is outvoted by the others, and
+    a line the OCR read with characters lost gets them back; names have no check digit to catch
+    either.
+
+    ``in_place``: ``ocr_line`` has one character per cell, in place (read at full length, or
+    short only in a filler run). It then counts as two certain votes: the grid's cells may sit a
+    cell off (an ink extent stretched by a mark beside the line), the OCR's tight crop does not,
+    so the grid readings only break ties. Otherwise it is aligned to the cells and counts as one.
+
+    ``first_line``: the line holds the document code, whose second character is most often a
+    filler (ICAO 9303-4: 'P<', 'V<', 'I<'); a small prior for it decides a split vote ('PA').
+    """
+    support = np.sum([reading.scores for reading in readings], axis=0)
+    if first_line:
+        support[1, grid.MRZ_ALPHABET.index("<")] += _DOCUMENT_CODE_FILLER_PRIOR
+    if ocr_line is not None:
+        aligned = ocr_line if in_place else _fuse(readings[0], ocr_line)
+        weight = 2.0 if in_place else 1.0
+        for k, char in enumerate(aligned):
+            if char in grid.MRZ_ALPHABET:
+                support[k, grid.MRZ_ALPHABET.index(char)] += weight
+    return "".join(grid.MRZ_ALPHABET[i] for i in support.argmax(axis=1))
+
+
+def _in_place(ocr_line: str, row_text: str, readings: list[grid.CellRead]) -> bool:
+    """Whether the OCR's fitted line ``ocr_line`` has its characters in the grid's cells: read at
+    full length, or agreeing with the grid's reading in most cells (only a filler run was short)."""
+    if len(row_text) == len(ocr_line):
+        return True
+    support = np.sum([reading.scores for reading in readings], axis=0)
+    grid_says = "".join(grid.MRZ_ALPHABET[i] for i in support.argmax(axis=1))
+    # Over the OCR's letters and digits only: the grid misreads long filler runs at low resolution.
+    pairs = [(a, b) for a, b in zip(grid_says, ocr_line, strict=True) if b != "<"]
+    same = sum(a == b for a, b in pairs)
+    return bool(pairs) and same >= _IN_PLACE_AGREEMENT * len(pairs)
+
+
 def _best_of_cells(
     lines: list[grid.GridLine],
     cells: list[grid.CellRead],
@@ -520,9 +569,12 @@ def _best_of_cells(
     width: int,
     ocr: _Candidate | None,
     height: float,
+    second: list[grid.CellRead] | None = None,
 ) -> _Candidate | None:
     """The best block of lines read as ``width`` cells each, alone, mixed line by line with the
-    OCR block ``ocr``, and fused with it; ``greedy``: the lines' plain CTC reading, if any."""
+    OCR block ``ocr``, and fused with it; ``greedy``: the lines' plain CTC reading, if any.
+    ``second``: another reading of the same cells (in chunks); with it, each line is also voted
+    from every reading."""
     best: _Candidate | None = None
     count = 3 if width == 30 else 2
     for start in range(len(lines) - count + 1):
@@ -530,17 +582,32 @@ def _best_of_cells(
         # Each line from any of the reads: the OCR's may hold the better name line and the
         # grid's the better number line. Preference adds up over the lines.
         choices: list[list[tuple[str, int]]] = [[(cells[i].text, _FROM_GRID)] for i in window]
+        ocr_lines: list[tuple[str, str] | None] = [None] * count
         # How many checks the grid's cells hold by themselves at this line length: physical
         # evidence for the length (a 44-character visa whose filler runs the OCR shortened to
         # 36 parses as an MRV-B just as well).
         alone = _interpret([cells[i].text for i in window])
         grid_ok = sum(alone[0].checks.values()) if alone is not None and alone[1] == 0 else -1
         if ocr is not None and len(ocr.result.lines) == count and len(ocr.result.lines[0]) == width:
+            ocr_lines = [(line, row.text) for line, row in zip(ocr.result.lines, ocr.rows, strict=True)]
             for choice, i, line, row in zip(choices, window, ocr.result.lines, ocr.rows, strict=True):
                 choice.append((line, _FROM_OCR))
                 # Only a line the OCR read at the wrong length lost or gained something.
                 if len(row.text) != width:
                     choice.append((_fuse(cells[i], line), _FUSED))
+        if second is not None:
+            for choice, i, seen in zip(choices, window, ocr_lines, strict=True):
+                readings = [cells[i], second[i]]
+                first = i == window[0]
+                if seen is None:
+                    voted = _vote(readings, None, in_place=False, first_line=first)
+                else:
+                    line, row_text = seen
+                    in_place = _in_place(line, row_text, readings)
+                    voted = _vote(
+                        readings, line if in_place else row_text, in_place=in_place, first_line=first
+                    )
+                choice.append((voted, _VOTED))
         options = [
             ([text for text, _ in combo], sum(source for _, source in combo))
             for combo in itertools.product(*choices)
@@ -580,13 +647,18 @@ def _reread_grid(bgr: BGR, rows: list[_Row], ocr: _Candidate | None) -> tuple[_C
         candidate = _best_of_cells(lines, cells, greedy, width, ocr, height)
         if candidate is not None and (best is None or candidate.score > best.score):
             best = candidate
-    if lines and (best is None or not best.result.valid):
+    if lines:
+        # Read again in chunks even when the block is valid: check digits say nothing about names.
         widths = [MRZ_SHAPES[best.result.type][1]] if best is not None else [44, 36, 30]
         for width in widths:
             chunked = grid.decode_chunked(lines, width)
-            candidate = _best_of_cells(lines, chunked, None, width, ocr, height)
-            if candidate is not None and (best is None or candidate.score > best.score):
-                best = candidate
+            whole = [grid.decode_cells(line, read, width) for line, read in zip(lines, reads, strict=True)]
+            for candidate in (
+                _best_of_cells(lines, chunked, None, width, ocr, height),
+                _best_of_cells(lines, whole, None, width, ocr, height, second=chunked),
+            ):
+                if candidate is not None and (best is None or candidate.score > best.score):
+                    best = candidate
     return best, flipped
 
 
