@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from openkyc.callbacks import service as callbacks
 from openkyc.db import transaction
+from openkyc.engine.warmup import load_models
 from openkyc.jobs import service as jobs
 from openkyc.runtime import Runtime
 
@@ -21,6 +22,13 @@ log = logging.getLogger(__name__)
 IDLE_POLL_S = 1.0
 # A job in processing longer than this is taken for abandoned by a dead worker.
 STALE_PROCESSING = timedelta(minutes=10)
+
+
+def _warm_up() -> None:
+    try:
+        load_models()
+    except Exception:
+        log.exception("loading the verification models failed; jobs will retry loading them")
 
 
 class WorkerPool:
@@ -35,6 +43,8 @@ class WorkerPool:
             requeued = jobs.requeue_interrupted(db_session=session, older_than=timedelta(0))
         if requeued:
             log.info("requeued %d job(s) interrupted by the last shutdown", requeued)
+        # Models load in the background: the API answers at once, the first job does not pay for it.
+        self._spawn("openkyc-warmup", _warm_up)
         for index in range(self.runtime.settings.workers):
             self._spawn(f"openkyc-worker-{index}", self._run_jobs)
         self._spawn("openkyc-callbacks", self._run_callbacks)

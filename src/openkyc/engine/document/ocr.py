@@ -74,6 +74,11 @@ def _engine() -> Any:
     return RapidOCR(text_score=_MIN_TEXT_SCORE, max_side_len=_MAX_SIDE, print_verbose=False)
 
 
+def load_ocr() -> None:
+    """Build the OCR pipeline now (see engine/warmup.py)."""
+    _engine()
+
+
 def _as_bgr(image: BGR) -> BGR:
     if image.ndim == 2:
         return np.asarray(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR))
