@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
+from sqlalchemy.orm import Session
 
 from openkyc.cli.common import DataDirOption, JsonOption, open_runtime
 from openkyc.cli.output import emit_json
 from openkyc.db import transaction
 from openkyc.partners import service
 from openkyc.partners.models import Environment
+from openkyc.runtime import Runtime
+
+T = TypeVar("T")
 
 partner_app = typer.Typer(help="Partners (the organisations calling the API).", no_args_is_help=True)
 keys_app = typer.Typer(
@@ -25,6 +30,18 @@ EnvOption = Annotated[Environment, typer.Option("--env", "-e", help="sandbox or 
 def _fail(message: str) -> typer.Exit:
     typer.echo(message, err=True)
     return typer.Exit(code=1)
+
+
+def in_session(data_dir: Path | None, action: Callable[[Runtime, Session], T]) -> T:
+    """Run ``action`` in one committed transaction; an unknown partner or key exits with status 1."""
+    runtime = open_runtime(data_dir)
+    try:
+        with transaction(runtime.sessions) as session:
+            return action(runtime, session)
+    except service.PartnerNotFound as error:
+        raise _fail(f"no partner {error.args[0]}") from None
+    except service.KeyNotFound as error:
+        raise _fail(f"no such key {error.args[0]}") from None
 
 
 @partner_app.command("create")
@@ -63,12 +80,12 @@ def partner_list(data_dir: DataDirOption = None, json_output: JsonOption = False
 
 
 def _set_production(partner_id: str, data_dir: Path | None, enabled: bool) -> None:
-    runtime = open_runtime(data_dir)
-    try:
-        with transaction(runtime.sessions) as session:
-            service.set_production_enabled(db_session=session, partner_id=partner_id, enabled=enabled)
-    except service.PartnerNotFound:
-        raise _fail(f"no partner {partner_id}") from None
+    in_session(
+        data_dir,
+        lambda _, session: service.set_production_enabled(
+            db_session=session, partner_id=partner_id, enabled=enabled
+        ),
+    )
     typer.echo(f"production {'enabled' if enabled else 'disabled'} for partner {partner_id}")
 
 
@@ -115,14 +132,12 @@ def keys_create(
     json_output: JsonOption = False,
 ) -> None:
     """Create an additional active key."""
-    runtime = open_runtime(data_dir)
-    try:
-        with transaction(runtime.sessions) as session:
-            issued = service.create_key(
-                db_session=session, box=runtime.box, partner_id=partner_id, environment=env
-            )
-    except service.PartnerNotFound:
-        raise _fail(f"no partner {partner_id}") from None
+    issued = in_session(
+        data_dir,
+        lambda runtime, session: service.create_key(
+            db_session=session, box=runtime.box, partner_id=partner_id, environment=env
+        ),
+    )
     _print_issued(issued, json_output)
 
 
@@ -131,12 +146,10 @@ def keys_revoke(
     partner_id: PartnerIdOption, key_id: Annotated[str, typer.Argument()], data_dir: DataDirOption = None
 ) -> None:
     """Disable a key at once."""
-    runtime = open_runtime(data_dir)
-    try:
-        with transaction(runtime.sessions) as session:
-            service.revoke_key(db_session=session, partner_id=partner_id, key_id=key_id)
-    except service.KeyNotFound:
-        raise _fail(f"no key {key_id} for partner {partner_id}") from None
+    in_session(
+        data_dir,
+        lambda _, session: service.revoke_key(db_session=session, partner_id=partner_id, key_id=key_id),
+    )
     typer.echo(f"revoked {key_id}")
 
 
@@ -148,14 +161,12 @@ def keys_rotate(
     json_output: JsonOption = False,
 ) -> None:
     """Create a new key for the same environment and disable the old one."""
-    runtime = open_runtime(data_dir)
-    try:
-        with transaction(runtime.sessions) as session:
-            issued = service.rotate_key(
-                db_session=session, box=runtime.box, partner_id=partner_id, key_id=key_id
-            )
-    except service.KeyNotFound:
-        raise _fail(f"no key {key_id} for partner {partner_id}") from None
+    issued = in_session(
+        data_dir,
+        lambda runtime, session: service.rotate_key(
+            db_session=session, box=runtime.box, partner_id=partner_id, key_id=key_id
+        ),
+    )
     _print_issued(issued, json_output)
 
 
