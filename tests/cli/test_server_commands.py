@@ -62,3 +62,13 @@ def test_unknown_partner_or_user_is_a_clean_error(tmp_path: Path) -> None:
 def test_db_upgrade_and_empty_job_list(tmp_path: Path) -> None:
     assert "up to date" in invoke("db", "upgrade", "--data-dir", str(tmp_path))
     assert invoke("jobs", "list", "--data-dir", str(tmp_path), "--state", "review") == ""
+
+
+def test_first_start_creates_a_sandbox_partner_once(tmp_path: Path) -> None:
+    from openkyc.cli.serve import ensure_first_partner
+    from tests.server import make_runtime
+
+    runtime = make_runtime(tmp_path)
+    first = ensure_first_partner(runtime)
+    assert first is not None and first["partner_id"] and first["sandbox_api_key"]
+    assert ensure_first_partner(runtime) is None  # an installation with partners is left alone
