@@ -38,6 +38,7 @@ from pydantic import BaseModel, ConfigDict
 
 from openkyc.engine.document.mrz import grid
 from openkyc.engine.document.mrz.checksum import is_valid
+from openkyc.engine.document.mrz.countries import is_country_code
 from openkyc.engine.document.mrz.parse import MRZ_SHAPES, MrzFormatError, MrzResult, MrzType, parse_mrz
 from openkyc.engine.document.ocr import LineProbabilities, OcrLine, run_ocr
 
@@ -332,6 +333,45 @@ def _name_tail(field: str) -> str:
     return field[: separator + 2] + rest[:end] + "<" * (len(rest) - end)
 
 
+# Where each format's nationality code stands: (line, start); the issuing state is line 0 [2:5].
+_NATIONALITY_AT: dict[MrzType, tuple[int, int]] = {
+    "TD1": (1, 15),
+    "TD2": (1, 10),
+    "TD3": (1, 10),
+    "MRVA": (1, 10),
+    "MRVB": (1, 10),
+}
+
+
+def _country_fields(lines: list[str], kind: MrzType) -> tuple[str, str]:
+    line_no, start = _NATIONALITY_AT[kind]
+    return lines[0][2:5], lines[line_no][start : start + 3]
+
+
+def _known_countries(lines: list[str], kind: MrzType) -> int:
+    """How many of the issuing state and nationality are real codes (no check digit covers them)."""
+    return sum(is_country_code(field) for field in _country_fields(lines, kind))
+
+
+def _repair_nationality(lines: list[str], kind: MrzType) -> list[str]:
+    """A nationality that is no country code but one misread away from the issuing state's code
+    (a letter misread, or the first letter lost and the rest shifted left) is the issuing state's:
+    most holders' nationality is the issuer's, and an unknown code is certainly wrong."""
+    issuer, nationality = _country_fields(lines, kind)
+    # The issuer's own code is the prior even when it is not on the list: some issuers print
+    # two-letter codes ('SI<'), and their holders' nationality is printed the same way.
+    if is_country_code(nationality) or issuer.startswith("<"):
+        return lines
+    misread = sum(a != b for a, b in zip(issuer, nationality, strict=True)) == 1
+    shifted = nationality == issuer[1:] + "<" and issuer[1] != "<"
+    if not (misread or shifted):
+        return lines
+    line_no, start = _NATIONALITY_AT[kind]
+    repaired = list(lines)
+    repaired[line_no] = lines[line_no][:start] + issuer + lines[line_no][start + 3 :]
+    return repaired
+
+
 def _plausible_length(text: str, width: int) -> bool:
     """Within a few characters of the format, or cut short inside a trailing filler run."""
     return abs(len(text) - width) <= _LENGTH_SLACK or (text.endswith("<<") and len(text) >= 0.6 * width)
@@ -349,7 +389,7 @@ def _interpret(texts: list[str]) -> tuple[MrzResult, int] | None:
     characters the format had to add or drop (fewer is likelier: a 36-character visa line padded
     to 44 would otherwise parse just as well as an MRV-A)."""
     best: tuple[MrzResult, int] | None = None
-    best_score = (-1, -1, -1000)
+    best_score = (-1, -1, -1, -1000)
     for kind, (count, width) in MRZ_SHAPES.items():
         if len(texts) != count or any(not _plausible_length(t, width) for t in texts):
             continue
@@ -367,11 +407,11 @@ def _interpret(texts: list[str]) -> tuple[MrzResult, int] | None:
             name = lines[name_line]
             lines[name_line] = name[:name_start] + _name_tail(name[name_start:])
             try:
-                lines = _guarded_repairs(lines, kind)
+                lines = _repair_nationality(_guarded_repairs(lines, kind), kind)
                 result = parse_mrz(lines)
             except MrzFormatError:
                 continue
-            score = (int(result.valid), sum(result.checks.values()), -padding)
+            score = (int(result.valid), sum(result.checks.values()), _known_countries(lines, kind), -padding)
             if score > best_score:
                 best, best_score = (result, padding), score
     return best
