@@ -72,3 +72,35 @@ def test_first_start_creates_a_sandbox_partner_once(tmp_path: Path) -> None:
     first = ensure_first_partner(runtime)
     assert first is not None and first["partner_id"] and first["sandbox_api_key"]
     assert ensure_first_partner(runtime) is None  # an installation with partners is left alone
+
+
+def test_management_credentials_are_issued_listed_and_revoked(tmp_path: Path) -> None:
+    partner_id = json.loads(invoke("partner", "create", "--data-dir", str(tmp_path), "--json"))["partner_id"]
+    issued = json.loads(
+        invoke(
+            "keys",
+            "create-management",
+            "-p",
+            partner_id,
+            "-e",
+            "sandbox",
+            "--data-dir",
+            str(tmp_path),
+            "--json",
+        )
+    )
+    assert issued["api_key"].startswith("sb_") and issued["secret_key"] and issued["auth_token"]
+    listed = json.loads(
+        invoke("keys", "list-management", "-p", partner_id, "--data-dir", str(tmp_path), "--json")
+    )
+    assert listed["api_key"] == issued["api_key"] and listed["revoked"] is False
+    assert "secret" not in json.dumps(listed)
+    invoke("keys", "revoke-management", "-p", partner_id, issued["api_key"], "--data-dir", str(tmp_path))
+    listed = json.loads(
+        invoke("keys", "list-management", "-p", partner_id, "--data-dir", str(tmp_path), "--json")
+    )
+    assert listed["revoked"] is True
+    sandbox_only = invoke(
+        "keys", "list", "-p", partner_id, "-e", "sandbox", "--data-dir", str(tmp_path), "--json"
+    )
+    assert [json.loads(line)["environment"] for line in sandbox_only.splitlines()] == ["sandbox"]

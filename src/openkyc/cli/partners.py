@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from openkyc.cli.common import DataDirOption, JsonOption, open_runtime
 from openkyc.cli.output import emit_json
 from openkyc.db import transaction
+from openkyc.management.service import issue_credential, list_credentials, revoke_credential
 from openkyc.partners import service
 from openkyc.partners.models import Environment
 from openkyc.runtime import Runtime
@@ -103,7 +104,10 @@ def disable_production(partner_id: PartnerIdOption, data_dir: DataDirOption = No
 
 @keys_app.command("list")
 def keys_list(
-    partner_id: PartnerIdOption, data_dir: DataDirOption = None, json_output: JsonOption = False
+    partner_id: PartnerIdOption,
+    env: Annotated[Environment | None, typer.Option("--env", "-e", help="Only this environment.")] = None,
+    data_dir: DataDirOption = None,
+    json_output: JsonOption = False,
 ) -> None:
     """List a partner's keys (fingerprints only: secrets are shown once, when created)."""
     runtime = open_runtime(data_dir)
@@ -116,7 +120,7 @@ def keys_list(
                 "active": k.active,
                 "created_at": k.created_at.isoformat(),
             }
-            for k in service.list_keys(db_session=session, partner_id=partner_id)
+            for k in service.list_keys(db_session=session, partner_id=partner_id, environment=env)
         ]
     for row in rows:
         emit_json(row) if json_output else typer.echo(
@@ -181,3 +185,67 @@ def _print_issued(issued: service.IssuedKey, json_output: bool) -> None:
         emit_json(answer)
     else:
         typer.echo(f"{issued.key_id} ({issued.environment.value}): {issued.api_key}")
+
+
+@keys_app.command("create-management")
+def keys_create_management(
+    partner_id: PartnerIdOption,
+    env: EnvOption,
+    data_dir: DataDirOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Issue a management-API credential (KSig1: API key, secret key, auth token), shown once."""
+    key = in_session(
+        data_dir,
+        lambda runtime, session: issue_credential(
+            db_session=session, box=runtime.box, partner_id=partner_id, environment=env
+        ),
+    )
+    answer = {
+        "partner_id": partner_id,
+        "environment": env.value,
+        "api_key": key.api_key,
+        "secret_key": key.secret_key,
+        "auth_token": key.auth_token,
+    }
+    if json_output:
+        emit_json(answer)
+    else:
+        for name, value in answer.items():
+            typer.echo(f"{name}: {value}")
+
+
+@keys_app.command("list-management")
+def keys_list_management(
+    partner_id: PartnerIdOption, data_dir: DataDirOption = None, json_output: JsonOption = False
+) -> None:
+    """List a partner's management-API credentials (their public API keys only)."""
+    rows = in_session(
+        data_dir,
+        lambda _, session: [
+            {
+                "api_key": c.api_key,
+                "environment": c.environment,
+                "revoked": c.revoked,
+                "created_at": c.created_at.isoformat(),
+            }
+            for c in list_credentials(db_session=session, partner_id=partner_id)
+        ],
+    )
+    for row in rows:
+        emit_json(row) if json_output else typer.echo(
+            f"{row['api_key']}\t{row['environment']}\t{'revoked' if row['revoked'] else 'active'}"
+        )
+
+
+@keys_app.command("revoke-management")
+def keys_revoke_management(
+    partner_id: PartnerIdOption, api_key: Annotated[str, typer.Argument()], data_dir: DataDirOption = None
+) -> None:
+    """Revoke a management-API credential at once (AUTH_INVALID_API_KEY from then on)."""
+    if not in_session(
+        data_dir,
+        lambda _, session: revoke_credential(db_session=session, partner_id=partner_id, api_key=api_key),
+    ):
+        raise _fail(f"no management credential {api_key} for partner {partner_id}")
+    typer.echo(f"revoked {api_key}")
