@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
+from smile_id_core.image_upload import generate_zip_file
 from smile_id_core.Signature import Signature
 
+from openkyc.app import create_app
 from openkyc.config import Settings
 from openkyc.db import transaction
+from openkyc.jobs import service
+from openkyc.jobs.flows import process_job
 from openkyc.partners import service as partners
 from openkyc.partners.models import Environment
 from openkyc.runtime import Runtime, build_runtime
@@ -35,3 +41,51 @@ def make_partner(runtime: Runtime, name: str = "Test partner") -> PartnerCreds:
     with transaction(runtime.sessions) as session:
         partner, keys = partners.create_partner(db_session=session, box=runtime.box, name=name)
     return PartnerCreds(partner.id, keys[Environment.SANDBOX].api_key, keys[Environment.PRODUCTION].api_key)
+
+
+def submit_and_process(
+    runtime: Runtime,
+    partner: PartnerCreds,
+    selfie: Path,
+    job_id: str,
+    *,
+    job_type: int = 4,
+    user_id: str | None = None,
+    before_processing: Callable[[], None] | None = None,
+    **extra: Any,
+) -> str:
+    """Upload a selfie job's zip the way the Python SDK does, then run the worker step on it."""
+    signature = Signature(partner.partner_id, partner.sandbox_key).generate_signature()
+    params = {"user_id": user_id or f"user-{job_id}", "job_id": job_id, "job_type": job_type, **extra}
+    with TestClient(create_app(runtime)) as client:
+        prep = client.post(
+            "/v1/upload",
+            json={
+                "smile_client_id": partner.partner_id,
+                "partner_params": params,
+                "callback_url": "http://127.0.0.1:9/cb",
+                **signature,
+            },
+        ).json()
+        payload = generate_zip_file(
+            partner_id=partner.partner_id,
+            callback_url="http://127.0.0.1:9/cb",
+            upload_url=prep["upload_url"],
+            partner_params=params,
+            image_params=[{"image_type_id": 0, "file_name": str(selfie)}],
+            id_info_params={},
+            signature_params=signature,
+        )
+        assert (
+            client.put(
+                prep["upload_url"].removeprefix("http://testserver"), content=bytes(payload)
+            ).status_code
+            == 200
+        )
+    if before_processing is not None:
+        before_processing()
+    with transaction(runtime.sessions) as session:
+        claimed = service.claim_next_queued(db_session=session)
+    assert claimed == prep["smile_job_id"]
+    process_job(runtime, claimed)
+    return claimed

@@ -1,62 +1,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-from smile_id_core.image_upload import generate_zip_file
-from smile_id_core.Signature import Signature
 
-from openkyc.app import create_app
 from openkyc.db import transaction
-from openkyc.jobs import service
-from openkyc.jobs.flows import process_job
 from openkyc.jobs.models import Job, JobState
 from openkyc.jobs.review import NotUnderReview, job_summary, resolve
 from openkyc.runtime import Runtime
 from openkyc.users.service import find_user
-from tests.server import PartnerCreds
+from tests.server import PartnerCreds, submit_and_process
 
 pytestmark = pytest.mark.slow
-
-
-def submit_and_process(
-    runtime: Runtime, partner: PartnerCreds, selfie: Path, job_id: str, **extra: Any
-) -> str:
-    """Upload a registration zip the way the SDK does, then run the worker step on it."""
-    signature = Signature(partner.partner_id, partner.sandbox_key).generate_signature()
-    params = {"user_id": f"user-{job_id}", "job_id": job_id, "job_type": 4, **extra}
-    with TestClient(create_app(runtime)) as client:
-        prep = client.post(
-            "/v1/upload",
-            json={
-                "smile_client_id": partner.partner_id,
-                "partner_params": params,
-                "callback_url": "http://127.0.0.1:9/cb",
-                **signature,
-            },
-        ).json()
-        payload = generate_zip_file(
-            partner_id=partner.partner_id,
-            callback_url="http://127.0.0.1:9/cb",
-            upload_url=prep["upload_url"],
-            partner_params=params,
-            image_params=[{"image_type_id": 0, "file_name": str(selfie)}],
-            id_info_params={},
-            signature_params=signature,
-        )
-        assert (
-            client.put(
-                prep["upload_url"].removeprefix("http://testserver"), content=bytes(payload)
-            ).status_code
-            == 200
-        )
-    with transaction(runtime.sessions) as session:
-        claimed = service.claim_next_queued(db_session=session)
-    assert claimed == prep["smile_job_id"]
-    process_job(runtime, claimed)
-    return claimed
 
 
 def test_provisional_registration_is_approved_by_a_reviewer_and_enrols(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from openkyc.api_errors import ApiError
 from openkyc.callbacks import service as callbacks
 from openkyc.db import transaction
 from openkyc.engine.document_verification import assess_document_verification
@@ -68,18 +69,20 @@ def _verify_and_publish(runtime: Runtime, job: Job) -> None:
         publish_result(runtime, job, system_error(job), job.inputs.get("images", {}))
         return
     try:
-        payload = read_job_payload(runtime.blobs.get(job.inputs["payload"]), _limits(runtime))
+        payload = read_job_payload(runtime.blobs.get(job.inputs["payload"]), IntakeLimits())
         images = _store_images(runtime, job, payload)
         outcome = _decide(runtime, job, payload)
     except IntakeError as error:
         images = {}
         outcome = intake_failure(job.job_type, code=error.code, text=error.message)
         log.info("job %s: payload refused (%s)", job.smile_job_id, error.reason)
+    except ApiError as error:
+        # The enrolled user changed after the upload was accepted (disabled, deleted, flagged):
+        # retrying cannot help, so the job is answered now rather than after MAX_ATTEMPTS.
+        images = {}
+        outcome = system_error(job)
+        log.info("job %s: enrolled user no longer usable (%s)", job.smile_job_id, error.spec.code)
     publish_result(runtime, job, outcome, images)
-
-
-def _limits(runtime: Runtime) -> IntakeLimits:
-    return IntakeLimits()
 
 
 def _store_images(runtime: Runtime, job: Job, payload: JobPayload) -> dict[str, Any]:
