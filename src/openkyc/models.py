@@ -1,5 +1,6 @@
 """Every table, imported in one place for Alembic and for creating a fresh schema."""
 
+from openkyc.authorities.models import RegistryRecord
 from openkyc.callbacks.models import CallbackAttempt, CallbackDelivery
 from openkyc.db import Base
 from openkyc.jobs.models import Job
@@ -19,5 +20,6 @@ __all__ = [
     "Job",
     "ManagementCredential",
     "Partner",
+    "RegistryRecord",
     "WebToken",
 ]

@@ -104,3 +104,15 @@ def test_management_credentials_are_issued_listed_and_revoked(tmp_path: Path) ->
         "keys", "list", "-p", partner_id, "-e", "sandbox", "--data-dir", str(tmp_path), "--json"
     )
     assert [json.loads(line)["environment"] for line in sandbox_only.splitlines()] == ["sandbox"]
+
+
+def test_registry_import_and_count(tmp_path: Path) -> None:
+    records = tmp_path / "records.csv"
+    records.write_text(
+        "country,id_type,id_number,full_name\nKE,NATIONAL_ID,12345678,Ada Lovelace\n", encoding="utf-8"
+    )
+    assert "imported 1, replaced 0" in invoke("registry", "import", str(records), "--data-dir", str(tmp_path))
+    assert invoke("registry", "count", "--data-dir", str(tmp_path)).strip() == "1"
+    records.write_text("country,id_type,id_number\nKENYA,NATIONAL_ID,1\n", encoding="utf-8")
+    result = runner.invoke(app, ["registry", "import", str(records), "--data-dir", str(tmp_path)])
+    assert result.exit_code == 1 and "line 2" in result.output
