@@ -8,7 +8,7 @@ import typer
 from sqlalchemy import select
 
 from openkyc.cli.common import DataDirOption, JsonOption, open_runtime
-from openkyc.cli.output import emit_json
+from openkyc.cli.output import emit_json, emit_rows
 from openkyc.db import transaction
 from openkyc.jobs.models import Job, JobState
 from openkyc.jobs.review import NotUnderReview, job_summary, resolve
@@ -45,10 +45,13 @@ def jobs_list(
             }
             for j in session.scalars(query)
         ]
-    for row in rows:
-        emit_json(row) if json_output else typer.echo(
+    emit_rows(
+        rows,
+        json_output,
+        lambda row: (
             f"{row['smile_job_id']}\t{row['partner_id']}\tjob_type={row['job_type']}\t{row['state']}\t{row['result_code'] or '-'}"
-        )
+        ),
+    )
 
 
 @jobs_app.command("show")

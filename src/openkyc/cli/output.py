@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from rich.console import Console
@@ -19,6 +19,18 @@ stdout = Console()
 def emit_json(obj: Any) -> None:
     """One JSON object per line on stdout, flushed so pipelines see results as they come."""
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def emit_rows(
+    rows: Iterable[dict[str, Any]], json_output: bool, text: Callable[[dict[str, Any]], str]
+) -> None:
+    """Each row as a JSON line (``--json``) or as the line ``text`` makes of it."""
+    for row in rows:
+        if json_output:
+            emit_json(row)
+        else:
+            sys.stdout.write(text(row) + "\n")
     sys.stdout.flush()
 
 

@@ -10,7 +10,7 @@ import typer
 from sqlalchemy.orm import Session
 
 from openkyc.cli.common import DataDirOption, JsonOption, open_runtime
-from openkyc.cli.output import emit_json
+from openkyc.cli.output import emit_json, emit_rows
 from openkyc.db import transaction
 from openkyc.management.service import issue_credential, list_credentials, revoke_credential
 from openkyc.partners import service
@@ -74,10 +74,11 @@ def partner_list(data_dir: DataDirOption = None, json_output: JsonOption = False
             {"partner_id": p.id, "name": p.name, "production_enabled": p.production_enabled}
             for p in service.list_partners(db_session=session)
         ]
-    for row in rows:
-        emit_json(row) if json_output else typer.echo(
-            f"{row['partner_id']}\t{row['name']}\tproduction={row['production_enabled']}"
-        )
+    emit_rows(
+        rows,
+        json_output,
+        lambda row: f"{row['partner_id']}\t{row['name']}\tproduction={row['production_enabled']}",
+    )
 
 
 def _set_production(partner_id: str, data_dir: Path | None, enabled: bool) -> None:
@@ -113,19 +114,16 @@ def keys_list(
     runtime = open_runtime(data_dir)
     with transaction(runtime.sessions) as session:
         rows = [
-            {
-                "key_id": k.id,
-                "environment": k.environment,
-                "fingerprint": k.fingerprint,
-                "active": k.active,
-                "created_at": k.created_at.isoformat(),
-            }
+            service.describe_key(k)
             for k in service.list_keys(db_session=session, partner_id=partner_id, environment=env)
         ]
-    for row in rows:
-        emit_json(row) if json_output else typer.echo(
+    emit_rows(
+        rows,
+        json_output,
+        lambda row: (
             f"{row['key_id']}\t{row['environment']}\t{row['fingerprint']}\t{'active' if row['active'] else 'revoked'}"
-        )
+        ),
+    )
 
 
 @keys_app.command("create")
@@ -232,10 +230,11 @@ def keys_list_management(
             for c in list_credentials(db_session=session, partner_id=partner_id)
         ],
     )
-    for row in rows:
-        emit_json(row) if json_output else typer.echo(
-            f"{row['api_key']}\t{row['environment']}\t{'revoked' if row['revoked'] else 'active'}"
-        )
+    emit_rows(
+        rows,
+        json_output,
+        lambda row: f"{row['api_key']}\t{row['environment']}\t{'revoked' if row['revoked'] else 'active'}",
+    )
 
 
 @keys_app.command("revoke-management")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from openkyc.cli.common import DataDirOption, JsonOption, open_runtime
-from openkyc.cli.output import emit_json
+from openkyc.cli.output import emit_rows
 from openkyc.cli.partners import EnvOption, PartnerIdOption
 from openkyc.db import transaction
 from openkyc.users import service
@@ -36,10 +36,7 @@ def users_list(
             }
             for u in service.list_users(db_session=session, partner_id=partner_id, environment=env)
         ]
-    for row in rows:
-        emit_json(row) if json_output else typer.echo(
-            f"{row['user_id']}\t{row['status']}\t{row['enrolled_by_job']}"
-        )
+    emit_rows(rows, json_output, lambda row: f"{row['user_id']}\t{row['status']}\t{row['enrolled_by_job']}")
 
 
 def _set(partner_id: str, env: str, user_id: str, status: UserStatus, data_dir: DataDirOption) -> None:

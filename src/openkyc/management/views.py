@@ -89,16 +89,7 @@ def list_keys(caller: Caller, runtime: RuntimeDep) -> list[dict[str, Any]]:
         keys = partners.list_keys(
             db_session=session, partner_id=caller.partner_id, environment=_environment(caller)
         )
-        return [
-            {
-                "key_id": k.id,
-                "environment": k.environment,
-                "fingerprint": k.fingerprint,
-                "active": k.active,
-                "created_at": k.created_at.isoformat(),
-            }
-            for k in keys
-        ]
+        return [partners.describe_key(k) for k in keys]
 
 
 @router.post("/keys", response_model=IssuedKeyOut)
@@ -130,13 +121,7 @@ def revoke_key(key_id: str, caller: Caller, runtime: RuntimeDep) -> dict[str, An
     with transaction(runtime.sessions) as session:
         _own_key(session, caller, key_id)
         key = partners.revoke_key(db_session=session, partner_id=caller.partner_id, key_id=key_id)
-        answer = {
-            "key_id": key.id,
-            "environment": key.environment,
-            "fingerprint": key.fingerprint,
-            "active": key.active,
-            "created_at": key.created_at.isoformat(),
-        }
+        answer = partners.describe_key(key)
     runtime.key_cache.invalidate(caller.partner_id)  # after the commit: the revoked key stops now
     return answer
 

@@ -104,6 +104,17 @@ def list_keys(
     return list(db_session.scalars(query.order_by(ApiKey.created_at)))
 
 
+def describe_key(key: ApiKey) -> dict[str, object]:
+    """A key as listings show it: never its secret, only a fingerprint."""
+    return {
+        "key_id": key.id,
+        "environment": key.environment,
+        "fingerprint": key.fingerprint,
+        "active": key.active,
+        "created_at": key.created_at.isoformat(),
+    }
+
+
 def revoke_key(*, db_session: Session, partner_id: str, key_id: str) -> ApiKey:
     key = db_session.get(ApiKey, key_id)
     if key is None or key.partner_id != partner_id:
