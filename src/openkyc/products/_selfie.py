@@ -108,3 +108,18 @@ def match_confidence(match: FaceMatchEvidence | None) -> str | None:
 
 def reason_codes(evidence: SmartSelfieEvidence) -> list[str]:
     return [reason.code for reason in evidence.reasons]
+
+
+def examine_compared_selfie(
+    evidence: SmartSelfieEvidence, reference: str
+) -> tuple[SelfieFinding, FaceMatchEvidence | None, list[str], ActionValue]:
+    """What every selfie-against-a-reference product starts from: the selfie's finding, the
+    comparison, the reasons and the liveness value. Evidence assessed without the ``reference``
+    (a programming error, unless the selfie was unusable anyway) raises ValueError."""
+    finding = examine_selfie(evidence)
+    match = evidence.match
+    if finding not in (SelfieFinding.DATA_INVALID, SelfieFinding.NO_FACE) and match is None:
+        raise ValueError(f"evidence must be assessed against {reference} (reference=...)")
+    liveness = evidence.liveness
+    live = check_value(liveness.decision) if liveness is not None else ActionValue.NOT_APPLICABLE
+    return finding, match, reason_codes(evidence), live

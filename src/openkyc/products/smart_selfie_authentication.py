@@ -22,8 +22,7 @@ from openkyc.products._selfie import (
     SEVERAL_FACES_REASON,
     UNSURE_MATCH_REASON,
     SelfieFinding,
-    check_value,
-    examine_selfie,
+    examine_compared_selfie,
     liveness_actions,
     match_confidence,
     reason_codes,
@@ -48,13 +47,7 @@ def decide(evidence: SmartSelfieEvidence, *, sandbox_result: str | None) -> Prod
     if forced is not None:
         return _forced(evidence, forced)
 
-    finding = examine_selfie(evidence)
-    match = evidence.match
-    if finding not in (SelfieFinding.DATA_INVALID, SelfieFinding.NO_FACE) and match is None:
-        raise ValueError("authentication evidence must be assessed against the enrolled face (reference=...)")
-    reasons = reason_codes(evidence)
-    liveness = evidence.liveness
-    live = check_value(liveness.decision) if liveness is not None else ActionValue.NOT_APPLICABLE
+    finding, match, reasons, live = examine_compared_selfie(evidence, "the enrolled face")
     compare = ActionValue.COMPLETED if match is not None else ActionValue.NOT_APPLICABLE
     human_liveness: ActionValue | None = None
     human_compare: ActionValue | None = None
@@ -94,7 +87,11 @@ def decide(evidence: SmartSelfieEvidence, *, sandbox_result: str | None) -> Prod
         entry = Codes.MACHINE_PASS
 
     actions = {
-        **(liveness_actions(liveness, live, human=human_liveness) if liveness is not None else {}),
+        **(
+            liveness_actions(evidence.liveness, live, human=human_liveness)
+            if evidence.liveness is not None
+            else {}
+        ),
         Action.SELFIE_PROVIDED: selfie_provided(evidence),
         Action.SELFIE_TO_REGISTERED_SELFIE_COMPARE: compare,
     }

@@ -22,8 +22,7 @@ from openkyc.engine.smart_selfie import SmartSelfieEvidence
 from openkyc.products._selfie import (
     SEVERAL_FACES_REASON,
     SelfieFinding,
-    check_value,
-    examine_selfie,
+    examine_compared_selfie,
     liveness_actions,
     match_confidence,
     reason_codes,
@@ -47,13 +46,7 @@ def decide(evidence: SmartSelfieEvidence, *, sandbox_result: str | None) -> Prod
     if forced in (SandboxResult.APPROVE, SandboxResult.REJECT):
         return _forced(evidence, forced)
 
-    finding = examine_selfie(evidence)
-    match = evidence.match
-    if finding not in (SelfieFinding.DATA_INVALID, SelfieFinding.NO_FACE) and match is None:
-        raise ValueError("compare evidence must be assessed against the comparison image (reference=...)")
-    reasons = reason_codes(evidence)
-    liveness = evidence.liveness
-    live = check_value(liveness.decision) if liveness is not None else ActionValue.NOT_APPLICABLE
+    finding, match, reasons, live = examine_compared_selfie(evidence, "the comparison image")
 
     entry: ResultEntry
     if finding is SelfieFinding.DATA_INVALID:
@@ -86,7 +79,11 @@ def decide(evidence: SmartSelfieEvidence, *, sandbox_result: str | None) -> Prod
 
     register = ActionValue.APPROVED if entry is Codes.FACE_MATCH else ActionValue.REJECTED
     actions = {
-        **(liveness_actions(liveness, live, with_human_keys=False) if liveness is not None else {}),
+        **(
+            liveness_actions(evidence.liveness, live, with_human_keys=False)
+            if evidence.liveness is not None
+            else {}
+        ),
         Action.REGISTER_SELFIE: register,
         Action.SELFIE_PROVIDED: selfie_provided(evidence),
     }
