@@ -103,3 +103,39 @@ def test_cut_lines_levels_a_band_cut_along_a_wrong_direction() -> None:
         band, boxes, ["P<UTOERIKSSON<<ANNA<MARIA", LINES[1]], direction=np.array([1.0, 0.0]), row_height=36
     )
     assert abs(cut[0].crop.shape[0] - level[0].crop.shape[0]) <= 3
+
+
+def test_cut_lines_leave_out_a_frame_and_the_desk_beside_the_lines() -> None:
+    """A capture app's frame drawn round the zone, and the dark desk past the page's edge, are
+    not part of the lines: the ink extent must end at the first and last glyphs."""
+    band, boxes = _band(LINES)
+    clean = grid.cut_lines(band, boxes, LINES, direction=np.array([1.0, 0.0]), row_height=36)
+    framed = band.copy()
+    right = 40 + 20 * 44 + 8
+    # The frame hugs the zone: its edges start just above the first line and end just below the
+    # second, so nothing of them shows in the gaps a line's own extent is judged from.
+    framed[44:46, 30:right] = framed[142:144, 30:right] = (40, 40, 200)
+    framed[44:144, 30:33] = framed[44:144, right - 3 : right] = (40, 40, 200)
+    framed[44:90, right + 60 : right + 100] = (20, 20, 20)  # an icon beside the first line
+    cut = grid.cut_lines(framed, boxes, LINES, direction=np.array([1.0, 0.0]), row_height=36)
+    assert len(cut) == len(clean) == 2
+    for got, want in zip(cut, clean, strict=True):
+        left = got.corners[0][0] + got.ink[0] * (got.corners[1][0] - got.corners[0][0]) / got.crop.shape[1]
+        left_want = (
+            want.corners[0][0] + want.ink[0] * (want.corners[1][0] - want.corners[0][0]) / want.crop.shape[1]
+        )
+        assert abs(left - left_want) < 3
+        assert abs((got.ink[1] - got.ink[0]) - (want.ink[1] - want.ink[0])) < 0.03 * (
+            want.ink[1] - want.ink[0]
+        )
+
+
+def test_glyph_extent_keeps_letters_run_together_at_a_line_end() -> None:
+    """On a small print the first letters merge into one wide mark: still the line, not trimmed."""
+    mask = np.zeros((60, 400), np.uint8)
+    mask[20:40, 10:60] = 1  # 'P<GB' run together
+    for x in range(80, 380, 16):
+        mask[20:40, x : x + 10] = 1
+    assert grid._glyph_extent(mask, (20, 40), (10, 380)) == (10, 378)
+    mask[:, 0:4] = 1  # a frame edge running past the line's rows
+    assert grid._glyph_extent(mask, (20, 40), (0, 380)) == (10, 378)

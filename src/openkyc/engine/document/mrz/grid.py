@@ -208,7 +208,7 @@ def cut_lines(
         groups = _runs(cols, max_gap=int(1.2 * height))
         if not groups:
             continue
-        x0, x1 = max(groups, key=lambda g: g[1] - g[0])
+        x0, x1 = _glyph_extent(mask, (y0, y1), max(groups, key=lambda g: g[1] - g[0]))
         if (x1 - x0) < 8 * height:
             continue  # too short for an MRZ line
         pad_x, pad_y = int(0.6 * height), int(0.35 * height)
@@ -226,6 +226,63 @@ def cut_lines(
             )
         )
     return lines
+
+
+# Fewest marks a row must keep for them, rather than the row's ink, to set the line's extent.
+_MIN_GLYPHS = 12
+# Widest blank gap inside one MRZ line, in median glyph pitches (nothing in a line leaves three
+# blank cells).
+_MAX_GLYPH_GAP = 3.0
+
+
+def _glyph_extent(
+    mask: npt.NDArray[np.uint8], rows: tuple[int, int], extent: tuple[int, int]
+) -> tuple[int, int]:
+    """The line's horizontal extent without the marks beside it, within the ink extent ``extent``.
+
+    The ink extent takes in whatever dark lies beside the line: a frame drawn round the zone by a
+    capture app, an icon over the photo, the dark desk past the page's edge. Any of those
+    stretches the cell grid and shifts every cell. Marks are dropped from either end while they
+    run past the line's rows (a frame, the desk: print stays within its line) or stand apart from
+    the rest by a blank gap of several cells (nothing in an MRZ line does). Only the ends are
+    trimmed: letters run together into one mark on a small print are still the line.
+    """
+    y0, y1 = rows
+    height = y1 - y0
+    x0, x1 = extent
+    top, bottom = max(0, y0 - height // 3), min(mask.shape[0], y1 + height // 3)
+    strip = np.ascontiguousarray(mask[top:bottom, x0:x1])
+    # Long horizontal strokes (a frame's top edge just above the line) would join the glyphs to
+    # the frame's sides: take them out first.
+    rule = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, 3 * height), 1))
+    strokes = cv2.morphologyEx(strip, cv2.MORPH_OPEN, rule, borderType=cv2.BORDER_CONSTANT, borderValue=(0,))
+    strip = strip & (1 - strokes)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(strip, connectivity=8)
+    # (left, right, lies within the line's rows), specks left out.
+    marks: list[tuple[int, int, bool]] = []
+    for label in range(1, count):
+        left, upper, w, h, _ = (int(v) for v in stats[label])
+        if h >= 0.25 * height:
+            marks.append((left, left + w, upper > 0 and upper + h < strip.shape[0]))
+    glyph_centres = sorted((a + b) / 2 for a, b, inside in marks if inside and b - a <= 1.2 * height)
+    if len(glyph_centres) < _MIN_GLYPHS:
+        return extent
+    max_gap = _MAX_GLYPH_GAP * max(float(np.median(np.diff(glyph_centres))), 1.0)
+    marks.sort()
+
+    def apart(index: int, ordered: list[tuple[int, int, bool]]) -> bool:
+        # Blank columns between this end mark and the rest of the line.
+        if index == 0:
+            return ordered[1][0] - ordered[0][1] > max_gap if len(ordered) > 1 else False
+        return ordered[-1][0] - max(b for _, b, _ in ordered[:-1]) > max_gap
+
+    while len(marks) > _MIN_GLYPHS and (not marks[0][2] or apart(0, marks)):
+        marks.pop(0)
+    while len(marks) > _MIN_GLYPHS and (not marks[-1][2] or apart(-1, marks)):
+        marks.pop()
+    if len(marks) <= _MIN_GLYPHS:
+        return extent
+    return x0 + marks[0][0], x0 + max(b for _, b, _ in marks)
 
 
 @dataclass(frozen=True)
