@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openkyc import __version__
+from openkyc.aml.views import router as aml_router
 from openkyc.api_errors import (
     METHOD_NOT_ALLOWED,
     MISSING_PARAMETER,
@@ -24,6 +25,8 @@ from openkyc.api_errors import (
     SYSTEM_ERROR,
     ApiError,
 )
+from openkyc.business.views import router as business_router
+from openkyc.idverification.views import router as id_verification_router
 from openkyc.jobs.v2_views import router as v2_jobs_router
 from openkyc.jobs.views import router as jobs_router
 from openkyc.links.views import router as links_router
@@ -64,6 +67,9 @@ def create_app(runtime: Runtime, *, process_job: Callable[[Runtime, str], None] 
     app.include_router(services_router)
     app.include_router(ratelimit_router)
     app.include_router(links_router)
+    app.include_router(aml_router)
+    app.include_router(id_verification_router)
+    app.include_router(business_router)
     _install_error_handlers(app)
 
     @app.get("/health", tags=["meta"])

@@ -1,5 +1,6 @@
 """Every table, imported in one place for Alembic and for creating a fresh schema."""
 
+from openkyc.aml.models import WatchlistEntry
 from openkyc.authorities.models import RegistryRecord
 from openkyc.callbacks.models import CallbackAttempt, CallbackDelivery
 from openkyc.db import Base
@@ -21,5 +22,6 @@ __all__ = [
     "ManagementCredential",
     "Partner",
     "RegistryRecord",
+    "WatchlistEntry",
     "WebToken",
 ]

@@ -432,3 +432,30 @@ def test_a_v2_job_interrupted_by_a_restart_gets_the_system_error_result(runtime:
         "0001",
         "System Error",
     )
+
+
+@pytest.mark.parametrize("job_type", [5, 7])
+def test_a_lookup_job_interrupted_by_a_restart_is_closed_as_failed(runtime: Runtime, job_type: int) -> None:
+    """Enhanced KYC and business look-ups run within their request: one cut short by a restart
+    must not loop in the worker pool (no catalogue product decides these job types)."""
+    partner = make_partner(runtime)
+    params = service.parse_partner_params(
+        {"user_id": "u", "job_id": f"lookup-{job_type}", "job_type": job_type}
+    )
+    with transaction(runtime.sessions) as session:
+        job = service.create_sync_job(
+            db_session=session,
+            partner_id=partner.partner_id,
+            environment="sandbox",
+            api_key_id="k",
+            params=params,
+            callback_url=None,
+        )
+        smile_job_id = job.smile_job_id
+    process_job(runtime, smile_job_id)
+    job = stored_job(runtime, f"lookup-{job_type}")
+    assert job.state == JobState.FAILED
+    assert job.result is not None and (job.result["ResultCode"], job.result["ResultText"]) == (
+        "2201",
+        "System Error",
+    )

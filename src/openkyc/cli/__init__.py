@@ -8,6 +8,7 @@ from openkyc import __version__
 from openkyc.cli.db import db_app
 from openkyc.cli.inspect import inspect_app
 from openkyc.cli.jobs import jobs_app
+from openkyc.cli.lists import lists_app
 from openkyc.cli.partners import keys_app, partner_app
 from openkyc.cli.registry import registry_app
 from openkyc.cli.serve import serve
@@ -26,6 +27,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(db_app, name="db")
 app.add_typer(registry_app, name="registry")
+app.add_typer(lists_app, name="lists")
 app.command()(serve)
 
 

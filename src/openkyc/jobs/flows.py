@@ -24,6 +24,7 @@ from openkyc.products import (
     smart_selfie_authentication,
     smart_selfie_registration,
 )
+from openkyc.products.failures import PRODUCTS_BY_JOB_TYPE
 from openkyc.runtime import Runtime
 from openkyc.users import service as users
 
@@ -62,7 +63,14 @@ def system_error(job: Job) -> ProductResult:
     return intake_failure(job.job_type, code="0001", text="System Error")
 
 
+# Code and text of the answer to a look-up job (ID, business) cut short by a restart.
+LOOKUP_SYSTEM_ERROR = ("2201", "System Error")
+
+
 def _verify_and_publish(runtime: Runtime, job: Job) -> None:
+    if job.job_type not in PRODUCTS_BY_JOB_TYPE:
+        _fail_interrupted_lookup(runtime, job)
+        return
     if "payload" not in job.inputs:
         # A synchronous (v2) job left in processing by a restart: its request has already failed,
         # and there is no zip to verify again, so it gets the documented answer at once.
@@ -83,6 +91,23 @@ def _verify_and_publish(runtime: Runtime, job: Job) -> None:
         outcome = system_error(job)
         log.info("job %s: enrolled user no longer usable (%s)", job.smile_job_id, error.spec.code)
     publish_result(runtime, job, outcome, images)
+
+
+def _fail_interrupted_lookup(runtime: Runtime, job: Job) -> None:
+    """A synchronous look-up (Enhanced or Basic KYC, business verification) left in processing by
+    a restart. Its request already failed, so the partner got no answer and expects no callback;
+    the job is closed as failed (job_status says so) and may be redone with ``retry``."""
+    code, text = LOOKUP_SYSTEM_ERROR
+    result = {
+        "SmileJobID": job.smile_job_id,
+        "PartnerParams": job.partner_params,
+        "ResultCode": code,
+        "ResultText": text,
+        "IsFinalResult": "true",
+    }
+    with transaction(runtime.sessions) as session:
+        stored = service.get_job(db_session=session, smile_job_id=job.smile_job_id)
+        service.record_result(db_session=session, job=stored, result=result, final=True, failed=True)
 
 
 def _store_images(runtime: Runtime, job: Job, payload: JobPayload) -> dict[str, Any]:

@@ -1,0 +1,144 @@
+"""POST /v1/aml: screen a person against the loaded sanctions and PEP lists (api-reference §4.9)."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from openkyc.aml import service
+from openkyc.api_errors import INVALID_VALUE, MISSING_PARAMETER, ApiError
+from openkyc.db import transaction, utcnow
+from openkyc.http import read_json_object
+from openkyc.jobs import service as jobs
+from openkyc.partners.auth import authenticate
+from openkyc.runtime import Runtime
+from openkyc.signing import sign_response
+from openkyc.webdeps import get_runtime
+
+router = APIRouter(prefix="/v1", tags=["aml"])
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+AML_JOB_TYPE = 10
+MAX_NAME = 300
+MAX_ALIASES = 10
+_ALPHA2 = re.compile(r"^[A-Za-z]{2}$")
+_YEAR = re.compile(r"^\d{4}$")
+
+
+def _text(body: dict[str, Any], name: str, *, required: bool, limit: int = 200) -> str | None:
+    value = body.get(name)
+    if value is None or value == "":
+        if required:
+            raise ApiError(MISSING_PARAMETER, f"{name} is required")
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # ids sent as numbers
+    if not isinstance(value, str) or len(value) > limit:
+        raise ApiError(INVALID_VALUE, f"{name} must be a string of at most {limit} characters")
+    return value
+
+
+def _flag(body: dict[str, Any], name: str, default: bool) -> bool:
+    value = body.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ApiError(INVALID_VALUE, f"{name} must be a boolean")
+
+
+def _birth_year(body: dict[str, Any]) -> int | None:
+    value = body.get("birth_year")
+    if value is None or value == "":
+        return None
+    text = str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(text, str) or not _YEAR.match(text.strip()) or not 1850 <= int(text) <= 2100:
+        raise ApiError(INVALID_VALUE, "birth_year must be a year as yyyy")
+    return int(text)
+
+
+def _string_list(body: dict[str, Any], name: str, limit: int) -> list[str]:
+    value = body.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > limit or not all(isinstance(v, str) for v in value):
+        raise ApiError(INVALID_VALUE, f"{name} must be a list of at most {limit} strings")
+    return [v for v in value if v.strip()]
+
+
+def _countries(body: dict[str, Any]) -> list[str]:
+    countries = _string_list(body, "countries", 250)
+    if not all(_ALPHA2.match(code) for code in countries):
+        raise ApiError(INVALID_VALUE, "countries must be ISO 3166-1 alpha-2 codes")
+    return [code.upper() for code in countries]
+
+
+def _partner_params(body: dict[str, Any]) -> jobs.PartnerParams:
+    job_type = body.get("job_type", AML_JOB_TYPE)
+    if str(job_type) != str(AML_JOB_TYPE) or isinstance(job_type, bool):
+        raise ApiError(INVALID_VALUE, "job_type must be 10 for an AML check")
+    user_id = _text(body, "user_id", required=True)
+    job_id = _text(body, "job_id", required=True)
+    assert user_id is not None and job_id is not None
+    optional_info = body.get("optional_info") or {}
+    if not isinstance(optional_info, dict):
+        raise ApiError(INVALID_VALUE, "optional_info must be an object")
+    # The Ruby SDK copies optional_info into partner_params; they are echoed back like other jobs'.
+    raw = {**optional_info, "user_id": user_id, "job_id": job_id, "job_type": AML_JOB_TYPE}
+    return jobs.PartnerParams(user_id=user_id, job_id=job_id, job_type=AML_JOB_TYPE, raw=raw)
+
+
+@router.post("/aml")
+async def aml_check(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
+    """Screen ``full_name`` (and ``aliases``) and record the answer as a job_type 10 job."""
+    body = await read_json_object(request, runtime.settings.max_json_body)
+    caller = authenticate(runtime, headers=request.headers, body=body)
+    params = _partner_params(body)
+    full_name = _text(body, "full_name", required=True, limit=MAX_NAME)
+    assert full_name is not None
+    if not full_name.strip():
+        raise ApiError(MISSING_PARAMETER, "full_name is required")
+    strict = _flag(body, "strict_match", True)  # the Ruby SDK's default
+    _flag(body, "search_existing_user", False)  # validated; there is no earlier-screening store to search
+    aliases = _string_list(body, "aliases", MAX_ALIASES)
+    if any(len(alias) > MAX_NAME for alias in aliases):
+        raise ApiError(INVALID_VALUE, f"aliases must be at most {MAX_NAME} characters each")
+    birth_year, countries = _birth_year(body), _countries(body)
+
+    # Building the index (first call, or after a load) takes seconds: keep it off the event loop.
+    screening = await run_in_threadpool(
+        service.screen,
+        runtime.sessions,
+        full_name=full_name,
+        aliases=aliases,
+        birth_year=birth_year,
+        countries=countries,
+        strict=strict,
+    )
+    found = bool(screening.people)
+    result: dict[str, Any] = {
+        "PartnerParams": params.raw,
+        "people": screening.people,
+        "ResultText": "Found on list" if found else "No match found",
+        "ResultCode": "1030" if found else "1031",
+        "Actions": {"Listed": "Listed" if found else "Not Listed"},
+        "StrictMatch": strict,
+        "no_of_persons_found": len(screening.people),
+    }
+    with transaction(runtime.sessions) as session:
+        job = jobs.create_sync_job(
+            db_session=session,
+            partner_id=caller.partner_id,
+            environment=caller.environment.value,
+            api_key_id=caller.key_id,
+            params=params,
+            callback_url=None,
+        )
+        result = {"SmileJobID": job.smile_job_id, **result}
+        jobs.record_result(db_session=session, job=job, result=result, final=True)
+    return {**result, **sign_response(caller.api_key, caller.partner_id, utcnow())}

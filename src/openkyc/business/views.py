@@ -1,0 +1,100 @@
+"""POST /v1/business_verification and /v1/async_business_verification (api-reference §4.5).
+
+Signed-body v1 endpoints like the others: the body's signature authenticates the partner, the
+answer is signed with the same key. Each request is a job (job_type 7) so /v1/job_status and the
+callback machinery find it. The synchronous endpoint answers with the result; the asynchronous one
+answers ``{"success": true}`` and the signed result is POSTed to ``callback_url`` (else the
+partner's default) by the callback dispatcher.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from openkyc.business.base import AuthorityUnavailable, BusinessLookup, BusinessRegistry, LookupFailure
+from openkyc.business.request import BusinessRequest, parse_business_request
+from openkyc.business.result import failed_result, verified_result
+from openkyc.business.sandbox import SandboxBusinessRegistry
+from openkyc.callbacks import service as callbacks
+from openkyc.db import transaction, utcnow
+from openkyc.http import read_json_object
+from openkyc.jobs import service as jobs
+from openkyc.jobs.status import public_result
+from openkyc.partners.auth import Caller, authenticate
+from openkyc.runtime import Runtime
+from openkyc.signing import sign_response
+from openkyc.webdeps import get_runtime
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/v1", tags=["business verification"])
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+# The registry every look-up goes to; a deployment with real registries replaces it.
+REGISTRY: BusinessRegistry = SandboxBusinessRegistry()
+
+
+@router.post("/business_verification")
+async def business_verification(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
+    """Look the business up now and answer with the signed result."""
+    caller, parsed = await _read(request, runtime)
+    result = await run_in_threadpool(_verify, runtime, caller, parsed, parsed.callback_url is not None)
+    return {**public_result(result), **sign_response(caller.api_key, caller.partner_id, utcnow())}
+
+
+@router.post("/async_business_verification")
+async def async_business_verification(request: Request, runtime: RuntimeDep) -> dict[str, bool]:
+    """Accept the job; its signed result goes to the callback URL."""
+    caller, parsed = await _read(request, runtime)
+    await run_in_threadpool(_verify, runtime, caller, parsed, True)
+    return {"success": True}
+
+
+async def _read(request: Request, runtime: Runtime) -> tuple[Caller, BusinessRequest]:
+    body = await read_json_object(request, runtime.settings.max_json_body)
+    caller = authenticate(runtime, headers=request.headers, body=body)
+    return caller, parse_business_request(body)
+
+
+def _verify(runtime: Runtime, caller: Caller, parsed: BusinessRequest, call_back: bool) -> dict[str, Any]:
+    """Open the job, look the business up, store the result and (if asked) schedule the callback."""
+    with transaction(runtime.sessions) as session:
+        job = jobs.create_sync_job(
+            db_session=session,
+            partner_id=caller.partner_id,
+            environment=caller.environment.value,
+            api_key_id=caller.key_id,
+            params=parsed.params,
+            callback_url=parsed.callback_url,
+        )
+        smile_job_id = job.smile_job_id
+    lookup = BusinessLookup(
+        country=parsed.country,
+        id_type=parsed.id_type,
+        id_number=parsed.id_number,
+        business_type=parsed.business_type,
+        environment=caller.environment.value,
+    )
+    try:
+        result = verified_result(smile_job_id, parsed.params.raw, REGISTRY.lookup(lookup))
+    except LookupFailure as failure:
+        result = failed_result(smile_job_id, parsed.params.raw, failure)
+    except Exception as error:  # an adapter's bug must not leave the job processing forever
+        # The error type only: registry errors can quote the number or the company's data.
+        log.error("business registry %s failed: %s", REGISTRY.name, type(error).__name__)
+        result = failed_result(smile_job_id, parsed.params.raw, AuthorityUnavailable("registry error"))
+    delivery = None
+    with transaction(runtime.sessions) as session:
+        stored = jobs.get_job(db_session=session, smile_job_id=smile_job_id)
+        jobs.record_result(db_session=session, job=stored, result=result, final=True)
+        if call_back:
+            delivery = callbacks.schedule_result(
+                db_session=session, job=stored, result=result, horizon=runtime.settings.callback_retry_horizon
+            )
+    if delivery is not None:
+        runtime.notify_work()  # an idle callback dispatcher sends it now instead of at its next poll
+    return result

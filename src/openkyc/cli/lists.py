@@ -1,0 +1,42 @@
+"""`openkyc lists ...`: the sanctions and PEP lists the AML check screens against."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from openkyc.aml.entries import ListSource
+from openkyc.aml.parsers import ListFormatError
+from openkyc.aml.service import count_entries, load_entries, parse_file
+from openkyc.cli.common import DataDirOption, open_runtime
+
+lists_app = typer.Typer(help="Watch lists for the AML check (job_type 10).", no_args_is_help=True)
+
+
+@lists_app.command("load")
+def lists_load(
+    list_format: Annotated[
+        ListSource, typer.Argument(metavar="FORMAT", help="ofac-xml, ofac-csv, un-xml or opensanctions.")
+    ],
+    list_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The published list file.")],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Replace the entries of one list with the individuals in FILE (ofac-csv also reads a sibling alt.csv)."""
+    try:
+        entries = parse_file(list_format, list_file)
+    except (ListFormatError, UnicodeDecodeError) as error:
+        typer.echo(f"cannot read {list_file.name} as {list_format.value}: {error}", err=True)
+        raise typer.Exit(code=1) from None
+    stored = load_entries(open_runtime(data_dir).sessions, list_format, entries)
+    typer.echo(f"loaded {stored} {list_format.value} entries")
+
+
+@lists_app.command("count")
+def lists_count(data_dir: DataDirOption = None) -> None:
+    """How many entries each loaded list holds."""
+    counts = count_entries(open_runtime(data_dir).sessions)
+    for source in ListSource:
+        typer.echo(f"{source.value}\t{counts.get(source.value, 0)}")
+    typer.echo(f"total\t{sum(counts.values())}")

@@ -1,0 +1,145 @@
+"""An ID verification request from body to published result: checks, job, look-up, result, callback.
+
+Async requests are verified within the request too (a look-up takes at most the authority's
+timeout): the result and its callback delivery are stored before ``{"success": true}`` is
+answered, so an acknowledged job always gets its callback, retried by the callback dispatcher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from openkyc.api_errors import JOB_EXISTS, MISSING_PARAMETER, ApiError
+from openkyc.callbacks.service import schedule_result
+from openkyc.db import transaction, utcnow
+from openkyc.idverification.basic_kyc import basic_kyc_result
+from openkyc.idverification.enhanced_kyc import enhanced_kyc_result
+from openkyc.idverification.lookup import LookupOutcome, look_up, malformed, precheck
+from openkyc.idverification.request import ID_VERIFICATION_JOB_TYPE, VerificationRequest, parse_request
+from openkyc.jobs import service
+from openkyc.jobs.models import JobState
+from openkyc.partners.auth import Caller
+from openkyc.partners.models import Partner
+from openkyc.runtime import Runtime
+from openkyc.signing import sign_response
+
+ResultBuilder = Callable[[VerificationRequest, LookupOutcome], tuple[dict[str, Any], bool]]
+
+
+@dataclass(frozen=True)
+class Product:
+    name: str
+    build: ResultBuilder
+    needs_details: bool  # Basic KYC has nothing to do without details to match
+
+
+ENHANCED_KYC = Product("Enhanced KYC", enhanced_kyc_result, needs_details=False)
+BASIC_KYC = Product("Basic KYC", basic_kyc_result, needs_details=True)
+
+
+def verify(
+    runtime: Runtime,
+    caller: Caller,
+    body: dict[str, Any],
+    product: Product,
+    *,
+    asynchronous: bool = False,
+    callback_url_required: bool = False,
+) -> dict[str, Any]:
+    """Run the whole job; the signed result (the caller answers ``{"success": true}`` when async).
+
+    Async results go to the request's callback_url, else the partner's default (one of them is
+    required); a sync request with a callback_url also gets its callback.
+    """
+    request = parse_request(body)
+    if product.needs_details and not request.person.anything:
+        raise ApiError(
+            MISSING_PARAMETER,
+            "at least one of first_name, middle_name, last_name, dob, gender, phone_number is required",
+        )
+    if callback_url_required and request.callback_url is None:
+        raise ApiError(MISSING_PARAMETER, "callback_url is required")
+    if asynchronous:
+        _require_callback_destination(runtime, caller, request)
+    environment = caller.environment.value
+    with transaction(runtime.sessions) as session:
+        _refuse_duplicate(session, caller, request)  # before counting: a 2215 is not a look-up
+    well_formed = precheck(runtime, request, partner_id=caller.partner_id, environment=environment)
+    smile_job_id = _open_job(runtime, caller, request)
+    outcome = look_up(runtime, request, environment=environment) if well_formed else malformed()
+    wire, success = product.build(request, outcome)
+    result = {"SmileJobID": smile_job_id, "PartnerParams": request.params.raw, **wire}
+    _publish(runtime, smile_job_id, result, success, notify=asynchronous or request.callback_url is not None)
+    return {**result, **sign_response(caller.api_key, caller.partner_id, utcnow())}
+
+
+def _require_callback_destination(runtime: Runtime, caller: Caller, request: VerificationRequest) -> None:
+    """An async job needs somewhere to send the result: its callback_url or the partner's default."""
+    if request.callback_url is not None:
+        return
+    with transaction(runtime.sessions) as session:
+        partner = session.get(Partner, caller.partner_id)
+        if partner is None or not partner.default_callback_url:
+            raise ApiError(
+                MISSING_PARAMETER, "callback_url is required (no default callback URL is configured)"
+            )
+
+
+def _refuse_duplicate(session: Any, caller: Caller, request: VerificationRequest) -> None:
+    existing = service.find_job_by_partner_job_id(
+        db_session=session,
+        partner_id=caller.partner_id,
+        environment=caller.environment.value,
+        job_id=request.params.job_id,
+    )
+    if existing is not None and not _may_retry(existing, request):
+        raise ApiError(JOB_EXISTS)
+
+
+def _may_retry(job: Any, request: VerificationRequest) -> bool:
+    # Only a finished ID verification job is redone with retry (a 1015 answer is worth retrying).
+    return request.retry and job.job_type == ID_VERIFICATION_JOB_TYPE and job.state in service.FINISHED_STATES
+
+
+def _open_job(runtime: Runtime, caller: Caller, request: VerificationRequest) -> str:
+    with transaction(runtime.sessions) as session:
+        existing = service.find_job_by_partner_job_id(
+            db_session=session,
+            partner_id=caller.partner_id,
+            environment=caller.environment.value,
+            job_id=request.params.job_id,
+        )
+        if existing is None:
+            job = service.create_sync_job(
+                db_session=session,
+                partner_id=caller.partner_id,
+                environment=caller.environment.value,
+                api_key_id=caller.key_id,
+                params=request.params,
+                callback_url=request.callback_url,
+            )
+            return job.smile_job_id
+        if not _may_retry(existing, request):
+            raise ApiError(JOB_EXISTS)
+        existing.state, existing.attempts = JobState.PROCESSING, existing.attempts + 1
+        existing.partner_params, existing.callback_url = request.params.raw, request.callback_url
+        existing.user_id, existing.api_key_id = request.params.user_id, caller.key_id
+        return existing.smile_job_id
+
+
+def _publish(
+    runtime: Runtime, smile_job_id: str, result: dict[str, Any], success: bool, *, notify: bool
+) -> None:
+    """Store the result (job_status reads it) and, when a callback was asked for, schedule it."""
+    with transaction(runtime.sessions) as session:
+        job = service.get_job(db_session=session, smile_job_id=smile_job_id)
+        service.record_result(db_session=session, job=job, result={**result, "_success": success}, final=True)
+        delivery = None
+        if notify:
+            delivery = schedule_result(
+                db_session=session, job=job, result=result, horizon=runtime.settings.callback_retry_horizon
+            )
+    if delivery is not None:
+        runtime.notify_work()  # an idle callback dispatcher sends it now instead of at its next poll

@@ -1,0 +1,110 @@
+"""The body of an ID verification request (api-reference §4.4, §9.1): flat JSON, id_info at top level."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from openkyc.api_errors import INVALID_JOB_TYPE, INVALID_VALUE, MISSING_PARAMETER, WRONG_DATA_TYPE, ApiError
+from openkyc.jobs.service import PartnerParams, parse_partner_params
+from openkyc.services.id_types import IdNumberType, id_number_type
+
+ID_VERIFICATION_JOB_TYPE = 5  # Enhanced and Basic KYC share it in every SDK (api-reference §3.1)
+MAX_TEXT = 200
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class PersonDetails:
+    """What the partner says about the person; Basic KYC matches these against the record."""
+
+    first_name: str | None = None
+    middle_name: str | None = None
+    last_name: str | None = None
+    dob: str | None = None
+    gender: str | None = None
+    phone_number: str | None = None
+
+    @property
+    def anything(self) -> bool:
+        return any(vars(self).values())
+
+
+@dataclass(frozen=True)
+class VerificationRequest:
+    params: PartnerParams
+    country: str
+    id_type: str
+    id_number: str
+    id_number_type: IdNumberType
+    person: PersonDetails
+    bank_code: str | None
+    callback_url: str | None
+    retry: bool
+
+
+def parse_request(body: dict[str, Any]) -> VerificationRequest:
+    """The request, or the documented error: 2213 missing, 2204 wrong type, 2212 job type, 2413 value."""
+    if body.get("partner_params") is None:
+        raise ApiError(MISSING_PARAMETER, "partner_params is required")
+    params = parse_partner_params(body["partner_params"])
+    if params.job_type != ID_VERIFICATION_JOB_TYPE:
+        raise ApiError(INVALID_JOB_TYPE, "partner_params.job_type must be 5 for ID verification")
+    country = required_text(body, "country").strip().upper()
+    id_type = required_text(body, "id_type").strip().upper()
+    id_number = required_text(body, "id_number").strip()
+    known = id_number_type(country, id_type)
+    if known is None:
+        # Echoes only the caller's country and type codes, never the number.
+        raise ApiError(INVALID_VALUE, f"Unsupported ID type: {id_type} is not supported in {country!r}")
+    bank_code = optional_text(body, "bank_code")
+    for name in known.extra_fields:
+        if optional_text(body, name) is None:
+            raise ApiError(MISSING_PARAMETER, f"{name} is required for {country} {id_type}")
+    dob = optional_text(body, "dob")
+    if dob is not None and not _DATE.match(dob.strip()):
+        raise ApiError(INVALID_VALUE, "dob must be a date in the format YYYY-MM-DD")
+    person = PersonDetails(
+        first_name=optional_text(body, "first_name"),
+        middle_name=optional_text(body, "middle_name"),
+        last_name=optional_text(body, "last_name"),
+        dob=dob.strip() if dob else None,
+        gender=optional_text(body, "gender"),
+        phone_number=optional_text(body, "phone_number"),
+    )
+    callback_url = body.get("callback_url")
+    if callback_url in (None, ""):
+        callback_url = None
+    elif not isinstance(callback_url, str) or len(callback_url) > 2048:
+        raise ApiError(WRONG_DATA_TYPE, "callback_url must be a URL string")
+    retry = body.get("retry")
+    return VerificationRequest(
+        params=params,
+        country=country,
+        id_type=id_type,
+        id_number=id_number,
+        id_number_type=known,
+        person=person,
+        bank_code=bank_code,
+        callback_url=callback_url,
+        retry=retry is True or (isinstance(retry, str) and retry.strip().lower() == "true"),
+    )
+
+
+def optional_text(body: dict[str, Any], name: str) -> str | None:
+    value = body.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # ID and phone numbers are digits; some clients send them as numbers
+    if not isinstance(value, str) or len(value) > MAX_TEXT:
+        raise ApiError(WRONG_DATA_TYPE, f"{name} must be a string of at most {MAX_TEXT} characters")
+    return value if value.strip() else None
+
+
+def required_text(body: dict[str, Any], name: str) -> str:
+    value = optional_text(body, name)
+    if value is None:
+        raise ApiError(MISSING_PARAMETER, f"{name} is required")
+    return value
