@@ -175,3 +175,20 @@ def test_duplicate_job_id_is_2215(client: TestClient, partner: PartnerCreds) -> 
     assert client.post("/v1/business_verification", json=kyb_body(partner, job_id="dup")).status_code == 200
     again = client.post("/v1/business_verification", json=kyb_body(partner, job_id="dup"))
     assert again.status_code == 400 and again.json()["code"] == "2215"
+
+
+def test_the_31st_lookup_of_one_number_is_rate_limited(client: TestClient, partner: PartnerCreds) -> None:
+    for index in range(30):
+        assert (
+            client.post("/v1/business_verification", json=kyb_body(partner, job_id=f"rl-{index}")).status_code
+            == 200
+        )
+    blocked = client.post("/v1/business_verification", json=kyb_body(partner, job_id="rl-30"))
+    assert blocked.status_code == 429 and blocked.json()["code"] == "2222"
+    # No job was opened for the blocked request: its job_id is still free after a reset.
+    reset = client.post(
+        "/v1/id_number_rate_limit_reset",
+        json=partner.signed(country="NG", id_type="BUSINESS_REGISTRATION", id_number="0000000"),
+    )
+    assert reset.status_code == 200
+    assert client.post("/v1/business_verification", json=kyb_body(partner, job_id="rl-30")).status_code == 200

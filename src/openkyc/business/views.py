@@ -25,6 +25,7 @@ from openkyc.http import read_json_object
 from openkyc.jobs import service as jobs
 from openkyc.jobs.status import public_result
 from openkyc.partners.auth import Caller, authenticate
+from openkyc.ratelimit.service import check_and_record
 from openkyc.runtime import Runtime
 from openkyc.signing import sign_response
 from openkyc.webdeps import get_runtime
@@ -62,6 +63,16 @@ async def _read(request: Request, runtime: Runtime) -> tuple[Caller, BusinessReq
 
 def _verify(runtime: Runtime, caller: Caller, parsed: BusinessRequest, call_back: bool) -> dict[str, Any]:
     """Open the job, look the business up, store the result and (if asked) schedule the callback."""
+    # Counted before anything else, as for persons: a blocked number (429 / 2222) opens no job and
+    # never reaches the registry.
+    check_and_record(
+        runtime,
+        partner_id=caller.partner_id,
+        environment=caller.environment.value,
+        country=parsed.country,
+        id_type=parsed.id_type,
+        id_number=parsed.id_number,
+    )
     with transaction(runtime.sessions) as session:
         job = jobs.create_sync_job(
             db_session=session,
