@@ -412,9 +412,11 @@ def test_callback_is_scheduled_in_the_v1_result_format_and_job_status_answers(
     assert status.json()["result"]["SmileJobID"] == payload["SmileJobID"]
 
 
-def test_a_v2_job_interrupted_by_a_restart_gets_the_system_error_result(runtime: Runtime) -> None:
+def _interrupted_sync_job(runtime: Runtime, job_type: int, job_id: str) -> Job:
+    """A synchronous job left in processing by a restart, after the worker pool has requeued and
+    run it."""
     partner = make_partner(runtime)
-    params = service.parse_partner_params({"user_id": "u", "job_id": "cut-short", "job_type": 4})
+    params = service.parse_partner_params({"user_id": "u", "job_id": job_id, "job_type": job_type})
     with transaction(runtime.sessions) as session:
         job = service.create_sync_job(
             db_session=session,
@@ -426,7 +428,11 @@ def test_a_v2_job_interrupted_by_a_restart_gets_the_system_error_result(runtime:
         )
         smile_job_id = job.smile_job_id
     process_job(runtime, smile_job_id)  # what the worker pool does with a requeued job
-    job = stored_job(runtime, "cut-short")
+    return stored_job(runtime, job_id)
+
+
+def test_a_v2_job_interrupted_by_a_restart_gets_the_system_error_result(runtime: Runtime) -> None:
+    job = _interrupted_sync_job(runtime, 4, "cut-short")
     assert job.state == JobState.FAILED
     assert job.result is not None and (job.result["ResultCode"], job.result["ResultText"]) == (
         "0001",
@@ -438,22 +444,7 @@ def test_a_v2_job_interrupted_by_a_restart_gets_the_system_error_result(runtime:
 def test_a_lookup_job_interrupted_by_a_restart_is_closed_as_failed(runtime: Runtime, job_type: int) -> None:
     """Enhanced KYC and business look-ups run within their request: one cut short by a restart
     must not loop in the worker pool (no catalogue product decides these job types)."""
-    partner = make_partner(runtime)
-    params = service.parse_partner_params(
-        {"user_id": "u", "job_id": f"lookup-{job_type}", "job_type": job_type}
-    )
-    with transaction(runtime.sessions) as session:
-        job = service.create_sync_job(
-            db_session=session,
-            partner_id=partner.partner_id,
-            environment="sandbox",
-            api_key_id="k",
-            params=params,
-            callback_url=None,
-        )
-        smile_job_id = job.smile_job_id
-    process_job(runtime, smile_job_id)
-    job = stored_job(runtime, f"lookup-{job_type}")
+    job = _interrupted_sync_job(runtime, job_type, f"lookup-{job_type}")
     assert job.state == JobState.FAILED
     assert job.result is not None and (job.result["ResultCode"], job.result["ResultText"]) == (
         "2201",
