@@ -10,9 +10,10 @@ from starlette.concurrency import run_in_threadpool
 
 from openkyc.aml import service
 from openkyc.api_errors import INVALID_VALUE, MISSING_PARAMETER, ApiError
-from openkyc.db import transaction, utcnow
+from openkyc.db import utcnow
 from openkyc.http import read_json_object
 from openkyc.jobs import service as jobs
+from openkyc.jobs.sync import open_sync_job, publish_sync_result
 from openkyc.partners.auth import authenticate
 from openkyc.runtime import Runtime
 from openkyc.signing import sign_response
@@ -130,15 +131,7 @@ async def aml_check(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
         "StrictMatch": strict,
         "no_of_persons_found": len(screening.people),
     }
-    with transaction(runtime.sessions) as session:
-        job = jobs.create_sync_job(
-            db_session=session,
-            partner_id=caller.partner_id,
-            environment=caller.environment.value,
-            api_key_id=caller.key_id,
-            params=params,
-            callback_url=None,
-        )
-        result = {"SmileJobID": job.smile_job_id, **result}
-        jobs.record_result(db_session=session, job=job, result=result, final=True)
+    smile_job_id = open_sync_job(runtime, caller, params, None)
+    result = {"SmileJobID": smile_job_id, **result}
+    publish_sync_result(runtime, smile_job_id, result, call_back=False)
     return {**result, **sign_response(caller.api_key, caller.partner_id, utcnow())}

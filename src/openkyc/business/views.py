@@ -19,11 +19,10 @@ from openkyc.business.base import AuthorityUnavailable, BusinessLookup, Business
 from openkyc.business.request import BusinessRequest, parse_business_request
 from openkyc.business.result import failed_result, verified_result
 from openkyc.business.sandbox import SandboxBusinessRegistry
-from openkyc.callbacks import service as callbacks
-from openkyc.db import transaction, utcnow
+from openkyc.db import utcnow
 from openkyc.http import read_json_object
-from openkyc.jobs import service as jobs
 from openkyc.jobs.status import public_result
+from openkyc.jobs.sync import open_sync_job, publish_sync_result
 from openkyc.partners.auth import Caller, authenticate
 from openkyc.ratelimit.service import check_and_record
 from openkyc.runtime import Runtime
@@ -73,16 +72,7 @@ def _verify(runtime: Runtime, caller: Caller, parsed: BusinessRequest, call_back
         id_type=parsed.id_type,
         id_number=parsed.id_number,
     )
-    with transaction(runtime.sessions) as session:
-        job = jobs.create_sync_job(
-            db_session=session,
-            partner_id=caller.partner_id,
-            environment=caller.environment.value,
-            api_key_id=caller.key_id,
-            params=parsed.params,
-            callback_url=parsed.callback_url,
-        )
-        smile_job_id = job.smile_job_id
+    smile_job_id = open_sync_job(runtime, caller, parsed.params, parsed.callback_url)
     lookup = BusinessLookup(
         country=parsed.country,
         id_type=parsed.id_type,
@@ -98,14 +88,5 @@ def _verify(runtime: Runtime, caller: Caller, parsed: BusinessRequest, call_back
         # The error type only: registry errors can quote the number or the company's data.
         log.error("business registry %s failed: %s", REGISTRY.name, type(error).__name__)
         result = failed_result(smile_job_id, parsed.params.raw, AuthorityUnavailable("registry error"))
-    delivery = None
-    with transaction(runtime.sessions) as session:
-        stored = jobs.get_job(db_session=session, smile_job_id=smile_job_id)
-        jobs.record_result(db_session=session, job=stored, result=result, final=True)
-        if call_back:
-            delivery = callbacks.schedule_result(
-                db_session=session, job=stored, result=result, horizon=runtime.settings.callback_retry_horizon
-            )
-    if delivery is not None:
-        runtime.notify_work()  # an idle callback dispatcher sends it now instead of at its next poll
+    publish_sync_result(runtime, smile_job_id, result, call_back=call_back)
     return result

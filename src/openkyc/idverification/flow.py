@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from openkyc.api_errors import JOB_EXISTS, MISSING_PARAMETER, ApiError
-from openkyc.callbacks.service import schedule_result
 from openkyc.db import transaction, utcnow
 from openkyc.idverification.basic_kyc import basic_kyc_result
 from openkyc.idverification.enhanced_kyc import enhanced_kyc_result
@@ -20,6 +19,7 @@ from openkyc.idverification.lookup import LookupOutcome, look_up, malformed, pre
 from openkyc.idverification.request import ID_VERIFICATION_JOB_TYPE, VerificationRequest, parse_request
 from openkyc.jobs import service
 from openkyc.jobs.models import JobState
+from openkyc.jobs.sync import publish_sync_result
 from openkyc.partners.auth import Caller
 from openkyc.partners.models import Partner
 from openkyc.runtime import Runtime
@@ -71,7 +71,13 @@ def verify(
     outcome = look_up(runtime, request, environment=environment) if well_formed else malformed()
     wire, success = product.build(request, outcome)
     result = {"SmileJobID": smile_job_id, "PartnerParams": request.params.raw, **wire}
-    _publish(runtime, smile_job_id, result, success, notify=asynchronous or request.callback_url is not None)
+    publish_sync_result(
+        runtime,
+        smile_job_id,
+        result,
+        call_back=asynchronous or request.callback_url is not None,
+        private={"_success": success},
+    )
     return {**result, **sign_response(caller.api_key, caller.partner_id, utcnow())}
 
 
@@ -127,19 +133,3 @@ def _open_job(runtime: Runtime, caller: Caller, request: VerificationRequest) ->
         existing.partner_params, existing.callback_url = request.params.raw, request.callback_url
         existing.user_id, existing.api_key_id = request.params.user_id, caller.key_id
         return existing.smile_job_id
-
-
-def _publish(
-    runtime: Runtime, smile_job_id: str, result: dict[str, Any], success: bool, *, notify: bool
-) -> None:
-    """Store the result (job_status reads it) and, when a callback was asked for, schedule it."""
-    with transaction(runtime.sessions) as session:
-        job = service.get_job(db_session=session, smile_job_id=smile_job_id)
-        service.record_result(db_session=session, job=job, result={**result, "_success": success}, final=True)
-        delivery = None
-        if notify:
-            delivery = schedule_result(
-                db_session=session, job=job, result=result, horizon=runtime.settings.callback_retry_horizon
-            )
-    if delivery is not None:
-        runtime.notify_work()  # an idle callback dispatcher sends it now instead of at its next poll

@@ -1,0 +1,53 @@
+"""Jobs answered within their request (ID and business look-ups, AML): open one, publish its result.
+
+The look-up products all record a job so /v1/job_status finds it, and the async variants store
+the result and its callback delivery before acknowledging, so an acknowledged job always gets its
+callback (retried by the callback dispatcher).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openkyc.callbacks.service import schedule_result
+from openkyc.db import transaction
+from openkyc.jobs import service
+from openkyc.jobs.service import PartnerParams
+from openkyc.partners.auth import Caller
+from openkyc.runtime import Runtime
+
+
+def open_sync_job(runtime: Runtime, caller: Caller, params: PartnerParams, callback_url: str | None) -> str:
+    """A new job for ``caller`` in processing (2215 if its job_id is taken); its smile_job_id."""
+    with transaction(runtime.sessions) as session:
+        job = service.create_sync_job(
+            db_session=session,
+            partner_id=caller.partner_id,
+            environment=caller.environment.value,
+            api_key_id=caller.key_id,
+            params=params,
+            callback_url=callback_url,
+        )
+        return job.smile_job_id
+
+
+def publish_sync_result(
+    runtime: Runtime,
+    smile_job_id: str,
+    result: dict[str, Any],
+    *,
+    call_back: bool,
+    private: dict[str, Any] | None = None,
+) -> None:
+    """Store ``result`` as the job's final answer and, when ``call_back``, schedule its signed
+    callback. ``private``: keys stored with the result for job_status only, never sent."""
+    delivery = None
+    with transaction(runtime.sessions) as session:
+        job = service.get_job(db_session=session, smile_job_id=smile_job_id)
+        service.record_result(db_session=session, job=job, result={**result, **(private or {})}, final=True)
+        if call_back:
+            delivery = schedule_result(
+                db_session=session, job=job, result=result, horizon=runtime.settings.callback_retry_horizon
+            )
+    if delivery is not None:
+        runtime.notify_work()  # an idle callback dispatcher sends it now instead of at its next poll
