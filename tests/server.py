@@ -43,20 +43,31 @@ def make_partner(runtime: Runtime, name: str = "Test partner") -> PartnerCreds:
     return PartnerCreds(partner.id, keys[Environment.SANDBOX].api_key, keys[Environment.PRODUCTION].api_key)
 
 
-def submit_and_process(
+@dataclass(frozen=True)
+class Upload:
+    """A job's prep-upload answer and the answer to its zip's PUT."""
+
+    smile_job_id: str
+    put_status: int
+    put_body: Any
+
+
+def upload_job(
     runtime: Runtime,
     partner: PartnerCreds,
     selfie: Path,
-    job_id: str,
+    params: dict[str, Any],
     *,
-    job_type: int = 4,
-    user_id: str | None = None,
-    before_processing: Callable[[], None] | None = None,
-    **extra: Any,
-) -> str:
-    """Upload a selfie job's zip the way the Python SDK does, then run the worker step on it."""
-    signature = Signature(partner.partner_id, partner.sandbox_key).generate_signature()
-    params = {"user_id": user_id or f"user-{job_id}", "job_id": job_id, "job_type": job_type, **extra}
+    id_card: Path | None = None,
+    id_info: dict[str, Any] | None = None,
+    key: str | None = None,
+) -> Upload:
+    """Prep-upload and PUT a selfie job's zip the way the Python SDK does (nothing processed).
+
+    ``id_card`` and ``id_info`` go into the zip as the SDK puts them; ``key`` signs (the sandbox
+    key by default).
+    """
+    signature = Signature(partner.partner_id, key or partner.sandbox_key).generate_signature()
     with TestClient(create_app(runtime)) as client:
         prep = client.post(
             "/v1/upload",
@@ -72,20 +83,39 @@ def submit_and_process(
             callback_url="http://127.0.0.1:9/cb",
             upload_url=prep["upload_url"],
             partner_params=params,
-            image_params=[{"image_type_id": 0, "file_name": str(selfie)}],
-            id_info_params={},
+            image_params=[
+                {"image_type_id": 0, "file_name": str(selfie)},
+                *([{"image_type_id": 1, "file_name": str(id_card)}] if id_card else []),
+            ],
+            id_info_params=id_info or {},
             signature_params=signature,
         )
-        assert (
-            client.put(
-                prep["upload_url"].removeprefix("http://testserver"), content=bytes(payload)
-            ).status_code
-            == 200
-        )
+        put = client.put(prep["upload_url"].removeprefix("http://testserver"), content=bytes(payload))
+    return Upload(prep["smile_job_id"], put.status_code, put.json() if put.content else None)
+
+
+def submit_and_process(
+    runtime: Runtime,
+    partner: PartnerCreds,
+    selfie: Path,
+    job_id: str,
+    *,
+    job_type: int = 4,
+    user_id: str | None = None,
+    before_processing: Callable[[], None] | None = None,
+    id_card: Path | None = None,
+    id_info: dict[str, Any] | None = None,
+    key: str | None = None,
+    **extra: Any,
+) -> str:
+    """Upload a selfie job's zip (:func:`upload_job`), then run the worker step on it."""
+    params = {"user_id": user_id or f"user-{job_id}", "job_id": job_id, "job_type": job_type, **extra}
+    upload = upload_job(runtime, partner, selfie, params, id_card=id_card, id_info=id_info, key=key)
+    assert upload.put_status == 200, upload.put_body
     if before_processing is not None:
         before_processing()
     with transaction(runtime.sessions) as session:
         claimed = service.claim_next_queued(db_session=session)
-    assert claimed == prep["smile_job_id"]
+    assert claimed == upload.smile_job_id
     process_job(runtime, claimed)
     return claimed

@@ -10,8 +10,10 @@ def test_job_types() -> None:
     assert product_for_job_type(4) is Product.SMART_SELFIE_REGISTRATION
     assert product_for_job_type("2") is Product.SMART_SELFIE_AUTHENTICATION
     assert product_for_job_type(6) is Product.DOCUMENT_VERIFICATION
+    assert product_for_job_type(1) is Product.BIOMETRIC_KYC
+    assert product_for_job_type(11) is Product.ENHANCED_DOCUMENT_VERIFICATION
     with pytest.raises(ValueError):
-        product_for_job_type(11)
+        product_for_job_type(5)  # a look-up job: no product here decides it
 
 
 def test_documented_text_is_kept() -> None:
@@ -40,4 +42,4 @@ def test_request_errors_are_not_job_results() -> None:
     with pytest.raises(ValueError):
         intake_failure(4, code="2212", text="Error - Invalid job type")
     with pytest.raises(ValueError):
-        intake_failure(1, code="0001", text="Data Invalid")
+        intake_failure(5, code="0001", text="Data Invalid")

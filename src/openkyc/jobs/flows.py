@@ -13,7 +13,7 @@ from openkyc.db import transaction
 from openkyc.engine.document_verification import assess_document_verification
 from openkyc.engine.images.decode import DecodedImage, load_image
 from openkyc.engine.smart_selfie import assess_smart_selfie
-from openkyc.jobs import service
+from openkyc.jobs import lookup_products, service
 from openkyc.jobs.intake import IntakeError, IntakeLimits, JobPayload, read_job_payload
 from openkyc.jobs.models import Job
 from openkyc.partners.models import Environment
@@ -146,8 +146,14 @@ def _decide(runtime: Runtime, job: Job, payload: JobPayload) -> ProductResult:
         reference = _enrolled_selfie(runtime, job).bgr
         evidence = assess_smart_selfie(selfie, frames, reference=reference)
         return smart_selfie_authentication.decide(evidence, sandbox_result=sandbox_result)
+    if job.job_type == lookup_products.BIOMETRIC_KYC:
+        selfie = _require_selfie(images.selfie)
+        return lookup_products.decide_biometric_kyc(runtime, job, payload, selfie, frames, sandbox_result)
+    docv = _document_verification(runtime, job, payload, frames, sandbox_result)
+    if job.job_type == lookup_products.ENHANCED_DOCUMENT_VERIFICATION:
+        return lookup_products.decide_enhanced_document_verification(runtime, job, payload, docv)
     # /v1/upload admits no other job type (service.UPLOAD_JOB_TYPES).
-    return _document_verification(runtime, job, payload, frames, sandbox_result)
+    return docv
 
 
 def _document_verification(

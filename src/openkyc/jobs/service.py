@@ -28,7 +28,7 @@ from openkyc.jobs.models import Job, JobState
 
 # Job types of the seeds (api-reference §3.1) and the ones this server runs through /v1/upload.
 KNOWN_JOB_TYPES = frozenset(range(1, 13))
-UPLOAD_JOB_TYPES = frozenset({2, 4, 6})
+UPLOAD_JOB_TYPES = frozenset({1, 2, 4, 6, 11})
 # The state a job's partner-visible answer no longer changes from (besides a reviewer's decision).
 FINISHED_STATES = frozenset({JobState.COMPLETE, JobState.FAILED})
 

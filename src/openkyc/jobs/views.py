@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from openkyc.api_errors import MISSING_PARAMETER, NO_ZIP, NOT_FOUND, WRONG_DATA_TYPE, ApiError, ErrorSpec
 from openkyc.db import transaction, utcnow
 from openkyc.http import read_json_object, read_limited_body
-from openkyc.jobs import service
-from openkyc.jobs.intake import IntakeError, IntakeLimits, read_job_payload
+from openkyc.jobs import lookup_products, service
+from openkyc.jobs.intake import IntakeError, IntakeLimits, JobPayload, read_job_payload
 from openkyc.jobs.status import job_status_body
 from openkyc.partners.auth import Caller, authenticate
 from openkyc.runtime import Runtime
@@ -106,25 +106,32 @@ async def receive_zip(token: str, request: Request, runtime: RuntimeDep) -> Resp
     payload = await read_limited_body(request, runtime.settings.max_zip_body)
     if not payload:
         raise ApiError(NO_ZIP)
-    _refuse_request_errors(payload)
+    parsed = _refuse_request_errors(payload)
+    with transaction(runtime.sessions) as session:
+        job = service.job_for_upload(db_session=session, token=token, now=utcnow())
+        session.expunge(job)
+    # The ID a look-up job names is checked (and counted against the rate limit) before the job
+    # is accepted: its errors answer this PUT, as the synchronous look-ups answer theirs.
+    lookup = lookup_products.check_upload(runtime, job, parsed) if parsed is not None else {}
     with transaction(runtime.sessions) as session:
         job = service.job_for_upload(db_session=session, token=token, now=utcnow())
         blob_key = f"jobs/{job.smile_job_id}/payload.zip"
         runtime.blobs.put(blob_key, payload)
-        service.mark_queued(db_session=session, job=job, inputs={"payload": blob_key})
+        service.mark_queued(db_session=session, job=job, inputs={"payload": blob_key, **lookup})
     runtime.notify_work()
     return Response(status_code=200)
 
 
-def _refuse_request_errors(payload: bytes) -> None:
+def _refuse_request_errors(payload: bytes) -> JobPayload | None:
     """A zip whose info.json is malformed (2203/2204/2213/2314) answers the PUT itself, as the
     seeds list these as request errors; a job-level problem (0001, 0903: a corrupt zip or image)
-    is accepted and becomes the job's rejected result, as on the hosted platform."""
+    is accepted and becomes the job's rejected result, as on the hosted platform (None)."""
     try:
-        read_job_payload(payload, IntakeLimits())
+        return read_job_payload(payload, IntakeLimits())
     except IntakeError as error:
         if error.code not in JOB_RESULT_CODES:
             raise ApiError(ErrorSpec(error.code, error.message, error.http_status)) from error
+        return None
 
 
 @router.post("/job_status")

@@ -6,7 +6,9 @@ into the final one a reviewer's decision gives. Codes and texts come from :mod:`
 """
 
 from openkyc.products import (
+    biometric_kyc,
     document_verification,
+    enhanced_document_verification,
     smart_selfie_authentication,
     smart_selfie_compare,
     smart_selfie_registration,
@@ -50,7 +52,9 @@ __all__ = [
     "ReviewReason",
     "SandboxResult",
     "V2Status",
+    "biometric_kyc",
     "document_verification",
+    "enhanced_document_verification",
     "find_entry",
     "intake_failure",
     "parse_sandbox_result",

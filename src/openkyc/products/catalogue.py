@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Product(StrEnum):
@@ -24,6 +25,9 @@ class Product(StrEnum):
     SMART_SELFIE_REGISTRATION = "smart_selfie_enrollment"
     SMART_SELFIE_COMPARE = "smart_selfie_compare"
     DOCUMENT_VERIFICATION = "document_verification"
+    # v1-only products: their names follow the Web SDK token's product values (api-reference §3.3).
+    BIOMETRIC_KYC = "biometric_kyc"
+    ENHANCED_DOCUMENT_VERIFICATION = "enhanced_document_verification"
 
 
 # partner_params.job_type of each product (compare: the seeds' example sends "3").
@@ -32,6 +36,8 @@ JOB_TYPES: dict[Product, int] = {
     Product.SMART_SELFIE_COMPARE: 3,
     Product.SMART_SELFIE_REGISTRATION: 4,
     Product.DOCUMENT_VERIFICATION: 6,
+    Product.BIOMETRIC_KYC: 1,
+    Product.ENHANCED_DOCUMENT_VERIFICATION: 11,
 }
 
 # ResultType of each product's result object. The Java SDK decodes results by it (api-reference
@@ -42,6 +48,11 @@ RESULT_TYPES: dict[Product, str] = {
     Product.SMART_SELFIE_REGISTRATION: "SAIA",
     Product.SMART_SELFIE_COMPARE: "SAIA",
     Product.DOCUMENT_VERIFICATION: "Document Verification",
+    # The only job_type 1 result the sources show (the job_status history sample of the Python
+    # SDK's fixtures, 1210 "Enroll User") is a "DIVA"; Enhanced Document Verification is a
+    # Document Verification with one more check.
+    Product.BIOMETRIC_KYC: "DIVA",
+    Product.ENHANCED_DOCUMENT_VERIFICATION: "Document Verification",
 }
 
 # What the seeds answer for a field that could not be read ("PhoneNumber2": "Not Available").
@@ -81,6 +92,9 @@ class ResultEntry:
     deprecated: bool = False
     # For texts ending in REASON_PLACEHOLDER: the reasons the product may put there.
     reasons: tuple[str, ...] = ()
+    # None: the row is quoted from a seed table. Otherwise where the row comes from, for rows the
+    # seeds print no table of (Biometric KYC, the ID look-up codes of the enhanced products).
+    origin: str | None = None
 
     @property
     def is_final(self) -> bool:
@@ -644,6 +658,174 @@ class SmartSelfieCompare:
     )
 
 
+# Where the rows below come from. The seeds print no Biometric KYC table; they show its codes in
+# the job_status history sample (1012 "ID Validated", 0814 "Provisional Enroll - Under Review",
+# 1210 "Enroll User") and api-reference §11 names 0810/0811/0812/0814 its approve / reject /
+# provisional family. The other rows follow the pattern of the SmartSelfie tables the seeds do
+# print (08x0 machine pass, 08x1 machine fail, 09x1/09x2 no face / poor quality, 12x0-12x2 a
+# reviewer's pass / compare fail / spoof), with those tables' texts.
+_HISTORY_SAMPLE = "seed 001, job_status history sample of a job_type 1 job"
+_FAMILY = "inferred from the SmartSelfie tables' numbering (08x0/08x1/09x1/09x2/12x0-12x2)"
+_LOOKUP = "ID look-up codes of api-reference §10.2/§11; texts are openkyc's (the seeds give none)"
+
+
+def _inferred(
+    code: str, text: str, description: str, outcome: Outcome, origin: str, **extra: Any
+) -> ResultEntry:
+    category = {
+        Outcome.APPROVED: "Approved",
+        Outcome.REJECTED: "Rejected",
+        Outcome.PROVISIONAL: "Provisionally Approved",
+        Outcome.APPROVED_WITH_ATTENTION: "Approved with Attention",
+    }[outcome]
+    return ResultEntry(code, text, description, outcome, category=category, origin=origin, **extra)
+
+
+class BiometricKyc:
+    """Biometric KYC (job_type 1): an ID look-up, and the selfie compared with the authority's
+    photo (or the ID card's) after the SmartSelfie liveness checks."""
+
+    DATA_INVALID = _inferred("0001", "Data Invalid", _DATA_INVALID, Outcome.REJECTED, _FAMILY)
+    IMAGES_CORRUPT = _inferred(
+        "0001",
+        "Data Invalid - Images corrupt or not present",
+        "info.json lists an image file that was not included in the zip",
+        Outcome.REJECTED,
+        "seed 001, Document Verification general failures",
+    )
+    UNZIP_FAILED = _inferred(
+        "0001", "Data Invalid - Unable to extract zip file", _UNZIP, Outcome.REJECTED, _FAMILY
+    )
+    SYSTEM_ERROR = _inferred("0001", "System Error", _UNKNOWN_ERROR, Outcome.REJECTED, _FAMILY)
+    NO_AUTHORITY_PHOTO = _inferred(
+        "0001",
+        "ID Authority image not available",
+        "There was no photo returned by the ID authority for the submitted ID number, and no ID card "
+        "image was submitted to compare the selfie with.",
+        Outcome.REJECTED,
+        "the platform's general result codes (0001 family)",
+    )
+    MACHINE_PASS = _inferred(
+        "0810",
+        "Enroll User",
+        "The ID number was validated and the selfie matched the ID photo; no spoof was detected.",
+        Outcome.APPROVED,
+        "api-reference §11 (0810 approves), with the text of 1210 in the seeds' job_status history sample",
+        judgement="Machine Judgement - PASS",
+    )
+    MACHINE_FAIL = _inferred(
+        "0811",
+        "Failed Enroll",
+        "The selfie did not match the ID photo, or failed the liveness checks.",
+        Outcome.REJECTED,
+        _FAMILY,
+        judgement="Machine Judgement - FAIL",
+    )
+    UNDER_REVIEW = _inferred(
+        "0814",
+        "Provisional Enroll - Under Review",
+        "The machine could not settle the comparison or the liveness check: a reviewer decides.",
+        Outcome.PROVISIONAL,
+        _HISTORY_SAMPLE,
+    )
+    NO_FACE = _inferred(
+        "0911",
+        "FAIL - No Face Found",
+        "There was no face found in the uploaded selfie. Upload an image with a face.",
+        Outcome.REJECTED,
+        _FAMILY,
+        judgement="FAIL - No Face Found",
+    )
+    POOR_QUALITY = _inferred(
+        "0912",
+        "FAIL - Image Quality Judged Too Poor",
+        "The uploaded selfie quality was too poor. Upload a higher quality selfie.",
+        Outcome.REJECTED,
+        _FAMILY,
+        judgement="FAIL - Image Quality Judged Too Poor",
+    )
+    ID_NOT_FOUND = _inferred(
+        "1013",
+        "ID Number Not Found",
+        "The ID authority has no record of the ID number.",
+        Outcome.REJECTED,
+        _LOOKUP,
+    )
+    INVALID_ID_NUMBER = _inferred(
+        "1014",
+        "Unsupported ID number format",
+        "The ID number is not a valid number of the ID type (or a sandbox test number used in production).",
+        Outcome.REJECTED,
+        _LOOKUP,
+    )
+    AUTHORITY_UNAVAILABLE = _inferred(
+        "1015",
+        "ID Authority Unavailable",
+        "The ID authority could not be reached. The job is not charged; submit it again with retry.",
+        Outcome.REJECTED,
+        _LOOKUP,
+    )
+    RATE_LIMITED = _inferred(
+        "2222",
+        "Error - ID number rate limited",
+        "This ID number was looked up too often; the look-up was not made.",
+        Outcome.REJECTED,
+        "api-reference §11 (2222), as a job result for a look-up a queued job could not make",
+    )
+    HUMAN_PASS = _inferred(
+        "1210",
+        "Enroll User",
+        "The human reviewer marked that the selfie and the ID photo are of the same person.",
+        Outcome.APPROVED,
+        _HISTORY_SAMPLE,
+        judgement="Human Judgement - PASS",
+        human_review=True,
+    )
+    HUMAN_FAIL_COMPARE = _inferred(
+        "1211",
+        "Failed Enroll",
+        "The human reviewer marked that the selfie and the ID photo are different persons.",
+        Outcome.REJECTED,
+        _FAMILY,
+        judgement="Human Judgement - FAIL - Human Compare Failed",
+        human_review=True,
+    )
+    HUMAN_FAIL_SPOOF = _inferred(
+        "1212",
+        "Failed Enroll",
+        _SPOOF_REVIEW,
+        Outcome.REJECTED,
+        _FAMILY,
+        judgement="Human Judgement - FAIL - Spoof Detected",
+        human_review=True,
+    )
+
+
+class EdvRejection(StrEnum):
+    """Enhanced Document Verification's own reason for 0811: the authority contradicts the document."""
+
+    AUTHORITY_MISMATCH = "The information on document did not match the ID authority record"
+
+
+class EnhancedDocumentVerification:
+    """Enhanced Document Verification (job_type 11): Document Verification's rows, its 0811 with one
+    more reason, and the ID look-up's failures."""
+
+    REJECTED = ResultEntry(
+        DocumentVerification.REJECTED.code,
+        DocumentVerification.REJECTED.text,
+        DocumentVerification.REJECTED.description,
+        Outcome.REJECTED,
+        category="Rejected",
+        reasons=(*DocumentVerification.REJECTED.reasons, *EdvRejection),
+        origin="seed 001 Document Verification 0811, with the authority's contradiction as a reason",
+    )
+    ID_NOT_FOUND = BiometricKyc.ID_NOT_FOUND
+    INVALID_ID_NUMBER = BiometricKyc.INVALID_ID_NUMBER
+    AUTHORITY_UNAVAILABLE = BiometricKyc.AUTHORITY_UNAVAILABLE
+    RATE_LIMITED = BiometricKyc.RATE_LIMITED
+
+
 def _rows(namespace: type) -> tuple[ResultEntry, ...]:
     return tuple(value for value in vars(namespace).values() if isinstance(value, ResultEntry))
 
@@ -653,6 +835,12 @@ CATALOGUE: dict[Product, tuple[ResultEntry, ...]] = {
     Product.SMART_SELFIE_REGISTRATION: _rows(SmartSelfieRegistration),
     Product.SMART_SELFIE_COMPARE: _rows(SmartSelfieCompare),
     Product.DOCUMENT_VERIFICATION: _rows(DocumentVerification),
+    Product.BIOMETRIC_KYC: _rows(BiometricKyc),
+    # Document Verification's rows, its 0811 replaced by the one with the authority's reason.
+    Product.ENHANCED_DOCUMENT_VERIFICATION: (
+        *(row for row in _rows(DocumentVerification) if row is not DocumentVerification.REJECTED),
+        *_rows(EnhancedDocumentVerification),
+    ),
 }
 
 
@@ -700,6 +888,12 @@ class ActionValue(StrEnum):
     UNDER_REVIEW = "Under Review"
     UNABLE_TO_DETERMINE = "Unable To Determine"
     NOT_APPLICABLE = "Not Applicable"
+    # The ID look-up's Verify_ID_Number and the authority comparison (the Android SDK's enum).
+    VERIFIED = "Verified"
+    NOT_VERIFIED = "Not Verified"
+    NOT_DONE = "Not Done"
+    ISSUER_UNAVAILABLE = "Issuer Unavailable"
+    ID_AUTHORITY_PHOTO_NOT_AVAILABLE = "ID Authority Photo Not Available"
 
 
 _SMART_SELFIE_ACTIONS = (
@@ -744,6 +938,33 @@ ACTION_KEYS: dict[Product, tuple[Action, ...]] = {
         Action.RETURN_PERSONAL_INFO,
         Action.SELFIE_TO_ID_CARD_COMPARE,
         Action.VERIFY_DOCUMENT,
+    ),
+    # The Actions of a job_type 1 result, in the order partners' typed models list them.
+    Product.BIOMETRIC_KYC: (
+        Action.LIVENESS_CHECK,
+        Action.REGISTER_SELFIE,
+        Action.SELFIE_PROVIDED,
+        Action.VERIFY_ID_NUMBER,
+        Action.HUMAN_REVIEW_COMPARE,
+        Action.RETURN_PERSONAL_INFO,
+        Action.SELFIE_TO_ID_CARD_COMPARE,
+        Action.HUMAN_REVIEW_UPDATE_SELFIE,
+        Action.HUMAN_REVIEW_LIVENESS_CHECK,
+        Action.SELFIE_TO_ID_AUTHORITY_COMPARE,
+        Action.UPDATE_REGISTERED_SELFIE_ON_FILE,
+        Action.SELFIE_TO_REGISTERED_SELFIE_COMPARE,
+    ),
+    Product.ENHANCED_DOCUMENT_VERIFICATION: (
+        Action.DOCUMENT_CHECK,
+        Action.HUMAN_REVIEW_COMPARE,
+        Action.HUMAN_REVIEW_DOCUMENT_CHECK,
+        Action.HUMAN_REVIEW_LIVENESS_CHECK,
+        Action.LIVENESS_CHECK,
+        Action.REGISTER_SELFIE,
+        Action.RETURN_PERSONAL_INFO,
+        Action.SELFIE_TO_ID_CARD_COMPARE,
+        Action.VERIFY_DOCUMENT,
+        Action.VERIFY_ID_NUMBER,
     ),
 }
 

@@ -17,7 +17,9 @@ from openkyc.products.catalogue import (
     Product,
     ResultEntry,
 )
+from openkyc.products.catalogue import BiometricKyc as Biometric
 from openkyc.products.catalogue import DocumentVerification as Docv
+from openkyc.products.catalogue import EnhancedDocumentVerification as Edv
 from openkyc.products.catalogue import SmartSelfieAuthentication as Authentication
 from openkyc.products.catalogue import SmartSelfieRegistration as Registration
 from openkyc.products.result import ProductResult, build_result
@@ -61,9 +63,30 @@ _REVIEWED_BY: dict[Product, dict[Action, Action]] = {
         Action.DOCUMENT_CHECK: Action.HUMAN_REVIEW_DOCUMENT_CHECK,
         Action.VERIFY_DOCUMENT: Action.HUMAN_REVIEW_DOCUMENT_CHECK,
     },
+    Product.ENHANCED_DOCUMENT_VERIFICATION: {
+        Action.LIVENESS_CHECK: Action.HUMAN_REVIEW_LIVENESS_CHECK,
+        Action.SELFIE_TO_ID_CARD_COMPARE: Action.HUMAN_REVIEW_COMPARE,
+        Action.DOCUMENT_CHECK: Action.HUMAN_REVIEW_DOCUMENT_CHECK,
+        Action.VERIFY_DOCUMENT: Action.HUMAN_REVIEW_DOCUMENT_CHECK,
+        # The document against the authority's record: the reviewer reads both.
+        Action.VERIFY_ID_NUMBER: Action.HUMAN_REVIEW_DOCUMENT_CHECK,
+    },
+    Product.BIOMETRIC_KYC: {
+        Action.LIVENESS_CHECK: Action.HUMAN_REVIEW_LIVENESS_CHECK,
+        Action.SELFIE_TO_ID_AUTHORITY_COMPARE: Action.HUMAN_REVIEW_COMPARE,
+        Action.SELFIE_TO_ID_CARD_COMPARE: Action.HUMAN_REVIEW_COMPARE,
+    },
 }
 # Comparisons are "Completed" once anyone has compared; the verdict is the code's.
-_COMPARISONS = frozenset({Action.SELFIE_TO_REGISTERED_SELFIE_COMPARE, Action.SELFIE_TO_ID_CARD_COMPARE})
+_COMPARISONS = frozenset(
+    {
+        Action.SELFIE_TO_REGISTERED_SELFIE_COMPARE,
+        Action.SELFIE_TO_ID_CARD_COMPARE,
+        Action.SELFIE_TO_ID_AUTHORITY_COMPARE,
+    }
+)
+# Products whose reviews follow Document Verification's rows.
+_DOCUMENT_PRODUCTS = frozenset({Product.DOCUMENT_VERIFICATION, Product.ENHANCED_DOCUMENT_VERIFICATION})
 
 _SELFIE_HUMAN = (Action.HUMAN_REVIEW_LIVENESS_CHECK, Action.HUMAN_REVIEW_SELFIE_CHECK)
 _DOCUMENT_REASONS = {
@@ -110,8 +133,12 @@ def resolve_review(provisional: ProductResult, *, approve: bool, reason: str | N
         entry, concerned = _registration(approve, why)
     elif product is Product.SMART_SELFIE_AUTHENTICATION:
         entry, concerned = _authentication(provisional, approve, why)
+    elif product is Product.BIOMETRIC_KYC:
+        entry, concerned = _biometric_kyc(approve, why, reviewed)
     else:
         entry, reason_text, concerned = _document_verification(provisional, approve, why, reviewed)
+        if product is Product.ENHANCED_DOCUMENT_VERIFICATION and entry is Docv.REJECTED:
+            entry = Edv.REJECTED  # the same row, with the authority's reason among its reasons
         machine_row = not entry.human_review
 
     _record_verdicts(product, actions, reviewed, approve=approve, failed=concerned if why else set(reviewed))
@@ -157,7 +184,7 @@ def _record_verdicts(
         verdicts.update(dict.fromkeys(failed, ActionValue.FAILED))
     for machine, human in _REVIEWED_BY[product].items():
         machine_value = actions.get(machine, ActionValue.NOT_APPLICABLE)
-        ran = machine_value is not ActionValue.NOT_APPLICABLE
+        ran = machine_value not in (ActionValue.NOT_APPLICABLE, ActionValue.ID_AUTHORITY_PHOTO_NOT_AVAILABLE)
         if human not in verdicts or not (ran or human in reviewed):
             continue  # a check this job never had (Liveness_Check on a lone selfie)
         verdict = verdicts[human]
@@ -166,8 +193,13 @@ def _record_verdicts(
             continue  # the machine had settled it; the reviewer only confirmed
         if machine in _COMPARISONS:
             actions[machine] = ActionValue.COMPLETED
-        elif product is Product.DOCUMENT_VERIFICATION and machine is Action.LIVENESS_CHECK:
+        elif product in _DOCUMENT_PRODUCTS and machine is Action.LIVENESS_CHECK:
             actions[machine] = ActionValue.FAILED
+        elif machine is Action.VERIFY_ID_NUMBER:
+            # The number exists either way; the reviewer decided whether the document agrees.
+            actions[machine] = (
+                ActionValue.VERIFIED if verdict is ActionValue.PASSED else ActionValue.NOT_VERIFIED
+            )
         else:
             actions[machine] = verdict
 
@@ -180,6 +212,20 @@ def _registration(approve: bool, why: ReviewReason | None) -> tuple[ResultEntry,
     if why in (None, ReviewReason.SPOOF):
         return Registration.HUMAN_FAIL_SPOOF, set(_SELFIE_HUMAN)
     raise ValueError(f"a registration review cannot reject for {why}")
+
+
+def _biometric_kyc(
+    approve: bool, why: ReviewReason | None, reviewed: list[Action]
+) -> tuple[ResultEntry, set[Action]]:
+    if approve:
+        return Biometric.HUMAN_PASS, set()
+    if why is None:
+        why = ReviewReason.SPOOF if Action.HUMAN_REVIEW_LIVENESS_CHECK in reviewed else ReviewReason.NO_MATCH
+    if why in (ReviewReason.SPOOF, ReviewReason.IMAGE_UNUSABLE):
+        return Biometric.HUMAN_FAIL_SPOOF, {Action.HUMAN_REVIEW_LIVENESS_CHECK}
+    if why is ReviewReason.NO_MATCH:
+        return Biometric.HUMAN_FAIL_COMPARE, {Action.HUMAN_REVIEW_COMPARE}
+    raise ValueError(f"a Biometric KYC review cannot reject for {why}")
 
 
 def _authentication(

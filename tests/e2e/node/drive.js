@@ -9,9 +9,16 @@
 //    "partner_params", "image_details", "id_info", "options"}
 //   {"action": "get_job_status", "partner_id", "api_key", "sid_server", "partner_params", "options"}
 //   {"action": "confirm_signature", "partner_id", "api_key", "timestamp", "signature"}
+//   {"action": "id_api_submit_job", "partner_id", "api_key", "sid_server", "partner_params", "id_info"}
+//     IDApi.submit_job: /v1/id_verification, or /v1/business_verification for job_type 7
+//   {"action": "id_api_submit_async_job", "partner_id", "api_key", "sid_server", "callback_url",
+//    "partner_params", "id_info"}
+//     IDApi.submitAsyncjob: /v1/async_id_verification, or /v1/async_business_verification for job_type 7
+//   {"action": "id_api_poll_job_status", "partner_id", "api_key", "sid_server", "partner_params",
+//    "max_retries", "timeout_ms", "return_history", "return_images"}
 'use strict';
 
-const { WebApi, Signature } = require('smile-identity-core');
+const { IDApi, WebApi, Signature } = require('smile-identity-core');
 
 const readStdin = () =>
   new Promise((resolve, reject) => {
@@ -37,6 +44,25 @@ const run = async (request) => {
       return new Signature(request.partner_id, request.api_key).confirm_signature(
         request.timestamp,
         request.signature,
+      );
+    case 'id_api_submit_job':
+      return new IDApi(request.partner_id, request.api_key, request.sid_server).submit_job(
+        request.partner_params,
+        request.id_info,
+      );
+    case 'id_api_submit_async_job':
+      return new IDApi(request.partner_id, request.api_key, request.sid_server).submitAsyncjob(
+        request.partner_params,
+        request.id_info,
+        request.callback_url,
+      );
+    case 'id_api_poll_job_status':
+      return new IDApi(request.partner_id, request.api_key, request.sid_server).pollJobStatus(
+        request.partner_params,
+        request.max_retries,
+        request.timeout_ms,
+        request.return_history,
+        request.return_images,
       );
     default:
       throw new Error(`unknown action ${JSON.stringify(request.action)}`);

@@ -1,0 +1,68 @@
+"""Biometric KYC (job_type 1) with the official Python SDK's ``WebApi.submit_job``, unmodified."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from smile_id_core.ServerError import ServerError
+from smile_id_core.WebApi import WebApi
+
+from tests.e2e.conftest import CallbackReceiver, Server
+from tests.e2e.test_python_sdk import OPTIONS, assert_signed_callback, params
+
+pytestmark = pytest.mark.slow
+
+ID_INFO = {"country": "NG", "id_type": "BVN", "first_name": "Joe", "last_name": "Doe", "entered": True}
+
+
+@pytest.fixture(scope="module")
+def examples(faces_dir: Path) -> Path:
+    return faces_dir / "ageitgey+face_recognition" / "examples"
+
+
+def test_biometric_kyc_with_the_id_card_as_the_photo(
+    server: Server, callbacks: CallbackReceiver, examples: Path
+) -> None:
+    api = WebApi(server.partner_id, callbacks.url, server.sandbox_key, server.sid_server)
+    answer = api.submit_job(
+        params("bkyc-user", "bkyc-card", 1),
+        [
+            {"image_type_id": 0, "file_name": str(examples / "obama2.jpg")},
+            {"image_type_id": 1, "file_name": str(examples / "obama.jpg")},
+        ],
+        {**ID_INFO, "id_number": "00000000000"},
+        OPTIONS,
+    )
+    assert answer["job_complete"] is True and answer["job_success"] is True, answer["result"]
+    result = answer["result"]
+    assert (result["ResultCode"], result["ResultType"], result["FullName"]) == ("0810", "DIVA", "Joe Leo Doe")
+    assert result["Actions"]["Selfie_To_ID_Card_Compare"] == "Completed"
+    assert result["Actions"]["Verify_ID_Number"] == "Verified"
+    assert_signed_callback(server, callbacks, result)
+
+
+def test_biometric_kyc_number_not_found(server: Server, callbacks: CallbackReceiver, examples: Path) -> None:
+    api = WebApi(server.partner_id, callbacks.url, server.sandbox_key, server.sid_server)
+    answer = api.submit_job(
+        params("bkyc-user", "bkyc-1013", 1),
+        [{"image_type_id": 0, "file_name": str(examples / "obama2.jpg")}],
+        {**ID_INFO, "id_number": "00000000001"},
+        OPTIONS,
+    )
+    assert answer["job_complete"] is True and answer["job_success"] is False
+    assert answer["result"]["ResultCode"] == "1013"
+    assert_signed_callback(server, callbacks, answer["result"])
+
+
+def test_biometric_kyc_unsupported_id_type_is_surfaced(
+    server: Server, callbacks: CallbackReceiver, examples: Path
+) -> None:
+    api = WebApi(server.partner_id, callbacks.url, server.sandbox_key, server.sid_server)
+    with pytest.raises(ServerError, match="2413"):
+        api.submit_job(
+            params("bkyc-user", "bkyc-2413", 1),
+            [{"image_type_id": 0, "file_name": str(examples / "obama2.jpg")}],
+            {**ID_INFO, "id_type": "NOPE", "id_number": "00000000000"},
+            OPTIONS,
+        )
