@@ -2,6 +2,7 @@
 
 from openkyc.aml.models import WatchlistEntry
 from openkyc.authorities.models import RegistryRecord
+from openkyc.business.models import BusinessRegistryRecord
 from openkyc.callbacks.models import CallbackAttempt, CallbackDelivery
 from openkyc.db import Base
 from openkyc.jobs.models import Job
@@ -14,6 +15,7 @@ from openkyc.users.models import EnrolledUser
 __all__ = [
     "ApiKey",
     "Base",
+    "BusinessRegistryRecord",
     "CallbackAttempt",
     "CallbackDelivery",
     "EnrolledUser",

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from openkyc.authorities.base import (
@@ -45,6 +47,14 @@ def test_final_digit_4_returns_custom_data_from_partner_params() -> None:
     assert record.full_name == "Nelson Rolihlahla Mandela"
     assert (record.first_name, record.middle_name, record.last_name) == ("Nelson", "Rolihlahla", "Mandela")
     assert record.dob == "1918-07-18" and record.gender == SANDBOX_RECORD.gender
+
+
+def test_a_custom_photo_is_the_photo_on_record() -> None:
+    photo = b"\xff\xd8\xff\xe0 a jpeg"
+    record = authority.lookup(request("00000000004", Photo=base64.b64encode(photo).decode()))
+    assert record.photo == photo
+    assert authority.lookup(request("00000000004", Photo="not base64 !")).photo is None
+    assert authority.lookup(request("00000000000")).photo is None  # the standard record has none
 
 
 def test_test_numbers_follow_each_types_own_shape() -> None:

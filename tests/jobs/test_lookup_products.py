@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,26 @@ def test_sandbox_compares_with_the_id_card_when_the_authority_has_no_photo(
     assert result["ResultCode"] == "0810" and result["FullName"] == "Joe Leo Doe"
     assert result["Actions"]["Selfie_To_ID_Card_Compare"] == "Completed"
     assert result["Actions"]["Selfie_To_ID_Authority_Compare"] == "ID Authority Photo Not Available"
+
+
+@pytest.mark.parametrize(("selfie", "code"), [("obama2.jpg", "0810"), ("biden.jpg", "0811")])
+def test_sandbox_custom_photo_is_compared_as_the_authority_s(
+    runtime: Runtime, partner: PartnerCreds, examples: Path, selfie: str, code: str
+) -> None:
+    photo = base64.b64encode((examples / "obama.jpg").read_bytes()).decode()
+    job_id = submit_and_process(
+        runtime,
+        partner,
+        examples / selfie,
+        f"bkyc-photo-{code}",
+        job_type=1,
+        id_info={**NG_TEST, "id_number": "00000000004"},
+        Photo=photo,
+        FullName="Barack Obama",
+    )
+    _, result = result_of(runtime, job_id)
+    assert result["ResultCode"] == code and result["FullName"] == "Barack Obama"
+    assert result["Actions"]["Selfie_To_ID_Authority_Compare"] == "Completed"
 
 
 @pytest.mark.parametrize(("digit", "code"), [("1", "1013"), ("2", "1014"), ("3", "1015")])

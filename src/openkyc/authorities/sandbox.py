@@ -19,6 +19,8 @@ from openkyc.authorities.base import (
     RecordNotFound,
     split_full_name,
 )
+from openkyc.engine.errors import ImageError
+from openkyc.engine.images.decode import ImageLimits, decode_base64
 from openkyc.services.id_types import id_number_type
 
 # The sandbox's standard record (the seeds' own examples use "Joe Leo Doe").
@@ -84,8 +86,15 @@ class SandboxAuthority:
         return SANDBOX_RECORD
 
 
+# A custom "Photo" (base64, as Enhanced KYC returns it) is the holder's photo on record, which
+# Biometric KYC compares the selfie with; bounded like any partner image.
+PHOTO_KEY = "Photo"
+MAX_PHOTO_BYTES = 2 * 1024 * 1024
+
+
 def custom_record(partner_params: dict[str, Any]) -> AuthorityRecord:
-    """The standard record with every standard result key found in ``partner_params`` applied."""
+    """The standard record with every standard result key found in ``partner_params`` applied
+    (and ``Photo``: the sandbox's only way to hold a photograph of someone)."""
     values: dict[str, Any] = {
         field_name: str(partner_params[key])
         for key, field_name in _CUSTOM_KEYS.items()
@@ -99,5 +108,17 @@ def custom_record(partner_params: dict[str, Any]) -> AuthorityRecord:
     base = {name: getattr(SANDBOX_RECORD, name) for name in _CUSTOM_KEYS.values()}
     base.update(values)
     return AuthorityRecord(
-        **base, full_data={k: partner_params[k] for k in _CUSTOM_KEYS if k in partner_params}
+        **base,
+        photo=_custom_photo(partner_params.get(PHOTO_KEY)),
+        full_data={k: partner_params[k] for k in _CUSTOM_KEYS if k in partner_params},
     )
+
+
+def _custom_photo(value: Any) -> bytes | None:
+    """The decoded ``Photo`` when it is base64 of at most MAX_PHOTO_BYTES, else None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return decode_base64(value, limits=ImageLimits(max_bytes=MAX_PHOTO_BYTES))
+    except ImageError:
+        return None
