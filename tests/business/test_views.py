@@ -14,6 +14,7 @@ from openkyc.callbacks import service as callbacks
 from openkyc.callbacks.client import DeliveryOutcome
 from openkyc.db import transaction
 from openkyc.partners import service as partners
+from openkyc.ratelimit import service as ratelimit
 from openkyc.runtime import Runtime
 from tests.server import PartnerCreds
 
@@ -192,3 +193,14 @@ def test_the_31st_lookup_of_one_number_is_rate_limited(client: TestClient, partn
     )
     assert reset.status_code == 200
     assert client.post("/v1/business_verification", json=kyb_body(partner, job_id="rl-30")).status_code == 200
+
+
+def test_an_unavailable_registry_does_not_count_against_the_rate_limit(
+    client: TestClient, partner: PartnerCreds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ratelimit, "LIMIT", 1)
+    for attempt in range(3):  # without the release the second would be 429 / 2222
+        answer = client.post(
+            "/v1/business_verification", json=kyb_body(partner, f"kyb-down-{attempt}", id_number="0000003")
+        )
+        assert answer.status_code == 200 and answer.json()["ResultCode"] == "1015"

@@ -13,6 +13,7 @@ from openkyc.callbacks import service as callbacks
 from openkyc.callbacks.client import DeliveryOutcome
 from openkyc.callbacks.models import CallbackDelivery
 from openkyc.db import transaction
+from openkyc.ratelimit import service as ratelimit
 from openkyc.ratelimit.models import IdNumberRequests
 from openkyc.runtime import Runtime
 from tests.server import PartnerCreds
@@ -261,3 +262,15 @@ def test_basic_kyc_async_schedules_the_callback(
     with transaction(runtime.sessions) as session:
         (delivery,) = session.scalars(select(CallbackDelivery)).all()
         assert delivery.url == "http://127.0.0.1:9/b" and delivery.payload["ResultCode"] == "1021"
+
+
+def test_an_unavailable_authority_does_not_count_against_the_rate_limit(
+    client: TestClient, partner: PartnerCreds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ratelimit, "LIMIT", 1)
+    for attempt in range(3):  # without the release the second would be 429 / 2222
+        answer = client.post("/v1/id_verification", json=body(partner, f"unavailable-{attempt}", 3))
+        assert answer.status_code == 200 and answer.json()["ResultCode"] == "1015"
+    client.post("/v1/id_verification", json=body(partner, "found-1", 0))
+    blocked = client.post("/v1/id_verification", json=body(partner, "found-2", 0))
+    assert blocked.status_code == 429 and blocked.json()["code"] == "2222"  # a real look-up counts

@@ -296,3 +296,15 @@ def test_edv_in_the_sandbox_follows_the_test_number(
     )
     _, result = result_of(runtime, job_id)
     assert result["ResultCode"] == "1013" and result["Actions"]["Verify_ID_Number"] == "Not Verified"
+
+
+def test_an_unavailable_authority_gives_back_the_counted_look_up(
+    runtime: Runtime, partner: PartnerCreds, examples: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ratelimit, "LIMIT", 1)
+    id_info = {**NG_TEST, "id_number": "00000000003"}
+    for attempt in range(2):  # counted at the PUT, given back after the 1015
+        job_id = submit_and_process(
+            runtime, partner, examples / "obama2.jpg", f"bkyc-down-{attempt}", job_type=1, id_info=id_info
+        )
+        assert result_of(runtime, job_id)[1]["ResultCode"] == "1015"

@@ -24,7 +24,7 @@ from openkyc.http import read_json_object
 from openkyc.jobs.status import public_result
 from openkyc.jobs.sync import open_sync_job, publish_sync_result
 from openkyc.partners.auth import Caller, authenticate
-from openkyc.ratelimit.service import check_and_record
+from openkyc.ratelimit.service import check_and_record, release
 from openkyc.runtime import Runtime
 from openkyc.signing import sign_response
 from openkyc.webdeps import get_runtime
@@ -80,13 +80,25 @@ def _verify(runtime: Runtime, caller: Caller, parsed: BusinessRequest, call_back
         business_type=parsed.business_type,
         environment=caller.environment.value,
     )
+    failure: LookupFailure | None = None
     try:
         result = verified_result(smile_job_id, parsed.params.raw, REGISTRY.lookup(lookup))
-    except LookupFailure as failure:
-        result = failed_result(smile_job_id, parsed.params.raw, failure)
+    except LookupFailure as refused:
+        failure = refused
     except Exception as error:  # an adapter's bug must not leave the job processing forever
         # The error type only: registry errors can quote the number or the company's data.
         log.error("business registry %s failed: %s", REGISTRY.name, type(error).__name__)
-        result = failed_result(smile_job_id, parsed.params.raw, AuthorityUnavailable("registry error"))
+        failure = AuthorityUnavailable("registry error")
+    if failure is not None:
+        result = failed_result(smile_job_id, parsed.params.raw, failure)
+        if failure.retryable:  # the registry was down: not the partner's look-up to count
+            release(
+                runtime,
+                partner_id=caller.partner_id,
+                environment=caller.environment.value,
+                country=parsed.country,
+                id_type=parsed.id_type,
+                id_number=parsed.id_number,
+            )
     publish_sync_result(runtime, smile_job_id, result, call_back=call_back)
     return result

@@ -68,7 +68,11 @@ def verify(
         _refuse_duplicate(session, caller, request)  # before counting: a 2215 is not a look-up
     well_formed = precheck(runtime, request, partner_id=caller.partner_id, environment=environment)
     smile_job_id = _open_job(runtime, caller, request)
-    outcome = look_up(runtime, request, environment=environment) if well_formed else malformed()
+    outcome = (
+        look_up(runtime, request, partner_id=caller.partner_id, environment=environment)
+        if well_formed
+        else malformed()
+    )
     wire, success = product.build(request, outcome)
     result = {"SmileJobID": smile_job_id, "PartnerParams": request.params.raw, **wire}
     publish_sync_result(

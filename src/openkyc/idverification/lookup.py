@@ -19,7 +19,7 @@ from openkyc.authorities.base import (
 from openkyc.authorities.select import authority_for
 from openkyc.idverification.id_format import is_well_formed
 from openkyc.idverification.request import VerificationRequest
-from openkyc.ratelimit.service import check_and_record
+from openkyc.ratelimit.service import check_and_record, release
 from openkyc.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,14 @@ def precheck(runtime: Runtime, request: VerificationRequest, *, partner_id: str,
     return True
 
 
-def look_up(runtime: Runtime, request: VerificationRequest, *, environment: str) -> LookupOutcome:
-    """Ask the authority; every failure becomes a typed outcome, never an exception."""
+def look_up(
+    runtime: Runtime, request: VerificationRequest, *, partner_id: str, environment: str
+) -> LookupOutcome:
+    """Ask the authority; every failure becomes a typed outcome, never an exception.
+
+    A retryable failure (the authority unavailable) gives back the request :func:`precheck`
+    counted: no look-up was made, and the partner may retry without nearing the rate limit.
+    """
     authority = authority_for(runtime, environment)
     person = request.person
     try:
@@ -72,13 +78,25 @@ def look_up(runtime: Runtime, request: VerificationRequest, *, environment: str)
             )
         )
     except LookupFailure as failure:
-        return LookupOutcome(failure=failure)
+        outcome = LookupOutcome(failure=failure)
     except Exception as error:
         # An adapter's bug must still give the partner an answer (1015, retryable). Logged by the
         # authority's name and the error's type only: its message may quote personal data.
         log.error("authority %s failed unexpectedly: %s", authority.name, type(error).__name__)
-        return LookupOutcome(failure=AuthorityUnavailable("ID authority unavailable"))
-    return LookupOutcome(record=record)
+        outcome = LookupOutcome(failure=AuthorityUnavailable("ID authority unavailable"))
+    else:
+        return LookupOutcome(record=record)
+    if outcome.failure is not None and outcome.failure.retryable:
+        # Not the partner's doing: the request it counted is taken back (see precheck).
+        release(
+            runtime,
+            partner_id=partner_id,
+            environment=environment,
+            country=request.country,
+            id_type=request.id_type,
+            id_number=request.id_number,
+        )
+    return outcome
 
 
 def malformed() -> LookupOutcome:

@@ -82,7 +82,7 @@ def authority_answer(
         _mark_counted(runtime, job)
     elif not is_well_formed(request.id_number_type, request.country, request.id_number, job.environment):
         return InvalidIdNumber("Invalid ID number format")
-    outcome = look_up(runtime, request, environment=job.environment)
+    outcome = look_up(runtime, request, partner_id=job.partner_id, environment=job.environment)
     if outcome.record is not None:
         return outcome.record
     assert outcome.failure is not None

@@ -154,3 +154,30 @@ def check_and_record(
     if not decision.allowed:
         raise ApiError(RATE_LIMITED)
     return decision
+
+
+def release(
+    runtime: Runtime,
+    *,
+    partner_id: str,
+    environment: str,
+    country: str,
+    id_type: str,
+    id_number: str,
+) -> None:
+    """Take back one counted request: the authority was unavailable, so no look-up was made and
+    the partner, who is not at fault, may retry without nearing the limit."""
+    with transaction(runtime.sessions) as session:
+        row = session.scalars(
+            select(IdNumberRequests)
+            .filter_by(
+                partner_id=partner_id,
+                environment=environment,
+                country=country.strip().upper(),
+                id_type=id_type.strip().upper(),
+                id_number_digest=id_number_digest(digest_key(runtime.box), id_number),
+            )
+            .with_for_update()
+        ).one_or_none()
+        if row is not None and row.count > 0:
+            row.count -= 1
