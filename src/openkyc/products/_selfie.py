@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 
 from openkyc.engine.evidence import Decision
-from openkyc.engine.face.compare import FaceMatchEvidence
+from openkyc.engine.face.compare import FaceMatchEvidence, FaceOutcome
 from openkyc.engine.liveness import LivenessEvidence
 from openkyc.engine.smart_selfie import SmartSelfieEvidence
 from openkyc.products.catalogue import Action, ActionValue
@@ -88,6 +88,24 @@ def liveness_actions(
         if active:
             actions[Action.HUMAN_REVIEW_LIVENESS_CHECK] = human
     return actions
+
+
+# The engine decides at its default operating point (FAR 1e-3). A match that the stricter point
+# (FAR 1e-4) would not confirm is the "Machine Compare Unsure" band: at the engine's calibration
+# about 3% of genuine pairs fall there, each a reviewer's job rather than an impostor's chance.
+STRICT_OPERATING_POINT = "far_1e-4"
+
+
+def unsure_match(match: FaceMatchEvidence) -> bool:
+    """A match at the default operating point that the stricter one does not confirm."""
+    strict = match.thresholds.get(STRICT_OPERATING_POINT)
+    return (
+        match.outcome is FaceOutcome.MATCH
+        and match.score is not None
+        and strict is not None
+        and strict > match.threshold
+        and match.score < strict
+    )
 
 
 def match_confidence(match: FaceMatchEvidence | None) -> str | None:

@@ -29,7 +29,7 @@ from enum import StrEnum
 
 from openkyc.authorities.base import AuthorityRecord, InvalidIdNumber, LookupFailure
 from openkyc.engine.evidence import Decision
-from openkyc.engine.face.compare import FaceMatchEvidence, FaceOutcome
+from openkyc.engine.face.compare import FaceOutcome
 from openkyc.engine.smart_selfie import SmartSelfieEvidence
 from openkyc.products._selfie import (
     SEVERAL_FACES_REASON,
@@ -40,12 +40,12 @@ from openkyc.products._selfie import (
     match_confidence,
     reason_codes,
     selfie_provided,
+    unsure_match,
 )
 from openkyc.products.catalogue import NOT_AVAILABLE, Action, ActionValue, IdField, Product, ResultEntry
 from openkyc.products.catalogue import BiometricKyc as Codes
 from openkyc.products.result import ProductResult, build_result
 from openkyc.products.sandbox import SandboxResult, forced_reason, parse_sandbox_result
-from openkyc.products.smart_selfie_authentication import STRICT_OPERATING_POINT
 
 PRODUCT = Product.BIOMETRIC_KYC
 NO_PHOTO_REASON = "product.no_id_photo_to_compare"
@@ -191,7 +191,7 @@ class _Decision:
                 self.reasons.append(SEVERAL_FACES_REASON)
             self.live = self.human_liveness = ActionValue.UNDER_REVIEW
             return Codes.UNDER_REVIEW
-        if match is not None and (match.outcome is FaceOutcome.NO_FACE_B or _unsure(match)):
+        if match is not None and (match.outcome is FaceOutcome.NO_FACE_B or unsure_match(match)):
             # No face on the ID photo is no fault of the user's; a reviewer compares.
             if match.outcome is FaceOutcome.MATCH:
                 self.reasons.append(UNSURE_MATCH_REASON)
@@ -204,17 +204,6 @@ class _Decision:
             )
             return Codes.UNDER_REVIEW
         return Codes.MACHINE_PASS
-
-
-def _unsure(match: FaceMatchEvidence) -> bool:
-    strict = match.thresholds.get(STRICT_OPERATING_POINT)
-    return (
-        match.outcome is FaceOutcome.MATCH
-        and match.score is not None
-        and strict is not None
-        and strict > match.threshold
-        and match.score < strict
-    )
 
 
 def _register_value(entry: ResultEntry) -> ActionValue:

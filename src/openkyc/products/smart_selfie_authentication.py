@@ -16,7 +16,7 @@ The evidence must come from ``assess_smart_selfie(..., reference=<enrolled face>
 from __future__ import annotations
 
 from openkyc.engine.evidence import Decision
-from openkyc.engine.face.compare import FaceMatchEvidence, FaceOutcome
+from openkyc.engine.face.compare import FaceOutcome
 from openkyc.engine.smart_selfie import SmartSelfieEvidence
 from openkyc.products._selfie import (
     SEVERAL_FACES_REASON,
@@ -27,6 +27,7 @@ from openkyc.products._selfie import (
     match_confidence,
     reason_codes,
     selfie_provided,
+    unsure_match,
 )
 from openkyc.products.catalogue import Action, ActionValue, Product, ResultEntry
 from openkyc.products.catalogue import SmartSelfieAuthentication as Codes
@@ -34,11 +35,6 @@ from openkyc.products.result import ProductResult, build_result
 from openkyc.products.sandbox import SandboxResult, forced_reason, parse_sandbox_result
 
 PRODUCT = Product.SMART_SELFIE_AUTHENTICATION
-
-# The engine decides at its default operating point (FAR 1e-3). A match that the stricter point
-# (FAR 1e-4) would not confirm is the "Machine Compare Unsure" band: at the engine's calibration
-# about 3% of genuine pairs fall there, each a reviewer's job rather than an impostor's chance.
-STRICT_OPERATING_POINT = "far_1e-4"
 
 
 def decide(evidence: SmartSelfieEvidence, *, sandbox_result: str | None) -> ProductResult:
@@ -73,7 +69,7 @@ def decide(evidence: SmartSelfieEvidence, *, sandbox_result: str | None) -> Prod
             reasons.append(SEVERAL_FACES_REASON)
         entry = Codes.PROVISIONAL_SPOOF
         live = human_liveness = ActionValue.UNDER_REVIEW
-    elif match is not None and (match.outcome is FaceOutcome.NO_FACE_B or _unsure(match)):
+    elif match is not None and (match.outcome is FaceOutcome.NO_FACE_B or unsure_match(match)):
         # No face in the enrolled image cannot be the user's fault; a reviewer compares.
         if match.outcome is FaceOutcome.MATCH:
             reasons.append(UNSURE_MATCH_REASON)
@@ -99,17 +95,6 @@ def decide(evidence: SmartSelfieEvidence, *, sandbox_result: str | None) -> Prod
         actions[Action.HUMAN_REVIEW_COMPARE] = human_compare
     return build_result(
         PRODUCT, entry, actions=actions, reasons=reasons, confidence_value=match_confidence(match)
-    )
-
-
-def _unsure(match: FaceMatchEvidence) -> bool:
-    strict = match.thresholds.get(STRICT_OPERATING_POINT)
-    return (
-        match.outcome is FaceOutcome.MATCH
-        and match.score is not None
-        and strict is not None
-        and strict > match.threshold
-        and match.score < strict
     )
 
 
