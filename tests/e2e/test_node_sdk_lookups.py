@@ -18,7 +18,7 @@ import pytest
 from smile_id_core.Signature import Signature
 
 from tests.e2e.conftest import CallbackReceiver, Server, TlsFiles
-from tests.e2e.test_node_sdk import NodeSdk, NodeSdkError
+from tests.e2e.test_node_sdk import OPTIONS, NodeSdk, NodeSdkError, assert_signed_callback, selfie
 
 pytestmark = pytest.mark.slow
 
@@ -202,3 +202,19 @@ def test_unsupported_business_type_rejects_with_2413(sdk: NodeSdk) -> None:
     answer = failure.value.answer
     assert answer["request"]["url"] == "/business_verification", answer
     assert answer["status"] == 400 and answer["response"]["code"] == "2413", answer
+
+
+def test_biometric_kyc_through_web_api(sdk: NodeSdk, faces_dir: Path) -> None:
+    """WebApi.submit_job with job_type 1: the JS SDK sends ``entered`` as the string "true" and
+    spreads id_info into the prep-upload body; the ID card image stands in for the authority photo."""
+    examples = faces_dir / "ageitgey+face_recognition" / "examples"
+    answer = sdk.submit_job(
+        {"user_id": "node-bkyc", "job_id": "node-bkyc-1", "job_type": 1, "app_version": "node-e2e-1"},
+        [selfie(examples / "obama2.jpg"), {"image_type_id": 1, "image": str(examples / "obama.jpg")}],
+        {"country": "NG", "id_type": "BVN", "id_number": "00000000000", "entered": "true"},
+        OPTIONS,
+    )
+    assert answer["job_complete"] is True and answer["job_success"] is True, answer
+    result = answer["result"]
+    assert (result["ResultCode"], result["ResultType"], result["FullName"]) == ("0810", "DIVA", "Joe Leo Doe")
+    assert_signed_callback(sdk, result)
