@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,12 +11,14 @@ from smile_id_core.Signature import Signature
 
 from openkyc.business import views
 from openkyc.business.base import BusinessLookup, BusinessRecord
+from openkyc.business.registry import import_jsonl
 from openkyc.callbacks import service as callbacks
 from openkyc.callbacks.client import DeliveryOutcome
 from openkyc.db import transaction
 from openkyc.partners import service as partners
 from openkyc.ratelimit import service as ratelimit
 from openkyc.runtime import Runtime
+from tests.business.test_registry import business, write_lines
 from tests.server import PartnerCreds
 
 COMPANY_KEYS = {
@@ -143,7 +146,7 @@ def test_registry_crash_is_unavailable_not_500(
         def lookup(self, request: BusinessLookup) -> BusinessRecord:
             raise RuntimeError("boom")
 
-    monkeypatch.setattr(views, "REGISTRY", Broken())
+    monkeypatch.setattr(views, "registry_for", lambda runtime, environment: Broken())
     response = client.post("/v1/business_verification", json=kyb_body(partner))
     assert response.status_code == 200 and response.json()["ResultCode"] == "1015"
 
@@ -204,3 +207,24 @@ def test_an_unavailable_registry_does_not_count_against_the_rate_limit(
             "/v1/business_verification", json=kyb_body(partner, f"kyb-down-{attempt}", id_number="0000003")
         )
         assert answer.status_code == 200 and answer.json()["ResultCode"] == "1015"
+
+
+def test_production_verifies_a_business_from_the_local_registry(
+    client: TestClient, runtime: Runtime, partner: PartnerCreds, tmp_path: Path
+) -> None:
+    with transaction(runtime.sessions) as session:
+        partners.set_production_enabled(db_session=session, partner_id=partner.partner_id, enabled=True)
+    runtime.key_cache.invalidate(partner.partner_id)
+    import_jsonl(runtime, write_lines(tmp_path, business()))
+    found = client.post(
+        "/v1/business_verification",
+        json=kyb_body(partner, "kyb-prod", key=partner.production_key, id_number="RC123456"),
+    ).json()
+    assert found["ResultCode"] == "1012", found
+    assert found["company_information"]["legal_name"] == "QUILLFEATHER HOLDINGS LIMITED"
+    assert found["directors"][0]["name"] == "ZEBEDEE MARCHBANKS"
+    missing = client.post(
+        "/v1/business_verification",
+        json=kyb_body(partner, "kyb-prod-2", key=partner.production_key, id_number="RC654321"),
+    ).json()
+    assert missing["ResultCode"] == "1013"

@@ -15,10 +15,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from openkyc.business.base import AuthorityUnavailable, BusinessLookup, BusinessRegistry, LookupFailure
+from openkyc.business.base import AuthorityUnavailable, BusinessLookup, LookupFailure
 from openkyc.business.request import BusinessRequest, parse_business_request
 from openkyc.business.result import failed_result, verified_result
-from openkyc.business.sandbox import SandboxBusinessRegistry
+from openkyc.business.select import registry_for
 from openkyc.db import utcnow
 from openkyc.http import read_json_object
 from openkyc.jobs.status import public_result
@@ -33,9 +33,6 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["business verification"])
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-
-# The registry every look-up goes to; a deployment with real registries replaces it.
-REGISTRY: BusinessRegistry = SandboxBusinessRegistry()
 
 
 @router.post("/business_verification")
@@ -80,14 +77,16 @@ def _verify(runtime: Runtime, caller: Caller, parsed: BusinessRequest, call_back
         business_type=parsed.business_type,
         environment=caller.environment.value,
     )
+    # Sandbox keys get the documented test numbers, production keys the operator's registry.
+    registry = registry_for(runtime, caller.environment.value)
     failure: LookupFailure | None = None
     try:
-        result = verified_result(smile_job_id, parsed.params.raw, REGISTRY.lookup(lookup))
+        result = verified_result(smile_job_id, parsed.params.raw, registry.lookup(lookup))
     except LookupFailure as refused:
         failure = refused
     except Exception as error:  # an adapter's bug must not leave the job processing forever
         # The error type only: registry errors can quote the number or the company's data.
-        log.error("business registry %s failed: %s", REGISTRY.name, type(error).__name__)
+        log.error("business registry %s failed: %s", registry.name, type(error).__name__)
         failure = AuthorityUnavailable("registry error")
     if failure is not None:
         result = failed_result(smile_job_id, parsed.params.raw, failure)

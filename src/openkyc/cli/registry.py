@@ -1,4 +1,4 @@
-"""`openkyc registry ...`: the local ID registry (records an operator imports from CSV)."""
+"""`openkyc registry ...`: the local registries, of people (CSV) and of businesses (JSON lines)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from typing import Annotated
 import typer
 
 from openkyc.authorities.registry import RegistryImportError, count_records, import_csv
+from openkyc.business.registry import count_businesses, import_jsonl
 from openkyc.cli.common import DataDirOption, open_runtime
 
 registry_app = typer.Typer(
-    help="The local ID registry, an ID authority filled from CSV.", no_args_is_help=True
+    help="The local registries: people (an ID authority filled from CSV) and businesses (JSON lines).",
+    no_args_is_help=True,
 )
 
 
@@ -33,3 +35,25 @@ def registry_import(
 def registry_count(data_dir: DataDirOption = None) -> None:
     """How many records the registry holds."""
     typer.echo(str(count_records(open_runtime(data_dir))))
+
+
+@registry_app.command("import-businesses")
+def registry_import_businesses(
+    jsonl_file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="JSON lines, one business per line.")
+    ],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Import or replace businesses for Business Verification (all lines or none), stored encrypted."""
+    try:
+        summary = import_jsonl(open_runtime(data_dir), jsonl_file)
+    except RegistryImportError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"imported {summary.imported}, replaced {summary.replaced}")
+
+
+@registry_app.command("count-businesses")
+def registry_count_businesses(data_dir: DataDirOption = None) -> None:
+    """How many businesses the business registry holds."""
+    typer.echo(str(count_businesses(open_runtime(data_dir))))
