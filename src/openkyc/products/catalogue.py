@@ -915,6 +915,18 @@ _SMART_SELFIE_ACTIONS = (
     Action.VERIFY_ID_NUMBER,
 )
 
+_DOCUMENT_ACTIONS = (
+    Action.DOCUMENT_CHECK,
+    Action.HUMAN_REVIEW_COMPARE,
+    Action.HUMAN_REVIEW_DOCUMENT_CHECK,
+    Action.HUMAN_REVIEW_LIVENESS_CHECK,
+    Action.LIVENESS_CHECK,
+    Action.REGISTER_SELFIE,
+    Action.RETURN_PERSONAL_INFO,
+    Action.SELFIE_TO_ID_CARD_COMPARE,
+    Action.VERIFY_DOCUMENT,
+)
+
 # The Actions each product answers with, in the order of its sample response.
 ACTION_KEYS: dict[Product, tuple[Action, ...]] = {
     Product.SMART_SELFIE_AUTHENTICATION: _SMART_SELFIE_ACTIONS,
@@ -928,17 +940,7 @@ ACTION_KEYS: dict[Product, tuple[Action, ...]] = {
         Action.REGISTER_SELFIE,
         Action.SELFIE_PROVIDED,
     ),
-    Product.DOCUMENT_VERIFICATION: (
-        Action.DOCUMENT_CHECK,
-        Action.HUMAN_REVIEW_COMPARE,
-        Action.HUMAN_REVIEW_DOCUMENT_CHECK,
-        Action.HUMAN_REVIEW_LIVENESS_CHECK,
-        Action.LIVENESS_CHECK,
-        Action.REGISTER_SELFIE,
-        Action.RETURN_PERSONAL_INFO,
-        Action.SELFIE_TO_ID_CARD_COMPARE,
-        Action.VERIFY_DOCUMENT,
-    ),
+    Product.DOCUMENT_VERIFICATION: _DOCUMENT_ACTIONS,
     # The Actions of a job_type 1 result, in the order partners' typed models list them.
     Product.BIOMETRIC_KYC: (
         Action.LIVENESS_CHECK,
@@ -954,18 +956,7 @@ ACTION_KEYS: dict[Product, tuple[Action, ...]] = {
         Action.UPDATE_REGISTERED_SELFIE_ON_FILE,
         Action.SELFIE_TO_REGISTERED_SELFIE_COMPARE,
     ),
-    Product.ENHANCED_DOCUMENT_VERIFICATION: (
-        Action.DOCUMENT_CHECK,
-        Action.HUMAN_REVIEW_COMPARE,
-        Action.HUMAN_REVIEW_DOCUMENT_CHECK,
-        Action.HUMAN_REVIEW_LIVENESS_CHECK,
-        Action.LIVENESS_CHECK,
-        Action.REGISTER_SELFIE,
-        Action.RETURN_PERSONAL_INFO,
-        Action.SELFIE_TO_ID_CARD_COMPARE,
-        Action.VERIFY_DOCUMENT,
-        Action.VERIFY_ID_NUMBER,
-    ),
+    Product.ENHANCED_DOCUMENT_VERIFICATION: (*_DOCUMENT_ACTIONS, Action.VERIFY_ID_NUMBER),
 }
 
 
