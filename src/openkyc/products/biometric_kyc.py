@@ -27,10 +27,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from openkyc.authorities.base import AuthorityRecord, InvalidIdNumber, LookupFailure
+from openkyc.authorities.base import AuthorityRecord, LookupFailure
 from openkyc.engine.evidence import Decision
 from openkyc.engine.face.compare import FaceOutcome
 from openkyc.engine.smart_selfie import SmartSelfieEvidence
+from openkyc.products._lookup import failure_entry, verify_value
 from openkyc.products._selfie import (
     SEVERAL_FACES_REASON,
     UNSURE_MATCH_REASON,
@@ -62,7 +63,7 @@ class Reference(StrEnum):
 def lookup_failed(failure: LookupFailure, *, country: str, id_type: str, id_number: str) -> ProductResult:
     """The result of a job whose ID look-up failed: nothing else was checked."""
     entry = failure_entry(failure)
-    verify = ActionValue.ISSUER_UNAVAILABLE if failure.retryable else ActionValue.NOT_VERIFIED
+    verify = verify_value(failure)
     actions = {Action.VERIFY_ID_NUMBER: verify, Action.RETURN_PERSONAL_INFO: ActionValue.NOT_RETURNED}
     return build_result(
         PRODUCT,
@@ -71,14 +72,6 @@ def lookup_failed(failure: LookupFailure, *, country: str, id_type: str, id_numb
         reasons=[f"authority.{type(failure).__name__}"],
         id_fields=id_fields_of(None, country=country, id_type=id_type, id_number=id_number),
     )
-
-
-def failure_entry(failure: LookupFailure) -> ResultEntry:
-    if failure.retryable:
-        return Codes.AUTHORITY_UNAVAILABLE
-    if isinstance(failure, InvalidIdNumber):
-        return Codes.INVALID_ID_NUMBER
-    return Codes.ID_NOT_FOUND  # RecordNotFound, or a failure no adapter has named
 
 
 def rate_limited(*, country: str, id_type: str, id_number: str) -> ProductResult:

@@ -52,8 +52,9 @@ import re
 from collections.abc import Callable
 from enum import StrEnum
 
-from openkyc.authorities.base import AuthorityRecord, InvalidIdNumber, LookupFailure
+from openkyc.authorities.base import AuthorityRecord, LookupFailure
 from openkyc.idverification.matching import Match, match_dob, match_gender, match_names
+from openkyc.products._lookup import failure_entry, verify_value
 from openkyc.products.catalogue import (
     NOT_AVAILABLE,
     Action,
@@ -135,8 +136,8 @@ def decide(
     if isinstance(authority, LookupFailure):
         return _derived(
             docv,
-            _failure_entry(authority),
-            verify=ActionValue.ISSUER_UNAVAILABLE if authority.retryable else ActionValue.NOT_VERIFIED,
+            failure_entry(authority),
+            verify=verify_value(authority),
             reasons=[f"authority.{type(authority).__name__}"],
         )
     return _compared(docv, authority, looked_up_number, sandbox=sandbox)
@@ -263,14 +264,6 @@ def _actions(docv: ProductResult) -> dict[Action, ActionValue]:
 def _check_docv(docv: ProductResult) -> None:
     if docv.product is not Product.DOCUMENT_VERIFICATION:
         raise ValueError(f"expected a document_verification result, got {docv.product.value}")
-
-
-def _failure_entry(failure: LookupFailure) -> ResultEntry:
-    if failure.retryable:
-        return Codes.AUTHORITY_UNAVAILABLE
-    if isinstance(failure, InvalidIdNumber):
-        return Codes.INVALID_ID_NUMBER
-    return Codes.ID_NOT_FOUND  # RecordNotFound, or a refusal no adapter has named
 
 
 def _read(id_fields: dict[str, str], name: IdField) -> str | None:
