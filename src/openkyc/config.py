@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +41,36 @@ class Settings(BaseSettings):
     # In-process verification workers of `openkyc serve`.
     workers: int = Field(default=1, ge=1, le=32)
 
+    # Scaled-out mode. "inprocess": `openkyc serve` runs the workers (the database is the queue).
+    # "celery": API processes only enqueue; `openkyc worker` processes verify and call back.
+    queue: Literal["inprocess", "celery"] = "inprocess"
+    broker_url: str = "redis://127.0.0.1:6379/0"
+    # A claimed job is renewed while it is verified; one not renewed for this long was abandoned
+    # by a dead worker and is claimed again.
+    job_lease: timedelta = timedelta(seconds=60)
+    # A queued job or upload whose task has not started by then is dispatched again (a broker that
+    # lost its message, an API process killed between its commit and its publish).
+    redispatch_after: timedelta = timedelta(minutes=2)
+    # How often each worker sweeps for such work, due callback retries and finished S3 uploads.
+    sweep_interval: timedelta = timedelta(seconds=5)
+    # S3-compatible storage (OPENKYC_STORAGE_URL=s3://bucket/prefix); credentials come from the
+    # usual AWS_* variables or the machine's role.
+    s3_endpoint_url: str = ""
+    s3_region: str = "us-east-1"
+
+    # Encryption at rest: the key-encryption key comes from OPENKYC_SECRET_KEY (a passphrase or a
+    # key) or a key file; empty key_file means data_dir/master.key.
+    secret_key: str = ""
+    key_file: Path | None = None
+
+    # Retention (days; 0 keeps forever): images and PII of finished jobs are purged after
+    # retention_days; results are kept without PII.
+    retention_days: int = Field(default=0, ge=0)
+
+    # Logs: "json" (one object per line, with job ids) or "text".
+    log_format: Literal["json", "text"] = "json"
+    log_level: str = "INFO"
+
     # Request limits (bytes).
     max_json_body: int = 2 * 1024 * 1024
     max_zip_body: int = 30 * 1024 * 1024
@@ -55,4 +86,8 @@ class Settings(BaseSettings):
 
     @property
     def master_key_file(self) -> Path:
-        return self.data_dir / "master.key"
+        return self.key_file or self.data_dir / "master.key"
+
+    @property
+    def uses_s3(self) -> bool:
+        return self.storage_url.startswith("s3://")

@@ -1,5 +1,6 @@
-"""Blob storage for job payloads and images: a local directory (default); S3 comes later."""
+"""Blob storage for job payloads and images: a local directory (default) or S3."""
 
-from openkyc.storage.local import BlobNotFound, LocalBlobStore
+from openkyc.storage.base import BlobNotFound, BlobStore
+from openkyc.storage.local import LocalBlobStore
 
-__all__ = ["BlobNotFound", "LocalBlobStore"]
+__all__ = ["BlobNotFound", "BlobStore", "LocalBlobStore"]

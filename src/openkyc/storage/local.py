@@ -8,14 +8,11 @@ import tempfile
 from pathlib import Path
 
 from openkyc.crypto import SecretBox
+from openkyc.storage.base import BlobNotFound
 
 # Keys are ours (job ids + fixed names), never partner-supplied; still, refuse anything that could
 # leave the blob directory.
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*$")
-
-
-class BlobNotFound(KeyError):
-    """No blob under that key."""
 
 
 class LocalBlobStore:
