@@ -65,10 +65,14 @@ class ApiError(Exception):
     def http_status(self) -> int:
         return self.spec.http_status
 
+    @property
+    def message(self) -> str:
+        return self.detail or self.spec.text
+
     def body(self) -> dict[str, Any]:
         return {
             "code": self.spec.code,
-            "error": self.detail or self.spec.text,
+            "error": self.message,
             "success": False,
             **self.extra,
         }

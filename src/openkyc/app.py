@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openkyc import __version__
@@ -31,6 +32,12 @@ from openkyc.jobs.v2_views import router as v2_jobs_router
 from openkyc.jobs.views import router as jobs_router
 from openkyc.links.views import router as links_router
 from openkyc.management.views import router as management_router
+from openkyc.observability import outage
+from openkyc.observability.context import with_job_context
+from openkyc.observability.health import router as health_router
+from openkyc.observability.http_metrics import route_template
+from openkyc.observability.metrics import install_metrics
+from openkyc.observability.request_id import RequestIdMiddleware
 from openkyc.ratelimit.views import router as ratelimit_router
 from openkyc.runtime import Runtime
 from openkyc.services.views import router as services_router
@@ -45,7 +52,8 @@ def create_app(runtime: Runtime, *, process_job: Callable[[Runtime, str], None] 
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        pool = WorkerPool(runtime, process_job) if process_job is not None else None
+        # Each job's log lines carry its smile_job_id.
+        pool = WorkerPool(runtime, with_job_context(process_job)) if process_job is not None else None
         if pool is not None:
             pool.start()
         try:
@@ -70,6 +78,9 @@ def create_app(runtime: Runtime, *, process_job: Callable[[Runtime, str], None] 
     app.include_router(aml_router)
     app.include_router(id_verification_router)
     app.include_router(business_router)
+    app.include_router(health_router)
+    install_metrics(app, runtime)
+    app.add_middleware(RequestIdMiddleware)  # added last: outermost, so every line has the id
     _install_error_handlers(app)
 
     @app.get("/health", tags=["meta"])
@@ -112,10 +123,27 @@ def _install_error_handlers(app: FastAPI) -> None:
             error.status_code, {"code": str(error.status_code), "error": str(error.detail), "success": False}
         )
 
+    @app.exception_handler(SQLAlchemyError)
+    async def database_error(request: Request, error: SQLAlchemyError) -> JSONResponse:
+        if not outage.is_database_outage(error):
+            raise error  # the 500 handler below answers it
+        log.warning(
+            "database unavailable (%s) on %s %s",
+            outage.describe(error),
+            request.method,
+            route_template(request.scope),
+        )
+        return outage.service_unavailable()
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
-        # Log the route and error type only: bodies carry images and PII.
+        # Log the route template and error type only: bodies carry images and PII, and raw
+        # paths carry upload capabilities.
         log.error(
-            "unhandled %s on %s %s", type(error).__name__, request.method, request.url.path, exc_info=error
+            "unhandled %s on %s %s",
+            type(error).__name__,
+            request.method,
+            route_template(request.scope),
+            exc_info=error,
         )
         return _json(500, ApiError(SYSTEM_ERROR).body())

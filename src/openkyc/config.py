@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # "celery": API processes only enqueue; `openkyc worker` processes verify and call back.
     queue: Literal["inprocess", "celery"] = "inprocess"
     broker_url: str = "redis://127.0.0.1:6379/0"
+    # Prefix of every broker key on Redis, so several installations can share one Redis.
+    broker_key_prefix: str = ""
     # A claimed job is renewed while it is verified; one not renewed for this long was abandoned
     # by a dead worker and is claimed again.
     job_lease: timedelta = timedelta(seconds=60)

@@ -92,5 +92,9 @@ def upgrade_schema(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # API processes and workers starting together would otherwise race to migrate; the
+            # lock is released with this transaction.
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7400531)")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

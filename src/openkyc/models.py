@@ -1,6 +1,7 @@
 """Every table, imported in one place for Alembic and for creating a fresh schema."""
 
 from openkyc.aml.models import WatchlistEntry
+from openkyc.audit.models import AuditEvent
 from openkyc.authorities.models import RegistryRecord
 from openkyc.business.models import BusinessRegistryRecord
 from openkyc.callbacks.models import CallbackAttempt, CallbackDelivery
@@ -14,6 +15,7 @@ from openkyc.users.models import EnrolledUser
 
 __all__ = [
     "ApiKey",
+    "AuditEvent",
     "Base",
     "BusinessRegistryRecord",
     "CallbackAttempt",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,8 +17,37 @@ from openkyc.config import Settings
 from openkyc.crypto import SecretBox, load_secret_box
 from openkyc.db import make_engine, make_session_factory, upgrade_schema
 from openkyc.partners.key_cache import KeyCache
-from openkyc.storage import LocalBlobStore
+from openkyc.storage import BlobStore, build_blob_store
 from openkyc.storage.links import LinkSigner
+
+
+class WorkQueue(Protocol):
+    """Where work is handed over once its row is committed (the row stays the source of truth)."""
+
+    def job_queued(self, smile_job_id: str) -> None:
+        """A job entered the queued state."""
+
+    def callback_due(self, delivery_id: int, attempt: int) -> None:
+        """A callback delivery is due; ``attempt`` is its attempt count when it was scheduled."""
+
+    def upload_reported(self, smile_job_id: str) -> None:
+        """A direct (S3) upload may have finished: look for it now rather than at the next sweep."""
+
+
+class WakeWorkers:
+    """The embedded queue: the database is the queue, so handing over is waking idle threads."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+
+    def job_queued(self, smile_job_id: str) -> None:
+        self.event.set()
+
+    def callback_due(self, delivery_id: int, attempt: int) -> None:
+        self.event.set()
+
+    def upload_reported(self, smile_job_id: str) -> None:
+        self.event.set()
 
 
 @dataclass
@@ -26,14 +56,25 @@ class Runtime:
     engine: Engine
     sessions: sessionmaker[Session]
     box: SecretBox
-    blobs: LocalBlobStore
+    blobs: BlobStore
     links: LinkSigner
-    # Set when a job is queued or a callback is due, so idle workers wake at once instead of polling.
-    work_available: threading.Event = field(default_factory=threading.Event)
+    # Embedded: wakes the in-process workers. Scaled out: publishes Celery tasks (tasks/celery_queue).
+    queue: WorkQueue = field(default_factory=WakeWorkers)
     key_cache: KeyCache = field(default_factory=KeyCache)
 
+    @property
+    def work_available(self) -> threading.Event:
+        """What idle in-process workers wait on (set by :class:`WakeWorkers`)."""
+        queue = self.queue
+        return queue.event if isinstance(queue, WakeWorkers) else _NEVER_SET
+
     def notify_work(self) -> None:
-        self.work_available.set()
+        """Wake in-process workers (a no-op when Celery workers do the work)."""
+        if isinstance(self.queue, WakeWorkers):
+            self.queue.event.set()
+
+
+_NEVER_SET = threading.Event()
 
 
 def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
@@ -48,6 +89,6 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         engine=engine,
         sessions=make_session_factory(engine),
         box=box,
-        blobs=LocalBlobStore(settings.blob_dir, box),
+        blobs=build_blob_store(settings, box),
         links=LinkSigner.from_box(box),
     )

@@ -164,8 +164,8 @@ def test_async_answers_success_and_calls_back_signed(
     body = kyb_body(partner, job_id="kyb-async", callback_url="http://127.0.0.1:9/cb")
     response = client.post("/v1/async_business_verification", json=body)
     assert response.status_code == 200 and response.json() == {"success": True}
-    for delivery_id in callbacks.claim_due(runtime):
-        assert callbacks.deliver(runtime, delivery_id)
+    for delivery_id, attempt in callbacks.claim_due(runtime):
+        assert callbacks.deliver(runtime, delivery_id, attempt)
     [(url, payload)] = sent
     assert url == "http://127.0.0.1:9/cb"
     assert set(payload) == RESULT_KEYS and payload["ResultCode"] == "1012"

@@ -59,16 +59,16 @@ def test_each_attempt_is_signed_afresh_and_logged(
 
     monkeypatch.setattr(service, "post_json", fake_post)
     delivery_id = scheduled(runtime, partner)
-    assert service.claim_due(runtime) == [delivery_id]
+    assert service.claim_due(runtime) == [(delivery_id, 0)]
     assert service.claim_due(runtime) == []  # claimed: a second dispatcher does not take it
-    assert service.deliver(runtime, delivery_id) is False
+    assert service.deliver(runtime, delivery_id, 0) is False
     with transaction(runtime.sessions) as session:
         delivery = session.get(CallbackDelivery, delivery_id)
         assert delivery is not None and delivery.attempts == 1 and not delivery.delivered
         assert delivery.next_attempt_at > utcnow()
         delivery.next_attempt_at = utcnow()  # make the retry due now
-    assert service.claim_due(runtime) == [delivery_id]
-    assert service.deliver(runtime, delivery_id) is True
+    assert service.claim_due(runtime) == [(delivery_id, 1)]
+    assert service.deliver(runtime, delivery_id, 1) is True
     for body in sent:
         assert Signature(partner.partner_id, partner.sandbox_key).confirm_signature(
             body["timestamp"], body["signature"]
@@ -88,8 +88,29 @@ def test_delivery_is_abandoned_after_the_horizon(
         service, "post_json", lambda *a, **k: DeliveryOutcome(False, None, "ConnectError", 1.0)
     )
     delivery_id = scheduled(runtime, partner, horizon=timedelta(seconds=1))
-    service.deliver(runtime, delivery_id)
+    service.deliver(runtime, delivery_id, 0)
     with transaction(runtime.sessions) as session:
         delivery = session.get(CallbackDelivery, delivery_id)
         assert delivery is not None and delivery.abandoned and not delivery.delivered
     assert service.claim_due(runtime) == []
+
+
+def test_a_duplicated_attempt_is_sent_once(
+    runtime: Runtime, partner: PartnerCreds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[dict[str, Any]] = []
+
+    def fake_post(url: str, body: dict[str, Any], **_: Any) -> DeliveryOutcome:
+        sent.append(body)
+        return DeliveryOutcome(False, 502, "HTTP 502", 1.0)
+
+    monkeypatch.setattr(service, "post_json", fake_post)
+    delivery_id = scheduled(runtime, partner)
+    # The same task delivered twice (a redelivered message, two sweeps): one POST, one attempt.
+    assert service.deliver(runtime, delivery_id, 0) is False
+    assert service.deliver(runtime, delivery_id, 0) is False
+    assert len(sent) == 1
+    with transaction(runtime.sessions) as session:
+        delivery = session.get(CallbackDelivery, delivery_id)
+        assert delivery is not None and delivery.attempts == 1
+        assert session.query(CallbackAttempt).filter_by(delivery_id=delivery_id).count() == 1

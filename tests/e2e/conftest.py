@@ -5,12 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
-import os
 import shutil
-import socket
-import ssl
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,18 +15,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from openkyc.testing.deployment import (
+    Deployment,
+    Mode,
+    TlsOptions,
+    start_deployment,
+)
 
 
 @dataclass
@@ -39,20 +35,25 @@ class Server:
     partner_id: str
     sandbox_key: str
     data_dir: Path
-    process: subprocess.Popen[bytes] = field(repr=False)
+    deployment: Deployment = field(repr=False)
 
     @property
     def sid_server(self) -> str:
         return f"{self.base_url}/v1"
 
+    @property
+    def mode(self) -> str:
+        return self.deployment.mode
 
-def openkyc_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "openkyc.cli", *args]
+
+# Every end-to-end test runs against both deployments: embedded (`openkyc serve`: SQLite, local
+# blobs, in-process workers) and scaled out (PostgreSQL, Celery worker processes on Redis, S3).
+MODES = ["embedded", "scaled"]
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    yield from _serve(tmp_path_factory.mktemp("openkyc-e2e"))
+@pytest.fixture(scope="session", params=MODES)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    yield from _serve(request.param, tmp_path_factory.mktemp(f"openkyc-e2e-{request.param}"))
 
 
 @dataclass
@@ -68,59 +69,23 @@ def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
     return make_tls_files(tmp_path_factory.mktemp("openkyc-e2e-tls"))
 
 
-@pytest.fixture(scope="session")
-def tls_server(tmp_path_factory: pytest.TempPathFactory, tls_files: TlsFiles) -> Iterator[Server]:
+@pytest.fixture(scope="session", params=MODES)
+def tls_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tls_files: TlsFiles
+) -> Iterator[Server]:
     """`openkyc serve --tls-cert --tls-key` (the Node SDK only speaks https to a custom server)."""
-    yield from _serve(tmp_path_factory.mktemp("openkyc-e2e-https"), tls=tls_files)
+    yield from _serve(
+        request.param, tmp_path_factory.mktemp(f"openkyc-e2e-https-{request.param}"), tls=tls_files
+    )
 
 
-def _serve(data_dir: Path, tls: TlsFiles | None = None) -> Iterator[Server]:
-    created = subprocess.run(
-        openkyc_command("partner", "create", "--data-dir", str(data_dir), "--name", "e2e", "--json"),
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    partner = json.loads(created.stdout)
-    port = free_port()
-    env = {**os.environ, "OPENKYC_ALLOW_PRIVATE_CALLBACKS": "true", "OPENKYC_CALLBACK_FIRST_RETRY": "PT1S"}
-    tls_args = [] if tls is None else ["--tls-cert", str(tls.server_cert), "--tls-key", str(tls.server_key)]
-    log_file = (data_dir / "serve.log").open("wb")
-    process = subprocess.Popen(
-        openkyc_command(
-            "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir), *tls_args
-        ),
-        env=env,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"{'http' if tls is None else 'https'}://127.0.0.1:{port}"
-    verify: ssl.SSLContext | bool = True
-    if tls is not None:
-        verify = ssl.create_default_context(cafile=str(tls.ca_cert))
+def _serve(mode: Mode, data_dir: Path, tls: TlsFiles | None = None) -> Iterator[Server]:
+    options = None if tls is None else TlsOptions(cert=tls.server_cert, key=tls.server_key, ca=tls.ca_cert)
+    deployment = start_deployment(mode, data_dir, tls=options)
     try:
-        _wait_until_up(base_url, process, data_dir / "serve.log", verify=verify)
-        yield Server(base_url, partner["partner_id"], partner["api_keys"]["sandbox"], data_dir, process)
+        yield Server(deployment.base_url, deployment.partner_id, deployment.sandbox_key, data_dir, deployment)
     finally:
-        process.terminate()
-        process.wait(timeout=20)
-        log_file.close()
-
-
-def _wait_until_up(
-    base_url: str, process: subprocess.Popen[bytes], log: Path, verify: ssl.SSLContext | bool = True
-) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = log.read_text(errors="replace")
-            raise RuntimeError(f"openkyc serve exited: {output[-2000:]}")
-        try:
-            if httpx.get(f"{base_url}/health", timeout=1, verify=verify).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError("openkyc serve did not come up in 60 s")
+        deployment.stop()
 
 
 def make_tls_files(directory: Path) -> TlsFiles:

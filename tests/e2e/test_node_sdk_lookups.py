@@ -68,14 +68,23 @@ def assert_signed(sdk: NodeSdk, body: dict[str, Any]) -> None:
     )
 
 
-def callback_for_job(callbacks: CallbackReceiver, job_id: str, timeout: float = 60.0) -> dict[str, Any]:
-    """The callback whose PartnerParams.job_id is ``job_id`` (an async answer has no SmileJobID)."""
+def callback_for_job(
+    callbacks: CallbackReceiver, server: Server, job_id: str, timeout: float = 60.0
+) -> dict[str, Any]:
+    """The callback whose PartnerParams.job_id is ``job_id`` (an async answer has no SmileJobID)
+    from ``server``'s partner (the receiver is shared by the embedded and scaled deployments,
+    whose partners use the same job_ids)."""
+    signer = Signature(server.partner_id, server.sandbox_key)
     deadline = time.monotonic() + timeout
     with callbacks.arrived:
         while True:
             for body in callbacks.received:
                 partner_params = body.get("PartnerParams")
-                if isinstance(partner_params, dict) and partner_params.get("job_id") == job_id:
+                if (
+                    isinstance(partner_params, dict)
+                    and partner_params.get("job_id") == job_id
+                    and signer.confirm_signature(body.get("timestamp", ""), body.get("signature", ""))
+                ):
                     return body
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -134,7 +143,7 @@ def test_enhanced_kyc_custom_data_from_partner_params(sdk: NodeSdk) -> None:
 def test_async_enhanced_kyc_delivers_a_signed_callback(sdk: NodeSdk, callbacks: CallbackReceiver) -> None:
     answer = submit_async(sdk, params("node-ekyc-async", 5), {**BVN, "id_number": BVN_TEST_NUMBER})
     assert answer == {"success": True}
-    body = callback_for_job(callbacks, "node-ekyc-async")
+    body = callback_for_job(callbacks, sdk.server, "node-ekyc-async")
     assert body["ResultCode"] == "1012" and body["FullName"] == "Joe Leo Doe", body
     assert body["PartnerParams"]["app_version"] == APP_VERSION
     assert_signed(sdk, body)
@@ -179,7 +188,7 @@ def test_async_business_verification_delivers_a_signed_callback(
 ) -> None:
     answer = submit_async(sdk, params("node-kyb-async", 7), dict(BUSINESS))
     assert answer == {"success": True}
-    body = callback_for_job(callbacks, "node-kyb-async")
+    body = callback_for_job(callbacks, sdk.server, "node-kyb-async")
     assert body["ResultCode"] == "1012", body
     assert body["company_information"]["legal_name"] == "SANDBOX TEST COMPANY LIMITED"
     assert body["PartnerParams"]["app_version"] == APP_VERSION

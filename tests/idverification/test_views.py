@@ -168,7 +168,7 @@ def test_async_posts_the_signed_result_to_the_callback(
     monkeypatch.setattr(callbacks, "post_json", fake_post)
     with transaction(runtime.sessions) as session:
         (delivery_id,) = session.scalars(select(CallbackDelivery.id)).all()
-    assert callbacks.deliver(runtime, delivery_id) is True
+    assert callbacks.deliver(runtime, delivery_id, 0) is True
     ((url, payload),) = sent
     assert url == "http://127.0.0.1:9/cb"
     assert payload["ResultCode"] == "1012" and payload["PartnerParams"]["job_id"] == "async-0"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,43 @@ def test_data_from_another_installation_does_not_decrypt(tmp_path: Path) -> None
     with pytest.raises(DecryptionError):
         ours.decrypt(theirs.encrypt(b"secret"))
     assert isinstance(ours, SecretBox)
+
+
+def test_keys_walk_the_directory_without_temporary_files(store: LocalBlobStore) -> None:
+    for key in ["jobs/2/selfie", "jobs/10/id_card", "jobs/1/selfie", "users/p/1/selfie", "top"]:
+        store.put(key, b"x")
+    (store.root / "jobs" / "1" / ".tmp-abc123").write_bytes(b"half a blob")
+    assert list(store.keys("jobs/")) == ["jobs/1/selfie", "jobs/10/id_card", "jobs/2/selfie"]
+    assert list(store.keys("jobs/1")) == ["jobs/1/selfie", "jobs/10/id_card"]
+    assert sorted(store.keys()) == [
+        "jobs/1/selfie",
+        "jobs/10/id_card",
+        "jobs/2/selfie",
+        "top",
+        "users/p/1/selfie",
+    ]
+    assert list(store.keys("nothing/")) == []
+    with pytest.raises(ValueError):
+        list(store.keys("../"))
+
+
+def test_check_needs_a_writable_blob_directory(store: LocalBlobStore) -> None:
+    store.check()
+    assert list(store.root.iterdir()) == []  # the probe leaves nothing behind
+    store.root.rmdir()
+    with pytest.raises(OSError):
+        store.check()
+
+
+def test_a_local_store_takes_no_direct_uploads(store: LocalBlobStore) -> None:
+    assert store.direct_upload_url("uploads/job.zip", timedelta(hours=1)) is None
+    assert store.uploaded_size("uploads/job.zip") is None
+    with pytest.raises(BlobNotFound):
+        store.read_upload("uploads/job.zip", 100)
+    with pytest.raises(ValueError):
+        store.put("uploads/job.zip", b"raw uploads are not blobs")
+
+
+def test_a_key_with_a_trailing_newline_is_unsafe(store: LocalBlobStore) -> None:
+    with pytest.raises(ValueError):
+        store.put("jobs/1/selfie\n", b"x")

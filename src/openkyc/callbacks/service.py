@@ -55,13 +55,13 @@ def backoff(attempts: int, first: timedelta) -> timedelta:
     return min(delay, MAX_BACKOFF)
 
 
-def claim_due(runtime: Runtime, limit: int = 10) -> list[int]:
-    """Ids of due deliveries, claimed so no other dispatcher sends them at the same time."""
+def claim_due(runtime: Runtime, limit: int = 10) -> list[tuple[int, int]]:
+    """Due deliveries as (id, attempt), claimed for a while so other sweeps leave them alone."""
     now = utcnow()
-    claimed: list[int] = []
+    claimed: list[tuple[int, int]] = []
     with transaction(runtime.sessions) as session:
-        due = session.scalars(
-            select(CallbackDelivery.id)
+        due = session.execute(
+            select(CallbackDelivery.id, CallbackDelivery.attempts)
             .where(
                 CallbackDelivery.delivered.is_(False),
                 CallbackDelivery.abandoned.is_(False),
@@ -71,7 +71,7 @@ def claim_due(runtime: Runtime, limit: int = 10) -> list[int]:
             .order_by(CallbackDelivery.next_attempt_at)
             .limit(limit)
         ).all()
-        for delivery_id in due:
+        for delivery_id, attempts in due:
             result = session.execute(
                 update(CallbackDelivery)
                 .where(
@@ -81,12 +81,33 @@ def claim_due(runtime: Runtime, limit: int = 10) -> list[int]:
                 .values(claimed_until=now + CLAIM_FOR)
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append(delivery_id)
+                claimed.append((delivery_id, attempts))
     return claimed
 
 
-def deliver(runtime: Runtime, delivery_id: int) -> bool:
-    """One attempt: sign afresh with the job's originating key, POST, log, schedule the next try."""
+def _start_attempt(session: Session, delivery_id: int, attempt: int) -> bool:
+    """Count the attempt before sending it; only one holder of ``attempt`` gets to send.
+
+    A duplicated task (a redelivered message, two sweeps) carries the same attempt number, so
+    every copy but the first finds the count moved on and sends nothing.
+    """
+    started = session.execute(
+        update(CallbackDelivery)
+        .where(
+            CallbackDelivery.id == delivery_id,
+            CallbackDelivery.attempts == attempt,
+            CallbackDelivery.delivered.is_(False),
+            CallbackDelivery.abandoned.is_(False),
+        )
+        .values(attempts=CallbackDelivery.attempts + 1, claimed_until=utcnow() + CLAIM_FOR)
+    )
+    return bool(started.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def deliver(runtime: Runtime, delivery_id: int, attempt: int) -> bool:
+    """Attempt number ``attempt``: sign afresh with the job's originating key, POST, log, and
+    schedule the next try. Returns whether the receiver accepted it (False also when another
+    worker already made this attempt)."""
     settings = runtime.settings
     with transaction(runtime.sessions) as session:
         delivery = session.get(CallbackDelivery, delivery_id)
@@ -95,6 +116,8 @@ def deliver(runtime: Runtime, delivery_id: int) -> bool:
         job = session.get(Job, delivery.smile_job_id)
         if job is None:
             delivery.abandoned = True
+            return False
+        if not _start_attempt(session, delivery_id, attempt):
             return False
         secret = key_secret(db_session=session, box=runtime.box, key_id=job.api_key_id)
         body = {**delivery.payload, **sign_response(secret, job.partner_id, utcnow())}
@@ -108,7 +131,6 @@ def deliver(runtime: Runtime, delivery_id: int) -> bool:
     with transaction(runtime.sessions) as session:
         delivery = session.get(CallbackDelivery, delivery_id)
         assert delivery is not None
-        delivery.attempts += 1
         session.add(
             CallbackAttempt(
                 delivery_id=delivery_id,

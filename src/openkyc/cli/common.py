@@ -9,6 +9,7 @@ import typer
 
 from openkyc.config import Settings
 from openkyc.runtime import Runtime, build_runtime
+from openkyc.tasks import queue_for
 
 DataDirOption = Annotated[
     Path | None,
@@ -22,4 +23,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 
 def open_runtime(data_dir: Path | None) -> Runtime:
     settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
-    return build_runtime(settings)
+    runtime = build_runtime(settings)
+    # A command that finishes work (a review decision) hands its callback to the workers at once.
+    runtime.queue = queue_for(settings)
+    return runtime

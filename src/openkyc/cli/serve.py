@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -10,8 +11,12 @@ import typer
 from openkyc.cli.common import DataDirOption
 from openkyc.config import Settings
 from openkyc.db import transaction
+from openkyc.observability.logging import configure_logging, parse_level
 from openkyc.partners import service as partners
 from openkyc.runtime import Runtime, build_runtime
+from openkyc.tasks import queue_for
+
+log = logging.getLogger(__name__)
 
 
 def ensure_first_partner(runtime: Runtime) -> dict[str, str] | None:
@@ -49,7 +54,13 @@ def serve(
         overrides["data_dir"] = data_dir
     if workers is not None:
         overrides["workers"] = workers
-    runtime = build_runtime(Settings(**overrides))  # type: ignore[arg-type]
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    # First, so migrations and start-up problems are logged in the configured format too.
+    configure_logging(settings)
+    runtime = build_runtime(settings)
+    runtime.queue = queue_for(runtime.settings)
+    # With Celery, `openkyc worker` processes verify and call back; this process only serves.
+    in_process = runtime.settings.queue == "inprocess"
     first = ensure_first_partner(runtime)
     if first is not None:
         typer.echo("Created a sandbox partner for this new installation:")
@@ -57,15 +68,21 @@ def serve(
         typer.echo(f"  sandbox api key: {first['sandbox_api_key']}")
         typer.echo("  (production keys work after `openkyc partner enable-production`)")
     scheme = "https" if tls_cert else "http"
-    typer.echo(
-        f"openkyc listening on {scheme}://{host}:{port}/v1  (data: {runtime.settings.data_dir.resolve()})"
+    log.info(
+        "openkyc listening on %s://%s:%d/v1 (data: %s)",
+        scheme,
+        host,
+        port,
+        runtime.settings.data_dir.resolve(),
     )
     uvicorn.run(
-        create_app(runtime, process_job=process_job),
+        create_app(runtime, process_job=process_job if in_process else None),
         host=host,
         port=port,
         ssl_certfile=str(tls_cert) if tls_cert else None,
         ssl_keyfile=str(tls_key) if tls_key else None,
-        log_level="info",
+        # uvicorn's loggers go through configure_logging's handler (JSON, redaction), not its own.
+        log_config=None,
+        log_level=parse_level(settings.log_level),
         access_log=False,  # URLs carry upload capabilities and signed image links
     )

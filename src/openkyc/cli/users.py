@@ -6,12 +6,14 @@ from typing import Annotated
 
 import typer
 
+from openkyc.audit import operator
 from openkyc.cli.common import DataDirOption, JsonOption, open_runtime
 from openkyc.cli.output import emit_rows
 from openkyc.cli.partners import EnvOption, PartnerIdOption
 from openkyc.db import transaction
 from openkyc.users import service
 from openkyc.users.models import UserStatus
+from openkyc.users.purge import purge_user_biometrics
 
 users_app = typer.Typer(help="Enrolled users (registered faces).", no_args_is_help=True)
 UserIdArgument = Annotated[str, typer.Argument(help="The partner's user_id.")]
@@ -43,17 +45,18 @@ def _set(partner_id: str, env: str, user_id: str, status: UserStatus, data_dir: 
     runtime = open_runtime(data_dir)
     try:
         with transaction(runtime.sessions) as session:
-            user = service.set_status(
+            service.set_status(
                 db_session=session, partner_id=partner_id, environment=env, user_id=user_id, status=status
             )
-            selfie_blob = user.selfie_blob if status == UserStatus.DELETED else None
-            if selfie_blob:
-                user.selfie_blob = None
     except service.UserNotFound:
         typer.echo(f"no enrolled user {user_id!r} for partner {partner_id} ({env})", err=True)
         raise typer.Exit(code=1) from None
-    if selfie_blob:
-        runtime.blobs.delete(selfie_blob)  # a deleted user's face is erased, not just hidden
+    if status == UserStatus.DELETED:
+        # A deleted user's face and job images are erased, not just hidden.
+        purged = purge_user_biometrics(
+            runtime, partner_id=partner_id, environment=env, user_id=user_id, actor=operator()
+        )
+        typer.echo(f"{user_id}: erased {purged.blobs} images, stripped {purged.jobs} jobs of PII")
     typer.echo(f"{user_id}: {status.value}")
 
 

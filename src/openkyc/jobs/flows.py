@@ -53,7 +53,11 @@ def process_job(runtime: Runtime, smile_job_id: str) -> None:
         log.exception("job %s: verification failed unexpectedly (attempt %d)", smile_job_id, job.attempts)
         if job.attempts < MAX_ATTEMPTS:
             with transaction(runtime.sessions) as session:
-                service.requeue(db_session=session, smile_job_id=smile_job_id)
+                requeued = service.requeue(
+                    db_session=session, smile_job_id=smile_job_id, attempt=job.attempts
+                )
+            if requeued:
+                runtime.queue.job_queued(smile_job_id)
             return
         publish_result(runtime, job, system_error(job), {})
 
@@ -226,6 +230,11 @@ def publish_result(runtime: Runtime, job: Job, outcome: ProductResult, images: d
     }
     with transaction(runtime.sessions) as session:
         stored = service.get_job(db_session=session, smile_job_id=job.smile_job_id)
+        if not service.holds_claim(stored, job.attempts):
+            # Another worker took the job over (this one outlived its lease): its answer counts,
+            # so this one is dropped rather than published twice.
+            log.warning("job %s: claim %d superseded; result dropped", job.smile_job_id, job.attempts)
+            return
         stored.inputs = {**stored.inputs, "images": images}
         if outcome.enrolment_embedding is not None and "selfie" in images:
             selfie_key = f"users/{job.partner_id}/{job.smile_job_id}/selfie"
@@ -247,4 +256,4 @@ def publish_result(runtime: Runtime, job: Job, outcome: ProductResult, images: d
             db_session=session, job=stored, result=result, horizon=runtime.settings.callback_retry_horizon
         )
     if delivery is not None:
-        runtime.notify_work()  # an idle callback dispatcher sends it now instead of at its next poll
+        runtime.queue.callback_due(delivery.id, delivery.attempts)

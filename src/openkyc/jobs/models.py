@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openkyc.db import Base, utcnow
@@ -14,6 +14,7 @@ from openkyc.db import Base, utcnow
 
 class JobState(StrEnum):
     AWAITING_UPLOAD = "awaiting_upload"
+    RECEIVING = "receiving"  # a worker is taking in a direct (S3) upload
     QUEUED = "queued"
     PROCESSING = "processing"
     REVIEW = "review"  # provisional result given; a reviewer decides
@@ -23,7 +24,11 @@ class JobState(StrEnum):
 
 class Job(Base):
     __tablename__ = "jobs"
-    __table_args__ = (UniqueConstraint("partner_id", "environment", "job_id"),)
+    __table_args__ = (
+        UniqueConstraint("partner_id", "environment", "job_id"),
+        # Retention looks for unpurged jobs finished before a cutoff, on every sweep.
+        Index("ix_jobs_retention", "purged_at", "completed_at"),
+    )
 
     # Smile ID's job ids are zero-padded 10-digit strings.
     smile_job_id: Mapped[str] = mapped_column(String(20), primary_key=True)
@@ -49,3 +54,5 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     queued_at: Mapped[datetime | None] = mapped_column(default=None)
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # When retention or a user's deletion removed the job's images and PII (the result stays).
+    purged_at: Mapped[datetime | None] = mapped_column(default=None)

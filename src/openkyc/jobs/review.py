@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from openkyc import audit
 from openkyc.api_errors import JOB_NOT_FOUND, ApiError
 from openkyc.callbacks import service as callbacks
 from openkyc.db import transaction
@@ -39,10 +40,19 @@ def resolve(runtime: Runtime, smile_job_id: str, *, approve: bool, reason: str |
         if final.enrols_selfie and isinstance(selfie_key, str):
             _enrol_reviewed_selfie(runtime, session, job, selfie_key)
         service.record_result(db_session=session, job=job, result=result, final=True)
-        callbacks.schedule_result(
+        audit.record(
+            session,
+            actor=audit.reviewer(),
+            action="review.decided",
+            target_type="job",
+            target_id=smile_job_id,
+            detail={"approve": approve, "reason": reason, "result_code": final.result_code},
+        )
+        delivery = callbacks.schedule_result(
             db_session=session, job=job, result=result, horizon=runtime.settings.callback_retry_horizon
         )
-    runtime.notify_work()
+    if delivery is not None:
+        runtime.queue.callback_due(delivery.id, delivery.attempts)
     return {k: v for k, v in result.items() if not k.startswith("_")}
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -146,6 +146,7 @@ def create_upload_job(
         job.user_id, job.job_type, job.api_key_id = params.user_id, params.job_type, api_key_id
         job.use_enrolled_image = use_enrolled_image
         job.result = None
+        job.purged_at = None  # the retried job's new images fall under retention again
     _arm_upload(job, token, upload_ttl)
     try:
         db_session.flush()
@@ -230,11 +231,80 @@ def claim_next_queued(*, db_session: Session) -> str | None:
     return None
 
 
-def requeue(*, db_session: Session, smile_job_id: str) -> None:
-    """Put a job whose processing failed back in the queue for another attempt."""
-    db_session.execute(
-        update(Job).where(Job.smile_job_id == smile_job_id).values(state=JobState.QUEUED, queued_at=utcnow())
+def claim_job(*, db_session: Session, smile_job_id: str, lease: timedelta) -> int | None:
+    """Move one job to processing if it is queued, or processing under a lease nobody renewed.
+
+    Returns the claim's attempt number (the fence its result is published under), None when the
+    job is not claimable (finished, awaiting its upload, or held by a live worker).
+    """
+    now = utcnow()
+    claimed = db_session.execute(
+        update(Job)
+        .where(
+            Job.smile_job_id == smile_job_id,
+            or_(
+                Job.state == JobState.QUEUED,
+                and_(Job.state == JobState.PROCESSING, Job.updated_at < now - lease),
+            ),
+        )
+        .values(state=JobState.PROCESSING, attempts=Job.attempts + 1, updated_at=now)
     )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return db_session.scalar(select(Job.attempts).where(Job.smile_job_id == smile_job_id))
+
+
+def renew_lease(*, db_session: Session, smile_job_id: str, attempt: int) -> bool:
+    """Keep a claim alive while it is verified; False when another worker has taken the job over."""
+    renewed = db_session.execute(
+        update(Job)
+        .where(Job.smile_job_id == smile_job_id, Job.state == JobState.PROCESSING, Job.attempts == attempt)
+        .values(updated_at=utcnow())
+    )
+    return bool(renewed.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def holds_claim(job: Job, attempt: int) -> bool:
+    """Whether ``attempt`` is still the claim under which ``job`` is processed (the result fence)."""
+    return job.state == JobState.PROCESSING and job.attempts == attempt
+
+
+def requeue(*, db_session: Session, smile_job_id: str, attempt: int | None = None) -> bool:
+    """Put a job whose processing failed back in the queue for another attempt (if still ours)."""
+    conditions = [Job.smile_job_id == smile_job_id]
+    if attempt is not None:
+        conditions += [Job.state == JobState.PROCESSING, Job.attempts == attempt]
+    result = db_session.execute(
+        update(Job).where(*conditions).values(state=JobState.QUEUED, queued_at=utcnow())
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def jobs_to_redispatch(
+    *, db_session: Session, lease: timedelta, redispatch_after: timedelta, limit: int = 100
+) -> list[str]:
+    """Jobs whose hand-over may have been lost, stamped so the next sweep leaves them alone.
+
+    Processing jobs whose lease nobody renewed (their worker died) go back to the queue; queued
+    jobs that no worker started within ``redispatch_after`` (a lost message, an API process killed
+    between its commit and its publish) are handed over again. A duplicate hand-over is harmless:
+    claims are atomic.
+    """
+    now = utcnow()
+    stale = (Job.state == JobState.PROCESSING) & (Job.updated_at < now - lease)
+    overdue = (Job.state == JobState.QUEUED) & (Job.queued_at < now - redispatch_after)
+    found: list[str] = []
+    for condition in (stale, overdue):
+        ids = db_session.scalars(select(Job.smile_job_id).where(condition).limit(limit)).all()
+        for smile_job_id in ids:
+            stamped = db_session.execute(
+                update(Job)
+                .where(Job.smile_job_id == smile_job_id, condition)
+                .values(state=JobState.QUEUED, queued_at=now)
+            )
+            if stamped.rowcount == 1:  # type: ignore[attr-defined]
+                found.append(smile_job_id)
+    return found
 
 
 def requeue_interrupted(*, db_session: Session, older_than: timedelta) -> int:

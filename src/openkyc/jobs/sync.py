@@ -50,4 +50,4 @@ def publish_sync_result(
                 db_session=session, job=job, result=result, horizon=runtime.settings.callback_retry_horizon
             )
     if delivery is not None:
-        runtime.notify_work()  # an idle callback dispatcher sends it now instead of at its next poll
+        runtime.queue.callback_due(delivery.id, delivery.attempts)

@@ -7,11 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from openkyc.api_errors import MISSING_PARAMETER, NO_ZIP, NOT_FOUND, WRONG_DATA_TYPE, ApiError, ErrorSpec
+from openkyc import audit
+from openkyc.api_errors import MISSING_PARAMETER, NOT_FOUND, WRONG_DATA_TYPE, ApiError
+from openkyc.audit import Actor
 from openkyc.db import transaction, utcnow
 from openkyc.http import read_json_object, read_limited_body
-from openkyc.jobs import lookup_products, service
-from openkyc.jobs.intake import IntakeError, IntakeLimits, JobPayload, read_job_payload
+from openkyc.jobs import service, uploads
+from openkyc.jobs.models import JobState
 from openkyc.jobs.status import job_status_body
 from openkyc.partners.auth import Caller, authenticate
 from openkyc.runtime import Runtime
@@ -23,8 +25,6 @@ router = APIRouter(prefix="/v1", tags=["jobs"])
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 REGISTRATION, AUTHENTICATION, DOCUMENT_VERIFICATION = 4, 2, 6
-# Intake codes that are a job's result rather than an answer to the upload request.
-JOB_RESULT_CODES = frozenset({"0001", "0903"})
 
 
 def as_bool(value: Any) -> bool:
@@ -68,7 +68,7 @@ async def prep_upload(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
         smile_job_id = ticket.job.smile_job_id
     base = public_base_url(request, runtime)
     return {
-        "upload_url": f"{base}/v1/uploads/{ticket.upload_token}",
+        "upload_url": uploads.upload_url(runtime, smile_job_id, ticket.upload_token, base),
         "ref_id": f"{caller.partner_id}-{smile_job_id}-{secrets.token_hex(6)}",
         "smile_job_id": smile_job_id,
         "camera_config": None,  # Java parses it as a string: null, never an object
@@ -104,34 +104,17 @@ async def receive_zip(token: str, request: Request, runtime: RuntimeDep) -> Resp
     with transaction(runtime.sessions) as session:
         service.job_for_upload(db_session=session, token=token, now=utcnow())
     payload = await read_limited_body(request, runtime.settings.max_zip_body)
-    if not payload:
-        raise ApiError(NO_ZIP)
-    parsed = _refuse_request_errors(payload)
     with transaction(runtime.sessions) as session:
         job = service.job_for_upload(db_session=session, token=token, now=utcnow())
         session.expunge(job)
     # The ID a look-up job names is checked (and counted against the rate limit) before the job
     # is accepted: its errors answer this PUT, as the synchronous look-ups answer theirs.
-    lookup = lookup_products.check_upload(runtime, job, parsed) if parsed is not None else {}
+    lookup = uploads.check_payload(runtime, job, payload)
     with transaction(runtime.sessions) as session:
         job = service.job_for_upload(db_session=session, token=token, now=utcnow())
-        blob_key = f"jobs/{job.smile_job_id}/payload.zip"
-        runtime.blobs.put(blob_key, payload)
-        service.mark_queued(db_session=session, job=job, inputs={"payload": blob_key, **lookup})
-    runtime.notify_work()
+        uploads.store_and_queue(runtime, db_session=session, job=job, payload=payload, lookup=lookup)
+    runtime.queue.job_queued(job.smile_job_id)
     return Response(status_code=200)
-
-
-def _refuse_request_errors(payload: bytes) -> JobPayload | None:
-    """A zip whose info.json is malformed (2203/2204/2213/2314) answers the PUT itself, as the
-    seeds list these as request errors; a job-level problem (0001, 0903: a corrupt zip or image)
-    is accepted and becomes the job's rejected result, as on the hosted platform (None)."""
-    try:
-        return read_job_payload(payload, IntakeLimits())
-    except IntakeError as error:
-        if error.code not in JOB_RESULT_CODES:
-            raise ApiError(ErrorSpec(error.code, error.message, error.http_status)) from error
-        return None
 
 
 @router.post("/job_status")
@@ -150,6 +133,9 @@ async def job_status(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
             user_id=str(user_id),
             job_id=str(job_id),
         )
+        if job.state == JobState.AWAITING_UPLOAD and runtime.settings.uses_s3:
+            # The SDKs poll right after their PUT to storage: look for the upload now.
+            runtime.queue.upload_reported(job.smile_job_id)
         answer = job_status_body(
             job,
             history=as_bool(body.get("history")),
@@ -157,6 +143,14 @@ async def job_status(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
             base_url=public_base_url(request, runtime),
             links=runtime.links,
             link_expires=utcnow() + runtime.settings.image_link_ttl,
+        )
+        audit.record(
+            session,
+            actor=Actor.partner(caller.partner_id),
+            action="job.result_viewed",
+            target_type="job",
+            target_id=job.smile_job_id,
+            detail={"api_key_id": caller.key_id, "image_links": "image_links" in answer},
         )
     return {**sign_response(caller.api_key, caller.partner_id, utcnow()), **answer}
 
@@ -169,6 +163,14 @@ async def image_link(smile_job_id: str, kind: str, expires: int, sig: str, runti
     with transaction(runtime.sessions) as session:
         job = service.get_job(db_session=session, smile_job_id=smile_job_id)
         key = (job.inputs or {}).get("images", {}).get(kind)
+        audit.record(
+            session,
+            actor=Actor.partner(job.partner_id),
+            action="job.image_viewed",
+            target_type="job",
+            target_id=smile_job_id,
+            detail={"kind": kind, "stored": isinstance(key, str)},
+        )
     if not isinstance(key, str):
         raise ApiError(NOT_FOUND, "This image is not stored")
     data = runtime.blobs.get(key)

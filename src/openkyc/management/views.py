@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from openkyc.api_errors import INVALID_VALUE, NOT_FOUND, ApiError
+from openkyc.audit import Actor
 from openkyc.db import transaction, utcnow
 from openkyc.http import read_limited_body
 from openkyc.management.service import lookup_credential
@@ -22,6 +23,7 @@ from openkyc.runtime import Runtime
 from openkyc.signing import InMemoryNonceStore, ManagementKey, verify_ksig1
 from openkyc.users import service as users
 from openkyc.users.models import UserStatus
+from openkyc.users.purge import purge_user_biometrics
 from openkyc.webdeps import get_runtime
 
 router = APIRouter(prefix="/v1/management", tags=["management"])
@@ -100,6 +102,7 @@ def create_key(caller: Caller, runtime: RuntimeDep) -> dict[str, Any]:
             box=runtime.box,
             partner_id=caller.partner_id,
             environment=_environment(caller),
+            actor=Actor.partner(caller.partner_id),
         )
     runtime.key_cache.invalidate(caller.partner_id)
     return {"key_id": issued.key_id, "environment": issued.environment.value, "api_key": issued.api_key}
@@ -120,7 +123,12 @@ def _own_key(session: Any, caller: ManagementKey, key_id: str) -> None:
 def revoke_key(key_id: str, caller: Caller, runtime: RuntimeDep) -> dict[str, Any]:
     with transaction(runtime.sessions) as session:
         _own_key(session, caller, key_id)
-        key = partners.revoke_key(db_session=session, partner_id=caller.partner_id, key_id=key_id)
+        key = partners.revoke_key(
+            db_session=session,
+            partner_id=caller.partner_id,
+            key_id=key_id,
+            actor=Actor.partner(caller.partner_id),
+        )
         answer = partners.describe_key(key)
     runtime.key_cache.invalidate(caller.partner_id)  # after the commit: the revoked key stops now
     return answer
@@ -131,7 +139,11 @@ def rotate_key(key_id: str, caller: Caller, runtime: RuntimeDep) -> dict[str, An
     with transaction(runtime.sessions) as session:
         _own_key(session, caller, key_id)
         issued = partners.rotate_key(
-            db_session=session, box=runtime.box, partner_id=caller.partner_id, key_id=key_id
+            db_session=session,
+            box=runtime.box,
+            partner_id=caller.partner_id,
+            key_id=key_id,
+            actor=Actor.partner(caller.partner_id),
         )
     runtime.key_cache.invalidate(caller.partner_id)
     return {"key_id": issued.key_id, "environment": issued.environment.value, "api_key": issued.api_key}
@@ -161,23 +173,16 @@ def change_user(user_id: str, action: str, caller: Caller, runtime: RuntimeDep) 
     status = _USER_ACTIONS.get(action)
     if status is None:
         raise ApiError(INVALID_VALUE, f"Unknown action; use one of {', '.join(_USER_ACTIONS)}")
+    who = {"partner_id": caller.partner_id, "environment": caller.environment, "user_id": user_id}
+    actor = Actor.partner(caller.partner_id)
     try:
         with transaction(runtime.sessions) as session:
-            user = users.set_status(
-                db_session=session,
-                partner_id=caller.partner_id,
-                environment=caller.environment,
-                user_id=user_id,
-                status=status,
-            )
-            erased_blob = user.selfie_blob if status == UserStatus.DELETED else None
-            if erased_blob:
-                user.selfie_blob = None
+            user = users.set_status(db_session=session, **who, status=status, actor=actor)
             answer = {"user_id": user.user_id, "status": user.status, "enrolled_by_job": user.enrolled_by_job}
     except users.UserNotFound:
         raise ApiError(NOT_FOUND, "No enrolled user with this user_id") from None
-    if erased_blob:
-        runtime.blobs.delete(erased_blob)
+    if status == UserStatus.DELETED:
+        purge_user_biometrics(runtime, **who, actor=actor)  # a deleted user's data is erased, not hidden
     return answer
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from openkyc import audit
 from openkyc.crypto import SecretBox, fingerprint
 from openkyc.db import utcnow
 from openkyc.partners.models import ApiKey, Environment, Partner
@@ -46,15 +47,25 @@ class UsableKey:
 
 
 def create_partner(
-    *, db_session: Session, box: SecretBox, name: str
+    *, db_session: Session, box: SecretBox, name: str, actor: audit.Actor | None = None
 ) -> tuple[Partner, dict[Environment, IssuedKey]]:
-    """A new partner with one sandbox and one production key (production stays disabled)."""
+    """A new partner with one sandbox and one production key (production stays disabled).
+
+    ``actor`` here and below: who is audited as doing it, the local operator unless said otherwise.
+    """
     numeric_ids = [int(pid) for pid in db_session.scalars(select(Partner.id)) if pid.isdigit()]
     partner = Partner(id=str(max([FIRST_PARTNER_ID - 1, *numeric_ids]) + 1), name=name)
     db_session.add(partner)
     db_session.flush()
+    audit.record(
+        db_session,
+        actor=actor or audit.operator(),
+        action="partner.created",
+        target_type="partner",
+        target_id=partner.id,
+    )
     keys = {
-        env: create_key(db_session=db_session, box=box, partner_id=partner.id, environment=env)
+        env: create_key(db_session=db_session, box=box, partner_id=partner.id, environment=env, actor=actor)
         for env in Environment
     }
     return partner, keys
@@ -78,7 +89,12 @@ def set_production_enabled(*, db_session: Session, partner_id: str, enabled: boo
 
 
 def create_key(
-    *, db_session: Session, box: SecretBox, partner_id: str, environment: Environment
+    *,
+    db_session: Session,
+    box: SecretBox,
+    partner_id: str,
+    environment: Environment,
+    actor: audit.Actor | None = None,
 ) -> IssuedKey:
     """A new active key; a partner may hold several at once (one per integration)."""
     get_partner(db_session=db_session, partner_id=partner_id)
@@ -92,6 +108,14 @@ def create_key(
     )
     db_session.add(key)
     db_session.flush()
+    audit.record(
+        db_session,
+        actor=actor or audit.operator(),
+        action="api_key.created",
+        target_type="api_key",
+        target_id=key.id,
+        detail={"partner_id": partner_id, "environment": environment.value},
+    )
     return IssuedKey(key_id=key.id, partner_id=partner_id, environment=environment, api_key=secret)
 
 
@@ -115,22 +139,47 @@ def describe_key(key: ApiKey) -> dict[str, object]:
     }
 
 
-def revoke_key(*, db_session: Session, partner_id: str, key_id: str) -> ApiKey:
+def revoke_key(
+    *, db_session: Session, partner_id: str, key_id: str, actor: audit.Actor | None = None
+) -> ApiKey:
     key = db_session.get(ApiKey, key_id)
     if key is None or key.partner_id != partner_id:
         raise KeyNotFound(key_id)
+    audit.record(
+        db_session,
+        actor=actor or audit.operator(),
+        action="api_key.revoked",
+        target_type="api_key",
+        target_id=key_id,
+        detail={"partner_id": partner_id, "was_active": key.active},
+    )
     if key.active:
         key.active = False
         key.revoked_at = utcnow()
     return key
 
 
-def rotate_key(*, db_session: Session, box: SecretBox, partner_id: str, key_id: str) -> IssuedKey:
+def rotate_key(
+    *, db_session: Session, box: SecretBox, partner_id: str, key_id: str, actor: audit.Actor | None = None
+) -> IssuedKey:
     """A new key for the same environment; the old one stops working at once."""
-    old = revoke_key(db_session=db_session, partner_id=partner_id, key_id=key_id)
-    return create_key(
-        db_session=db_session, box=box, partner_id=partner_id, environment=Environment(old.environment)
+    old = revoke_key(db_session=db_session, partner_id=partner_id, key_id=key_id, actor=actor)
+    new = create_key(
+        db_session=db_session,
+        box=box,
+        partner_id=partner_id,
+        environment=Environment(old.environment),
+        actor=actor,
     )
+    audit.record(
+        db_session,
+        actor=actor or audit.operator(),
+        action="api_key.rotated",
+        target_type="api_key",
+        target_id=key_id,
+        detail={"partner_id": partner_id, "new_key_id": new.key_id},
+    )
+    return new
 
 
 def usable_keys(*, db_session: Session, box: SecretBox, partner_id: str) -> list[UsableKey]:

@@ -16,6 +16,7 @@ from openkyc.db import transaction
 from openkyc.engine.warmup import load_models
 from openkyc.jobs import service as jobs
 from openkyc.runtime import Runtime
+from openkyc.tasks.sweeper import Sweeper
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,10 @@ class WorkerPool:
         for index in range(self.runtime.settings.workers):
             self._spawn(f"openkyc-worker-{index}", self._run_jobs)
         self._spawn("openkyc-callbacks", self._run_callbacks)
+        # The database is this pool's queue and it delivers callbacks itself; the sweep only takes
+        # in direct (S3) uploads and purges data past its retention.
+        sweeper = Sweeper(self.runtime, redispatch_jobs=False, hand_over_callbacks=False)
+        self._spawn("openkyc-sweeper", lambda: sweeper.run(self._stop))
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
@@ -79,8 +84,8 @@ class WorkerPool:
         while not self._stop.is_set():
             try:
                 due = callbacks.claim_due(self.runtime)
-                for delivery_id in due:
-                    callbacks.deliver(self.runtime, delivery_id)
+                for delivery_id, attempt in due:
+                    callbacks.deliver(self.runtime, delivery_id, attempt)
                 if not due:
                     self._idle()
             except Exception:

@@ -7,6 +7,7 @@ from numpy.typing import NDArray
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from openkyc import audit
 from openkyc.api_errors import (
     NO_ENROLLED_USER,
     NO_PHOTO_ON_FILE,
@@ -118,13 +119,29 @@ def list_users(*, db_session: Session, partner_id: str, environment: str | None 
 
 
 def set_status(
-    *, db_session: Session, partner_id: str, environment: str, user_id: str, status: UserStatus
+    *,
+    db_session: Session,
+    partner_id: str,
+    environment: str,
+    user_id: str,
+    status: UserStatus,
+    actor: audit.Actor | None = None,
 ) -> EnrolledUser:
-    """Disable, enable, delete or flag for re-enrolment. Deleting also drops the face on file."""
+    """Disable, enable, delete or flag for re-enrolment. Deleting also drops the face on file
+    (:func:`openkyc.users.purge.purge_user_biometrics` then erases the images). ``actor``: the
+    local operator unless said otherwise."""
     user = find_user(db_session=db_session, partner_id=partner_id, environment=environment, user_id=user_id)
     if user is None:
         raise UserNotFound(user_id)
     user.status = status
+    audit.record(
+        db_session,
+        actor=actor or audit.operator(),
+        action="user.status_changed",
+        target_type="enrolled_user",
+        target_id=str(user.id),
+        detail={"status": status.value, "partner_id": partner_id, "environment": environment},
+    )
     if status == UserStatus.DELETED:
         user.embedding_encrypted = None
     return user

@@ -1,0 +1,48 @@
+"""`openkyc audit list`: read the append-only audit log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+
+from openkyc.audit.service import describe, list_events
+from openkyc.cli.common import DataDirOption, JsonOption, open_runtime
+from openkyc.cli.output import emit_rows
+from openkyc.db import transaction
+
+audit_app = typer.Typer(help="The audit log: who accessed or changed what.", no_args_is_help=True)
+
+
+def _since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter("use an ISO date or time, e.g. 2026-01-31 or 2026-01-31T12:00") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@audit_app.command("list")
+def audit_list(
+    data_dir: DataDirOption = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only events at or after this ISO time (UTC if no zone).")
+    ] = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Events in the order they were recorded."""
+    start = _since(since)
+    runtime = open_runtime(data_dir)
+    with transaction(runtime.sessions) as session:
+        rows = [describe(event) for event in list_events(session, since=start)]
+    emit_rows(
+        rows,
+        json_output,
+        lambda row: (
+            f"{row['at']}\t{row['actor_type']}:{row['actor_id']}\t{row['action']}\t"
+            f"{row['target_type']}:{row['target_id']}\t{row['detail']}"
+        ),
+    )

@@ -1,0 +1,191 @@
+"""Taking in a job's zip: from the API's own PUT, or found in S3 after a direct (presigned) PUT.
+
+Both paths run the same checks. A PUT to the API answers request errors (2203/2204/2213/2314,
+the look-up checks of job types 1 and 11) itself; a direct upload went to storage, which cannot
+answer them, so they become the job's failed result and its callback instead.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from openkyc.api_errors import JOB_NOT_FOUND, NO_ZIP, PAYLOAD_TOO_LARGE, ApiError, ErrorSpec
+from openkyc.callbacks.service import schedule_result
+from openkyc.db import transaction, utcnow
+from openkyc.jobs import lookup_products, service
+from openkyc.jobs.intake import IntakeError, IntakeLimits, JobPayload, read_job_payload
+from openkyc.jobs.models import Job, JobState
+from openkyc.runtime import Runtime
+from openkyc.storage import BlobNotFound, UploadTooLarge
+
+log = logging.getLogger(__name__)
+
+# Intake codes that are a job's result rather than an answer to the upload request.
+JOB_RESULT_CODES = frozenset({"0001", "0903"})
+# A direct upload started just before its URL expired may finish a little later.
+UPLOAD_GRACE = timedelta(minutes=10)
+
+
+def payload_key(smile_job_id: str) -> str:
+    return f"jobs/{smile_job_id}/payload.zip"
+
+
+def direct_upload_key(smile_job_id: str) -> str:
+    return f"uploads/{smile_job_id}.zip"
+
+
+def upload_url(runtime: Runtime, smile_job_id: str, token: str, base_url: str) -> str:
+    """Where the partner PUTs the zip: a presigned storage URL when the store offers one."""
+    direct = runtime.blobs.direct_upload_url(direct_upload_key(smile_job_id), runtime.settings.upload_url_ttl)
+    return direct or f"{base_url}/v1/uploads/{token}"
+
+
+def refuse_request_errors(payload: bytes) -> JobPayload | None:
+    """A zip whose info.json is malformed (2203/2204/2213/2314) is a request error, as the seeds
+    list these; a job-level problem (0001, 0903: a corrupt zip or image) is accepted and becomes
+    the job's rejected result, as on the hosted platform (None)."""
+    if not payload:
+        raise ApiError(NO_ZIP)
+    try:
+        return read_job_payload(payload, IntakeLimits())
+    except IntakeError as error:
+        if error.code not in JOB_RESULT_CODES:
+            raise ApiError(ErrorSpec(error.code, error.message, error.http_status)) from error
+        return None
+
+
+def check_payload(runtime: Runtime, job: Job, payload: bytes) -> dict[str, object]:
+    """The request-level checks of an upload: its info.json, then (job types 1 and 11) the ID it
+    names, counted against the rate limit. Returns the look-up inputs to keep with the job."""
+    parsed = refuse_request_errors(payload)
+    return dict(lookup_products.check_upload(runtime, job, parsed)) if parsed is not None else {}
+
+
+def store_and_queue(
+    runtime: Runtime, *, db_session: Session, job: Job, payload: bytes, lookup: dict[str, object]
+) -> None:
+    """Keep the zip (encrypted) and queue the job, within the caller's transaction."""
+    key = payload_key(job.smile_job_id)
+    runtime.blobs.put(key, payload)
+    service.mark_queued(db_session=db_session, job=job, inputs={"payload": key, **lookup})
+
+
+def pending_direct_uploads(runtime: Runtime, limit: int = 200) -> list[str]:
+    """Jobs that may have a finished direct upload waiting: awaiting one with a URL still valid
+    (or just expired), or being taken in by a worker that stopped renewing its claim."""
+    now = utcnow()
+    with transaction(runtime.sessions) as session:
+        return list(
+            session.scalars(
+                select(Job.smile_job_id)
+                .where(
+                    or_(
+                        and_(
+                            Job.state == JobState.AWAITING_UPLOAD,
+                            Job.upload_expires_at > now - UPLOAD_GRACE,
+                        ),
+                        and_(
+                            Job.state == JobState.RECEIVING,
+                            Job.updated_at < now - runtime.settings.job_lease,
+                        ),
+                    )
+                )
+                .order_by(Job.created_at)
+                .limit(limit)
+            ).all()
+        )
+
+
+def collect_direct_upload(runtime: Runtime, smile_job_id: str) -> bool:
+    """Take in a job's direct upload if it has arrived; True when this call took it in."""
+    key = direct_upload_key(smile_job_id)
+    if runtime.blobs.uploaded_size(key) is None:
+        return False
+    if not _claim_upload(runtime, smile_job_id):
+        return False  # another worker takes it in, or it is already in
+    try:
+        payload = runtime.blobs.read_upload(key, runtime.settings.max_zip_body)
+    except UploadTooLarge:
+        _reject(runtime, smile_job_id, ApiError(PAYLOAD_TOO_LARGE))
+    except BlobNotFound:
+        # Gone between the look and the claim (a concurrent taker finished): hand the claim back.
+        _release_upload(runtime, smile_job_id)
+        return False
+    else:
+        _accept(runtime, smile_job_id, payload)
+    # The raw upload was stored as the partner sent it; only the encrypted copy is kept.
+    runtime.blobs.delete(key)
+    return True
+
+
+def _claim_upload(runtime: Runtime, smile_job_id: str) -> bool:
+    now = utcnow()
+    with transaction(runtime.sessions) as session:
+        claimed = session.execute(
+            update(Job)
+            .where(
+                Job.smile_job_id == smile_job_id,
+                or_(
+                    Job.state == JobState.AWAITING_UPLOAD,
+                    and_(
+                        Job.state == JobState.RECEIVING,
+                        Job.updated_at < now - runtime.settings.job_lease,
+                    ),
+                ),
+            )
+            .values(state=JobState.RECEIVING, updated_at=now)
+        )
+        return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _release_upload(runtime: Runtime, smile_job_id: str) -> None:
+    with transaction(runtime.sessions) as session:
+        session.execute(
+            update(Job)
+            .where(Job.smile_job_id == smile_job_id, Job.state == JobState.RECEIVING)
+            .values(state=JobState.AWAITING_UPLOAD)
+        )
+
+
+def _accept(runtime: Runtime, smile_job_id: str, payload: bytes) -> None:
+    with transaction(runtime.sessions) as session:
+        job = service.get_job(db_session=session, smile_job_id=smile_job_id)
+        session.expunge(job)
+    try:
+        lookup = check_payload(runtime, job, payload)
+    except ApiError as error:
+        _reject(runtime, smile_job_id, error)
+        return
+    with transaction(runtime.sessions) as session:
+        job = service.get_job(db_session=session, smile_job_id=smile_job_id)
+        if job.state != JobState.RECEIVING:
+            raise ApiError(JOB_NOT_FOUND, "the upload claim was lost")
+        store_and_queue(runtime, db_session=session, job=job, payload=payload, lookup=lookup)
+    runtime.queue.job_queued(smile_job_id)
+
+
+def _reject(runtime: Runtime, smile_job_id: str, error: ApiError) -> None:
+    """A direct upload the API would have refused: the refusal (its documented code and text)
+    becomes the job's failed final result and is called back; ``retry`` may redo the job."""
+    log.info("job %s: direct upload refused (%s)", smile_job_id, error.spec.code)
+    with transaction(runtime.sessions) as session:
+        job = service.get_job(db_session=session, smile_job_id=smile_job_id)
+        if job.state != JobState.RECEIVING:
+            return
+        result = {
+            "SmileJobID": job.smile_job_id,
+            "PartnerParams": job.partner_params,
+            "ResultCode": error.spec.code,
+            "ResultText": error.message,
+            "IsFinalResult": "true",
+        }
+        service.record_result(db_session=session, job=job, result=result, final=True, failed=True)
+        delivery = schedule_result(
+            db_session=session, job=job, result=result, horizon=runtime.settings.callback_retry_horizon
+        )
+    if delivery is not None:
+        runtime.queue.callback_due(delivery.id, delivery.attempts)

@@ -1,0 +1,1 @@
+"""Operations: health probes, Prometheus metrics, structured logs with job ids, outage answers."""

@@ -1,0 +1,282 @@
+"""Whole openkyc deployments on loopback, for end-to-end tests, fault tests and benchmarks.
+
+"embedded": one `openkyc serve` (SQLite, local blobs, in-process workers). "scaled": a fresh
+PostgreSQL database, Celery on Redis, S3 storage (a moto server on loopback), `openkyc serve`
+API processes and `openkyc worker` processes, all separate OS processes talking over TCP, as in
+production. Needs the local PostgreSQL (127.0.0.1:5432, trust) and Redis (127.0.0.1:6379).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Literal
+
+import httpx
+
+from openkyc.testing.tcp_proxy import TcpProxy
+
+Mode = Literal["embedded", "scaled"]
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+S3_BUCKET = "openkyc-e2e"
+# Short leases and sweeps, so the fault tests see a dead worker's job taken over in seconds.
+FAST_RECOVERY = {
+    "OPENKYC_JOB_LEASE": "PT6S",
+    "OPENKYC_SWEEP_INTERVAL": "PT1S",
+    "OPENKYC_REDISPATCH_AFTER": "PT15S",
+    "OPENKYC_CALLBACK_FIRST_RETRY": "PT1S",
+    "OPENKYC_ALLOW_PRIVATE_CALLBACKS": "true",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def openkyc_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "openkyc.cli", *args]
+
+
+@dataclass
+class TlsOptions:
+    cert: Path
+    key: Path
+    ca: Path
+
+
+@dataclass
+class Deployment:
+    mode: Mode
+    data_dir: Path
+    env: dict[str, str]
+    partner_id: str
+    sandbox_key: str
+    port: int
+    tls: TlsOptions | None = None
+    api: subprocess.Popen[bytes] | None = None
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    # Set when the processes reach PostgreSQL through a proxy the test can cut (DB outages).
+    database_proxy: TcpProxy | None = None
+    _worker_logs: dict[int, Path] = field(default_factory=dict)
+    _cleanups: list[Callable[[], None]] = field(default_factory=list)
+    _logs: list[IO[bytes]] = field(default_factory=list)
+
+    @property
+    def base_url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    @property
+    def verify(self) -> ssl.SSLContext | bool:
+        return ssl.create_default_context(cafile=str(self.tls.ca)) if self.tls else True
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "serve.log"
+
+    def _log(self, name: str) -> IO[bytes]:
+        handle = (self.data_dir / name).open("ab")
+        self._logs.append(handle)
+        return handle
+
+    def start_api(self) -> None:
+        tls = [] if self.tls is None else ["--tls-cert", str(self.tls.cert), "--tls-key", str(self.tls.key)]
+        command = ["serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data_dir)]
+        self.api = subprocess.Popen(
+            openkyc_command(*command, *tls),
+            env=self.env,
+            stdout=self._log("serve.log"),
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_until_up()
+
+    def stop_api(self, sig: int = signal.SIGTERM) -> None:
+        if self.api is not None and self.api.poll() is None:
+            self.api.send_signal(sig)
+            self.api.wait(timeout=30)
+        self.api = None
+
+    def start_worker(self, concurrency: int = 1) -> subprocess.Popen[bytes]:
+        """`openkyc worker` (both queues) in its own process group, so a kill takes its children."""
+        if self.mode != "scaled":
+            raise RuntimeError("the embedded deployment has no separate workers")
+        log_name = f"worker-{len(self._worker_logs)}.log"
+        worker = subprocess.Popen(
+            openkyc_command("worker", "--data-dir", str(self.data_dir), "--concurrency", str(concurrency)),
+            env=self.env,
+            stdout=self._log(log_name),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.workers.append(worker)
+        self._worker_logs[worker.pid] = self.data_dir / log_name
+        return worker
+
+    def wait_for_workers(self, timeout: float = 180) -> None:
+        """Until every started worker has reported ready on both queues (models loaded)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            logs = [self._worker_logs[worker.pid].read_text(errors="replace") for worker in self.workers]
+            if all(text.count(" ready.") >= 2 for text in logs):
+                return
+            for worker, text in zip(self.workers, logs, strict=True):
+                if worker.poll() is not None:
+                    raise RuntimeError(f"openkyc worker exited: {text[-3000:]}")
+            time.sleep(0.3)
+        raise RuntimeError(f"workers not ready in {timeout:.0f} s")
+
+    def kill_worker(self, worker: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
+        """Signal the worker's whole process group (main processes and prefork children)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(worker.pid, sig)
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(timeout=30)
+        self.workers.remove(worker)
+
+    def _wait_until_up(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.api is None or self.api.poll() is not None:
+                raise RuntimeError(
+                    f"openkyc serve exited: {self.log_path.read_text(errors='replace')[-3000:]}"
+                )
+            try:
+                if httpx.get(f"{self.base_url}/health", timeout=1, verify=self.verify).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError(f"openkyc serve did not come up in {timeout:.0f} s")
+
+    @property
+    def database_url(self) -> str:
+        """Where this deployment's data is (for tests that look at rows), never through the proxy."""
+        from openkyc.config import Settings
+
+        url = Settings(data_dir=self.data_dir, database_url=self.env.get("OPENKYC_DATABASE_URL", ""))
+        resolved = url.resolved_database_url
+        if self.database_proxy is not None:
+            resolved = resolved.replace(f"@127.0.0.1:{self.database_proxy.port}/", "@127.0.0.1:5432/")
+        return resolved.split("?")[0]
+
+    def stop(self) -> None:
+        self.stop_api()
+        for worker in list(self.workers):
+            self.kill_worker(worker, signal.SIGTERM)
+        for cleanup in reversed(self._cleanups):
+            cleanup()
+        for handle in self._logs:
+            handle.close()
+
+
+def start_deployment(
+    mode: Mode,
+    data_dir: Path,
+    *,
+    workers: int = 1,
+    worker_concurrency: int = 1,
+    tls: TlsOptions | None = None,
+    extra_env: dict[str, str] | None = None,
+    proxy_database: bool = False,
+) -> Deployment:
+    """Start a deployment with one sandbox partner; the caller must ``stop()`` it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, **FAST_RECOVERY, "OPENKYC_DATA_DIR": str(data_dir), **(extra_env or {})}
+    cleanups: list[Callable[[], None]] = []
+    proxy: TcpProxy | None = None
+    if mode == "scaled":
+        env.update(_scaled_environment(data_dir, cleanups))
+        if proxy_database:
+            proxy = TcpProxy("127.0.0.1", 5432)
+            proxy.start()
+            cleanups.append(proxy.stop)
+            env["OPENKYC_DATABASE_URL"] = (
+                env["OPENKYC_DATABASE_URL"].replace("@127.0.0.1:5432/", f"@127.0.0.1:{proxy.port}/")
+                + "?connect_timeout=3"
+            )
+    created = subprocess.run(
+        openkyc_command("partner", "create", "--data-dir", str(data_dir), "--name", "e2e", "--json"),
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    partner = json.loads(created.stdout)
+    deployment = Deployment(
+        mode=mode,
+        data_dir=data_dir,
+        env=env,
+        partner_id=partner["partner_id"],
+        sandbox_key=partner["api_keys"]["sandbox"],
+        port=free_port(),
+        tls=tls,
+        database_proxy=proxy,
+        _cleanups=cleanups,
+    )
+    try:
+        deployment.start_api()
+        if mode == "scaled":
+            for _ in range(workers):
+                deployment.start_worker(worker_concurrency)
+            deployment.wait_for_workers()
+    except BaseException:
+        deployment.stop()
+        raise
+    return deployment
+
+
+def _scaled_environment(data_dir: Path, cleanups: list[Callable[[], None]]) -> dict[str, str]:
+    from openkyc.testing.s3 import s3_environment, start_s3_server
+
+    database_url = create_database(cleanups)
+    endpoint, stop_s3 = start_s3_server(buckets=[S3_BUCKET])
+    cleanups.append(stop_s3)
+    prefix = f"openkyc-test-{secrets.token_hex(4)}:"
+    cleanups.append(lambda: _flush_broker_keys(prefix))
+    return {
+        "OPENKYC_QUEUE": "celery",
+        "OPENKYC_DATABASE_URL": database_url,
+        "OPENKYC_BROKER_URL": REDIS_URL,
+        "OPENKYC_BROKER_KEY_PREFIX": prefix,
+        **s3_environment(endpoint, S3_BUCKET, data_dir.name),
+    }
+
+
+def create_database(cleanups: list[Callable[[], None]]) -> str:
+    """A fresh, empty PostgreSQL database (dropped by the cleanup); its SQLAlchemy URL."""
+    import psycopg
+
+    name = f"openkyc_test_{secrets.token_hex(6)}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    cleanups.append(drop)
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def _flush_broker_keys(prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = list(client.scan_iter(match=f"{prefix}*", count=500))
+    if keys:
+        client.delete(*keys)

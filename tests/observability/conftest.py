@@ -1,0 +1,63 @@
+"""Fixtures of the observability tests: logging configured into a buffer, restored afterwards."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from openkyc.config import Settings
+from openkyc.observability.logging import UVICORN_LOGGERS, configure_logging
+
+LogLines = Callable[[], list[dict[str, Any]]]
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """configure_logging changes process-wide state: put the root and uvicorn loggers back."""
+    root = logging.getLogger()
+    saved_root = (list(root.handlers), root.level)
+    saved = {
+        name: (list(logging.getLogger(name).handlers), logging.getLogger(name).propagate)
+        for name in UVICORN_LOGGERS
+    }
+    yield
+    for handler in list(root.handlers):
+        if handler not in saved_root[0]:
+            root.removeHandler(handler)
+    root.setLevel(saved_root[1])
+    for name, (handlers, propagate) in saved.items():
+        logger = logging.getLogger(name)
+        logger.handlers[:] = handlers
+        logger.propagate = propagate
+    logging.captureWarnings(False)
+
+
+@pytest.fixture
+def json_log(restore_logging: None) -> LogLines:
+    """Logging configured as `openkyc serve` does (JSON); call the fixture for the parsed lines."""
+    buffer = io.StringIO()
+    configure_logging(Settings(log_format="json", log_level="INFO"), stream=buffer)
+    return lambda: [json.loads(line) for line in buffer.getvalue().splitlines()]
+
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def samples_of(metrics_text: str) -> Samples:
+    """``{(sample name, sorted labels): value}`` of a Prometheus text exposition."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    found: Samples = {}
+    for family in text_string_to_metric_families(metrics_text):
+        for sample in family.samples:
+            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return found
+
+
+def sample(found: Samples, name: str, **labels: str) -> float | None:
+    return found.get((name, tuple(sorted(labels.items()))))
