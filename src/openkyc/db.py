@@ -52,7 +52,9 @@ def utcnow() -> datetime:
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL and a busy timeout so API and workers can share it."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -63,7 +65,12 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # Bound values stay out of exception texts (they may be PII); a database that does not answer
+    # fails a connection attempt in seconds instead of hanging requests (psycopg's URL may override).
+    connect_args = (
+        {"connect_timeout": 5} if url.startswith("postgresql") and "connect_timeout" not in url else {}
+    )
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

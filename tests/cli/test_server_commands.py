@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from openkyc.cli import app
@@ -116,3 +117,17 @@ def test_registry_import_and_count(tmp_path: Path) -> None:
     records.write_text("country,id_type,id_number\nKENYA,NATIONAL_ID,1\n", encoding="utf-8")
     result = runner.invoke(app, ["registry", "import", str(records), "--data-dir", str(tmp_path)])
     assert result.exit_code == 1 and "line 2" in result.output
+
+
+def test_the_first_partners_key_is_not_printed_to_a_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openkyc.cli.serve import announce_first_partner
+
+    first = {"partner_id": "1001", "sandbox_api_key": "secret-key-value", "production_api_key": "p"}
+    announce_first_partner(first, tmp_path)  # captured output is not a terminal
+    printed = capsys.readouterr().out
+    assert "1001" in printed and "secret-key-value" not in printed
+    written = tmp_path / "first-partner.json"
+    assert json.loads(written.read_text())["sandbox_api_key"] == "secret-key-value"
+    assert written.stat().st_mode & 0o777 == 0o600

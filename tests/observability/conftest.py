@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from openkyc.config import Settings
-from openkyc.observability.logging import UVICORN_LOGGERS, configure_logging
+from openkyc.observability.logging import NOISY_LOGGERS, QUIET_LOGGERS, UVICORN_LOGGERS, configure_logging
 
 LogLines = Callable[[], list[dict[str, Any]]]
 
@@ -25,7 +25,10 @@ def restore_logging() -> Iterator[None]:
         name: (list(logging.getLogger(name).handlers), logging.getLogger(name).propagate)
         for name in UVICORN_LOGGERS
     }
+    levels = {name: logging.getLogger(name).level for name in (*QUIET_LOGGERS, *NOISY_LOGGERS)}
     yield
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
     for handler in list(root.handlers):
         if handler not in saved_root[0]:
             root.removeHandler(handler)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,6 +34,22 @@ def ensure_first_partner(runtime: Runtime) -> dict[str, str] | None:
         }
 
 
+def announce_first_partner(first: dict[str, str], data_dir: Path) -> None:
+    """Show the new partner's key on a terminal; elsewhere (a service's captured output is a log)
+    write it to a file only the installation's user can read, and say where."""
+    typer.echo("Created a sandbox partner for this new installation:")
+    typer.echo(f"  partner_id:      {first['partner_id']}")
+    if sys.stdout.isatty():
+        typer.echo(f"  sandbox api key: {first['sandbox_api_key']}")
+    else:
+        path = data_dir / "first-partner.json"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump(first, handle, indent=2)
+        typer.echo(f"  api keys:        in {path} (not printed: this output is not a terminal)")
+    typer.echo("  (production keys work after `openkyc partner enable-production`)")
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
@@ -40,6 +59,10 @@ def serve(
     ] = None,
     tls_key: Annotated[Path | None, typer.Option("--tls-key", help="PEM private key for --tls-cert.")] = None,
     workers: Annotated[int | None, typer.Option(help="In-process verification workers.")] = None,
+    processes: Annotated[
+        int,
+        typer.Option(min=1, help="API server processes (more than one needs OPENKYC_QUEUE=celery)."),
+    ] = 1,
 ) -> None:
     """Run the API with in-process workers (SQLite + local blobs under the data dir)."""
     import uvicorn
@@ -63,10 +86,7 @@ def serve(
     in_process = runtime.settings.queue == "inprocess"
     first = ensure_first_partner(runtime)
     if first is not None:
-        typer.echo("Created a sandbox partner for this new installation:")
-        typer.echo(f"  partner_id:      {first['partner_id']}")
-        typer.echo(f"  sandbox api key: {first['sandbox_api_key']}")
-        typer.echo("  (production keys work after `openkyc partner enable-production`)")
+        announce_first_partner(first, runtime.settings.data_dir)
     scheme = "https" if tls_cert else "http"
     log.info(
         "openkyc listening on %s://%s:%d/v1 (data: %s)",
@@ -75,14 +95,21 @@ def serve(
         port,
         runtime.settings.data_dir.resolve(),
     )
-    uvicorn.run(
-        create_app(runtime, process_job=process_job if in_process else None),
-        host=host,
-        port=port,
-        ssl_certfile=str(tls_cert) if tls_cert else None,
-        ssl_keyfile=str(tls_key) if tls_key else None,
+    server_options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "ssl_certfile": str(tls_cert) if tls_cert else None,
+        "ssl_keyfile": str(tls_key) if tls_key else None,
         # uvicorn's loggers go through configure_logging's handler (JSON, redaction), not its own.
-        log_config=None,
-        log_level=parse_level(settings.log_level),
-        access_log=False,  # URLs carry upload capabilities and signed image links
-    )
+        "log_config": None,
+        "log_level": parse_level(settings.log_level),
+        "access_log": False,  # URLs carry upload capabilities and signed image links
+    }
+    if processes > 1:
+        if in_process:
+            raise typer.BadParameter("--processes > 1 needs OPENKYC_QUEUE=celery and `openkyc worker`")
+        # Each process builds its own runtime from the environment (asgi.app_from_environment).
+        os.environ["OPENKYC_DATA_DIR"] = str(runtime.settings.data_dir)
+        uvicorn.run("openkyc.asgi:app_from_environment", factory=True, workers=processes, **server_options)
+        return
+    uvicorn.run(create_app(runtime, process_job=process_job if in_process else None), **server_options)

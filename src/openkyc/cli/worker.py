@@ -85,6 +85,7 @@ def _run_one(queue: QueueChoice, concurrency: int | None, loglevel: str) -> None
             f"{queue.value}-{os.getpid()}@%h",
             "--loglevel",
             loglevel,
+            "--quiet",  # no banner: the log stays JSON lines
             "--without-gossip",
             "--without-mingle",
         ]

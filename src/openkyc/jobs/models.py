@@ -28,6 +28,8 @@ class Job(Base):
         UniqueConstraint("partner_id", "environment", "job_id"),
         # Retention looks for unpurged jobs finished before a cutoff, on every sweep.
         Index("ix_jobs_retention", "purged_at", "completed_at"),
+        # /metrics reads the last hour of finished jobs on every scrape.
+        Index("ix_jobs_completed_at", "completed_at"),
     )
 
     # Smile ID's job ids are zero-padded 10-digit strings.

@@ -30,9 +30,9 @@ _SECRET_FIELD = re.compile(
 )
 # user:password@ in URLs (database and broker URLs).
 _URL_PASSWORD = re.compile(r"(?P<prefix>\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@/\s]+@", re.IGNORECASE)
-# Capability tokens, API keys (UUIDs), signatures: long runs mixing two of digits, lower and upper
-# case (snake_case names in tracebacks have one kind only and survive).
-_TOKEN_CANDIDATE = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{24,}")
+# Capability tokens, API keys (UUIDs), signatures (standard base64: '+' and '/'): long runs mixing
+# kinds of characters. snake_case names and lowercase paths in tracebacks survive.
+_TOKEN_CANDIDATE = re.compile(r"(?<![A-Za-z0-9_+/=-])[A-Za-z0-9_+/=-]{24,}")
 _EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # Dates without a time of day are what a DOB looks like; timestamps with a time are kept.
 _DATE = re.compile(
@@ -61,8 +61,13 @@ def redact(text: str, keep: Collection[str] = ()) -> str:
 
 def _token(match: re.Match[str]) -> str:
     run = match.group()
-    kinds = any(c.isdigit() for c in run) + any(c.islower() for c in run) + any(c.isupper() for c in run)
-    return "[redacted:token]" if kinds >= 2 else run
+    upper, lower = any(c.isupper() for c in run), any(c.islower() for c in run)
+    if "/" in run or "+" in run:
+        # A path has slashes too: only mixed-case runs (base64) count as tokens then.
+        secret = upper and lower
+    else:
+        secret = upper + lower + any(c.isdigit() for c in run) >= 2
+    return "[redacted:token]" if secret else run
 
 
 def _digits(match: re.Match[str], keep: Collection[str]) -> str:

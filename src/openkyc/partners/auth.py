@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from openkyc.api_errors import PRODUCTION_NOT_ENABLED, ApiError
 from openkyc.db import transaction, utcnow
+from openkyc.observability.context import set_partner
 from openkyc.partners.key_cache import PartnerKeys
 from openkyc.partners.models import Environment, Partner
 from openkyc.partners.service import usable_keys
@@ -47,6 +48,7 @@ def authenticate(
     matched = verify_sid_request(credentials, candidates, utcnow(), runtime.settings.signature_freshness)
     if matched.environment == Environment.PRODUCTION.value and not production_enabled:
         raise ApiError(PRODUCTION_NOT_ENABLED)
+    set_partner(credentials.partner_id)  # the rest of this request's log lines name the partner
     return Caller(
         partner_id=credentials.partner_id,
         key_id=matched.key_id,

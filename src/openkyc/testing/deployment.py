@@ -67,6 +67,7 @@ class Deployment:
     sandbox_key: str
     port: int
     tls: TlsOptions | None = None
+    api_processes: int = 1
     api: subprocess.Popen[bytes] | None = None
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     # Set when the processes reach PostgreSQL through a proxy the test can cut (DB outages).
@@ -93,20 +94,26 @@ class Deployment:
         return handle
 
     def start_api(self) -> None:
+        """`openkyc serve` in its own process group (several server processes when scaled)."""
         tls = [] if self.tls is None else ["--tls-cert", str(self.tls.cert), "--tls-key", str(self.tls.key)]
         command = ["serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data_dir)]
         self.api = subprocess.Popen(
-            openkyc_command(*command, *tls),
+            openkyc_command(*command, "--processes", str(self.api_processes), *tls),
             env=self.env,
             stdout=self._log("serve.log"),
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self._wait_until_up()
 
     def stop_api(self, sig: int = signal.SIGTERM) -> None:
-        if self.api is not None and self.api.poll() is None:
-            self.api.send_signal(sig)
+        """Signal every API process (a SIGKILL reaches the server processes, not just their parent)."""
+        if self.api is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.api.pid, sig)
             self.api.wait(timeout=30)
+            if sig == signal.SIGKILL:
+                _wait_for_group_exit(self.api.pid)
         self.api = None
 
     def start_worker(self, concurrency: int = 1) -> subprocess.Popen[bytes]:
@@ -225,6 +232,8 @@ def start_deployment(
         sandbox_key=partner["api_keys"]["sandbox"],
         port=free_port(),
         tls=tls,
+        # Scaled out, two API processes share the port, as behind a load balancer.
+        api_processes=2 if mode == "scaled" else 1,
         database_proxy=proxy,
         _cleanups=cleanups,
     )
@@ -238,6 +247,17 @@ def start_deployment(
         deployment.stop()
         raise
     return deployment
+
+
+def _wait_for_group_exit(pgid: int, timeout: float = 10) -> None:
+    """Until no process of the group is left (killed children free the port a moment later)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
 
 
 def _scaled_environment(data_dir: Path, cleanups: list[Callable[[], None]]) -> dict[str, str]:

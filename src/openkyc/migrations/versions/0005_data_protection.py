@@ -57,6 +57,7 @@ def upgrade() -> None:
     with op.batch_alter_table("jobs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("purged_at", openkyc.db.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index("ix_jobs_retention", ["purged_at", "completed_at"], unique=False)
+        batch_op.create_index("ix_jobs_completed_at", ["completed_at"], unique=False)
 
     op.create_table(
         "audit_events",
@@ -84,5 +85,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_audit_events_at"))
     op.drop_table("audit_events")
     with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.drop_index("ix_jobs_completed_at")
         batch_op.drop_index("ix_jobs_retention")
         batch_op.drop_column("purged_at")
