@@ -72,11 +72,15 @@ def _run_one(queue: QueueChoice, concurrency: int | None, loglevel: str) -> None
 
     configure_logging(Settings())
     if queue == QueueChoice.VERIFICATION:
-        pool = ["--pool", "prefork", "--concurrency", str(concurrency or os.cpu_count() or 1)]
+        processes = concurrency or os.cpu_count() or 1
+        pool = ["--pool", "prefork", "--concurrency", str(processes)]
+        # Each process's OCR gets its share of the cores instead of all of them (engine/document/ocr.py).
+        os.environ.setdefault("OPENKYC_OCR_THREADS", str(max(1, (os.cpu_count() or 1) // processes)))
     else:
         pool = ["--pool", "threads", "--concurrency", str(concurrency or 16)]
     app.worker_main(
         [
+            "--quiet",  # (a global option, before the sub-command) no banner: the log stays JSON lines
             "worker",
             "--queues",
             queue.value,
@@ -85,7 +89,6 @@ def _run_one(queue: QueueChoice, concurrency: int | None, loglevel: str) -> None
             f"{queue.value}-{os.getpid()}@%h",
             "--loglevel",
             loglevel,
-            "--quiet",  # no banner: the log stays JSON lines
             "--without-gossip",
             "--without-mingle",
         ]
