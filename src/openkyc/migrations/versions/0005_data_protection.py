@@ -48,7 +48,7 @@ def _dialect() -> str:
     name = op.get_bind().dialect.name
     if name not in _DROP:
         # Better no migration than an audit log that silently accepts edits.
-        raise NotImplementedError(f"append-only audit_events is not implemented for {name}")
+        raise RuntimeError(f"append-only audit_events needs SQLite or PostgreSQL triggers, not {name}")
     return name
 
 
