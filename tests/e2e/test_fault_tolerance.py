@@ -248,3 +248,17 @@ def test_a_database_outage_answers_json_503_and_recovers_by_itself(
     after = partner.submit(params("after-outage"), [(SELFIE, selfie)])
     assert_answered_once(proxied, receiver, before)
     assert_answered_once(proxied, receiver, after)
+
+
+def test_a_rabbitmq_broker_works_as_redis_does(
+    tmp_path_factory: pytest.TempPathFactory, receiver: CallbackReceiver, faces_dir: Path
+) -> None:
+    """The scaled-out mode on RabbitMQ instead of Redis: a job verified and called back once."""
+    deployment = start_deployment("scaled", tmp_path_factory.mktemp("rabbitmq"), broker="rabbitmq")
+    try:
+        smile_job_id = client(deployment, receiver).submit(
+            params("on-rabbitmq"), [(SELFIE, faces_dir / "ageitgey+face_recognition/examples/obama.jpg")]
+        )
+        assert assert_answered_once(deployment, receiver, smile_job_id)["ResultCode"] == "0840"
+    finally:
+        deployment.stop()

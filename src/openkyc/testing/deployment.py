@@ -28,6 +28,7 @@ import httpx
 from openkyc.testing.tcp_proxy import TcpProxy
 
 Mode = Literal["embedded", "scaled"]
+Broker = Literal["redis", "rabbitmq"]
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 S3_BUCKET = "openkyc-e2e"
@@ -200,6 +201,7 @@ def start_deployment(
     tls: TlsOptions | None = None,
     extra_env: dict[str, str] | None = None,
     proxy_database: bool = False,
+    broker: Broker = "redis",
 ) -> Deployment:
     """Start a deployment with one sandbox partner; the caller must ``stop()`` it."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -207,7 +209,7 @@ def start_deployment(
     cleanups: list[Callable[[], None]] = []
     proxy: TcpProxy | None = None
     if mode == "scaled":
-        env.update(_scaled_environment(data_dir, cleanups))
+        env.update(_scaled_environment(data_dir, cleanups, broker))
         if proxy_database:
             proxy = TcpProxy("127.0.0.1", 5432)
             proxy.start()
@@ -260,21 +262,42 @@ def _wait_for_group_exit(pgid: int, timeout: float = 10) -> None:
         time.sleep(0.05)
 
 
-def _scaled_environment(data_dir: Path, cleanups: list[Callable[[], None]]) -> dict[str, str]:
+def _scaled_environment(data_dir: Path, cleanups: list[Callable[[], None]], broker: Broker) -> dict[str, str]:
     from openkyc.testing.s3 import s3_environment, start_s3_server
 
     database_url = create_database(cleanups)
     endpoint, stop_s3 = start_s3_server(buckets=[S3_BUCKET])
     cleanups.append(stop_s3)
-    prefix = f"openkyc-test-{secrets.token_hex(4)}:"
-    cleanups.append(lambda: _flush_broker_keys(prefix))
     return {
         "OPENKYC_QUEUE": "celery",
         "OPENKYC_DATABASE_URL": database_url,
-        "OPENKYC_BROKER_URL": REDIS_URL,
-        "OPENKYC_BROKER_KEY_PREFIX": prefix,
+        **(_rabbitmq_broker(cleanups) if broker == "rabbitmq" else _redis_broker(cleanups)),
         **s3_environment(endpoint, S3_BUCKET, data_dir.name),
     }
+
+
+def _redis_broker(cleanups: list[Callable[[], None]]) -> dict[str, str]:
+    """The local Redis, every key of this deployment under its own prefix (removed afterwards)."""
+    prefix = f"openkyc-test-{secrets.token_hex(4)}:"
+    cleanups.append(lambda: _flush_broker_keys(prefix))
+    return {"OPENKYC_BROKER_URL": REDIS_URL, "OPENKYC_BROKER_KEY_PREFIX": prefix}
+
+
+def _rabbitmq_broker(cleanups: list[Callable[[], None]]) -> dict[str, str]:
+    """The local RabbitMQ (guest/guest), in a virtual host of this deployment's own (deleted afterwards)."""
+    vhost = f"openkyc-test-{secrets.token_hex(4)}"
+    subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
+
+    def delete() -> None:
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True, check=False)
+
+    cleanups.append(delete)
+    subprocess.run(
+        ["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+        check=True,
+        capture_output=True,
+    )
+    return {"OPENKYC_BROKER_URL": f"amqp://guest:guest@127.0.0.1:5672/{vhost}"}
 
 
 def create_database(cleanups: list[Callable[[], None]]) -> str:
