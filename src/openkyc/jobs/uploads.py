@@ -13,7 +13,7 @@ from datetime import timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from openkyc.api_errors import JOB_NOT_FOUND, NO_ZIP, PAYLOAD_TOO_LARGE, ApiError, ErrorSpec
+from openkyc.api_errors import NO_ZIP, PAYLOAD_TOO_LARGE, ApiError, ErrorSpec
 from openkyc.callbacks.service import schedule_result
 from openkyc.db import transaction, utcnow
 from openkyc.jobs import lookup_products, service
@@ -163,7 +163,9 @@ def _accept(runtime: Runtime, smile_job_id: str, payload: bytes) -> None:
     with transaction(runtime.sessions) as session:
         job = service.get_job(db_session=session, smile_job_id=smile_job_id)
         if job.state != JobState.RECEIVING:
-            raise ApiError(JOB_NOT_FOUND, "the upload claim was lost")
+            # This worker stalled past its lease and another one took the upload in meanwhile.
+            log.warning("job %s: upload claim lost; taken in by another worker", smile_job_id)
+            return
         store_and_queue(runtime, db_session=session, job=job, payload=payload, lookup=lookup)
     runtime.queue.job_queued(smile_job_id)
 
