@@ -73,7 +73,8 @@ def normalise(name: str) -> str:
 
 
 def token_key(token: str) -> str:
-    """The skeleton of one normalised token: vowels kept only as a placeholder "_"."""
+    """The skeleton of one normalised token: each run of vowels becomes "_", so spellings that differ
+    only in vowels (Mohammed, Muhammad) share a key."""
     key = token
     for old, new in _DIGRAPHS:
         key = key.replace(old, new)
