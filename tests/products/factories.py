@@ -198,7 +198,7 @@ def document(
     located: bool = True,
     portrait_found: bool = True,
     portrait_match: FaceMatchEvidence | Literal["default"] | None = "default",
-    issue_date: str | None = "2018-09-20",
+    issue_date: str | None = "2020-09-20",
     consistency_codes: Sequence[str] = (),
 ) -> DocumentEvidence:
     """A document's evidence, weighed as ``analyse_document`` weighs it."""

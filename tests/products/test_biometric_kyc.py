@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from openkyc.authorities.base import AuthorityRecord, AuthorityUnavailable, InvalidIdNumber, RecordNotFound
@@ -167,3 +169,35 @@ def test_a_review_keeps_the_missing_authority_photo() -> None:
     rejected = resolve_review(provisional, approve=False, reason="no_match")
     assert rejected.actions["Selfie_To_ID_Authority_Compare"] == "ID Authority Photo Not Available"
     assert rejected.actions["Selfie_To_ID_Card_Compare"] == "Completed"
+
+
+def test_record_dates_are_reported_only_where_they_mean_something() -> None:
+    today = date(2026, 12, 3)
+
+    def fields(**dates: str | None) -> tuple[str, str, str]:
+        record = AuthorityRecord(full_name="Ada Obi Eze", **dates)  # type: ignore[arg-type]
+        values = biometric_kyc.id_fields_of(record, **IDS, today=today)
+        return values["DOB"], values["IssuanceDate"], values["ExpirationDate"]
+
+    plausible = {"dob": "1990-04-02", "issuance_date": "2020-01-01", "expiration_date": "2030-01-01"}
+    assert fields(**plausible) == ("1990-04-02", "2020-01-01", "2030-01-01")
+    # Born in the future, or on a day no calendar has.
+    assert fields(**{**plausible, "dob": "2027-01-01"})[0] == "Not Available"
+    assert fields(**{**plausible, "dob": "1990-02-30"})[0] == "Not Available"
+    # Issued before birth, and 50 years before expiry: the issue date is the odd one out.
+    assert fields(**{**plausible, "issuance_date": "1980-01-01"}) == (
+        "1990-04-02",
+        "Not Available",
+        "2030-01-01",
+    )
+    # Issued before birth, nothing else to tell which is wrong: neither is reported.
+    assert fields(dob="1990-04-02", issuance_date="1980-01-01")[:2] == ("Not Available", "Not Available")
+    # Expiring before issue.
+    assert fields(**{**plausible, "expiration_date": "2019-01-01"}) == (
+        "1990-04-02",
+        "Not Available",
+        "Not Available",
+    )
+    # The authority's own formats are passed on as it wrote them; ISO date-times keep their text.
+    assert fields(dob="02/04/1990") == ("02/04/1990", "Not Available", "Not Available")
+    assert fields(dob="1990-04-02T00:00:00Z")[0] == "1990-04-02T00:00:00Z"

@@ -6,6 +6,8 @@ import pytest
 
 from openkyc.engine.document.analyse import DocumentEvidence
 from openkyc.engine.document.classify import DocumentKind
+from openkyc.engine.document.dates import find_dates
+from openkyc.engine.document.visual_zone import VizField
 from openkyc.engine.document_verification import DocumentVerificationEvidence
 from openkyc.engine.evidence import Decision
 from openkyc.engine.face.compare import FaceOutcome
@@ -64,7 +66,7 @@ def test_valid_document_and_matching_live_selfie_is_verified() -> None:
         "DOB": "2000-09-20",
         "Gender": "M",
         "ExpirationDate": "2030-09-20",
-        "IssuanceDate": "2018-09-20",
+        "IssuanceDate": "2020-09-20",
         "SecondaryIDNumber": "Not Available",
         "PhoneNumber": "Not Available",
         "PhoneNumber2": "Not Available",
@@ -87,6 +89,36 @@ def test_unread_fields_are_not_available_and_not_returned() -> None:
         assert result.id_fields[name] == "Not Available"
     assert result.actions["Return_Personal_Info"] == "Not Returned"
     assert result.actions["Verify_Document"] == "Under Review"
+
+
+def _printed_issue(doc: DocumentEvidence, text: str) -> DocumentEvidence:
+    """``doc`` with an issue date printed as ``text`` (every reading kept, plausible or not)."""
+    readings = [r.value.isoformat() for r in find_dates(text)[0].readings]
+    field = VizField(name="issue_date", value=text, method="below", dates=readings, printed=readings)
+    zone = doc.visual_zone.model_copy(update={"fields": {"issue_date": field}})
+    return doc.model_copy(update={"visual_zone": zone})
+
+
+def test_issuance_date_means_what_the_holder_and_expiry_allow() -> None:
+    # A passport issued 16 APR 07 to a holder born in 1974: 2007, not the first reading (1907).
+    doc = _printed_issue(document(birth=date(1974, 8, 12), expiry=date(2017, 4, 15)), "16 APR 07")
+    assert doc.visual_zone.fields["issue_date"].dates[0] == "1907-04-16"
+    fields = decide(docv(doc)).id_fields
+    assert (fields["DOB"], fields["IssuanceDate"], fields["ExpirationDate"]) == (
+        "1974-08-12",
+        "2007-04-16",
+        "2017-04-15",
+    )
+
+
+def test_an_issuance_date_that_fits_no_reading_is_not_available() -> None:
+    # Issued after the passport expired, or 25 years before it: neither is a passport.
+    for printed in ("16 APR 2018", "16 APR 1992"):
+        doc = _printed_issue(document(birth=date(1974, 8, 12), expiry=date(2017, 4, 15)), printed)
+        fields = decide(docv(doc)).id_fields
+        assert fields["IssuanceDate"] == "Not Available", printed
+        # The dates the document was judged on stand.
+        assert (fields["DOB"], fields["ExpirationDate"]) == ("1974-08-12", "2017-04-15")
 
 
 def test_selfie_not_matching_the_portrait() -> None:

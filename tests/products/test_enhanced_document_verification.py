@@ -36,7 +36,7 @@ ID_FIELDS = {
     "DOB": "2000-09-20",
     "Gender": "M",
     "ExpirationDate": "2030-09-20",
-    "IssuanceDate": "2018-09-20",
+    "IssuanceDate": "2020-09-20",
     "SecondaryIDNumber": "Not Available",
     "PhoneNumber": "Not Available",
     "PhoneNumber2": "Not Available",
@@ -499,3 +499,11 @@ def test_rate_limit_does_not_hide_a_document_rejection() -> None:
         "Unable to Verify Document - A wrong document type was uploaded",
     )
     assert result.actions["Verify_ID_Number"] == "Not Done"
+
+
+def test_the_documents_dates_are_reported_only_where_they_mean_something() -> None:
+    # An issue date read as 1907 for a holder born in 1974 is no issue date at all.
+    docv = real_docv(birth=date(1974, 8, 12), expiry=date(2017, 4, 15), issue_date="1907-04-16")
+    result = decide(docv, AuthorityRecord(full_name="Joe Leo Doe", dob="1974-08-12", gender="M"))
+    assert result.id_fields["IssuanceDate"] == "Not Available"
+    assert (result.id_fields["DOB"], result.id_fields["ExpirationDate"]) == ("1974-08-12", "2017-04-15")

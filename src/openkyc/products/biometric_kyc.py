@@ -25,9 +25,12 @@ the look-up's own test outcomes (the test number's final digit) still apply.
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from enum import StrEnum
 
 from openkyc.authorities.base import AuthorityRecord, LookupFailure
+from openkyc.engine.document.dates import resolve_dates
 from openkyc.engine.evidence import Decision
 from openkyc.engine.face.compare import FaceOutcome
 from openkyc.engine.smart_selfie import SmartSelfieEvidence
@@ -250,12 +253,58 @@ def returned(id_fields: dict[str, str]) -> ActionValue:
     return ActionValue.RETURNED if read else ActionValue.NOT_RETURNED
 
 
+_ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:$|T)")
+
+
+def _iso_day(value: str | None) -> date | str | None:
+    """The calendar day of an ISO date (or date-time) string; None for nothing; the text itself
+    when it is not ISO-shaped (an authority's own format is passed on as it wrote it)."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    match = _ISO_DATE.match(text)
+    if match is None:
+        return text
+    try:
+        return date.fromisoformat(match[1])
+    except ValueError:
+        return None  # ISO-shaped but no calendar day ("2000-02-30"): means nothing
+
+
+def record_dates(record: AuthorityRecord, *, today: date) -> tuple[str | None, str | None, str | None]:
+    """The record's birth, issue and expiry dates, each reported only if it means something
+    together with the others (:func:`openkyc.engine.document.dates.resolve_dates`: birth in the
+    past, issue between birth and today, expiry after issue within a document's validity)."""
+    texts = (record.dob, record.issuance_date, record.expiration_date)
+    days = [_iso_day(value) for value in texts]
+    birth, issue, expiry = (day if isinstance(day, date) else None for day in days)
+    resolved = resolve_dates(
+        birth=[birth] if birth else [],
+        issue=[issue] if issue else [],
+        expiry=[expiry] if expiry else [],
+        today=today,
+    )
+    kept = (resolved.birth, resolved.issue, resolved.expiry)
+    # The authority's own text where it is kept (or not a date this can judge), else nothing.
+    dob, issued, expires = (
+        text if isinstance(day, str) or (day is not None and meant is not None) else None
+        for text, day, meant in zip(texts, days, kept, strict=True)
+    )
+    return dob, issued, expires
+
+
 def id_fields_of(
-    record: AuthorityRecord | None, *, country: str, id_type: str, id_number: str
+    record: AuthorityRecord | None,
+    *,
+    country: str,
+    id_type: str,
+    id_number: str,
+    today: date | None = None,
 ) -> dict[str, str]:
     """The ID's fields under their wire names: what was looked up, and the authority's record
-    ("Not Available" where it holds nothing). The authority's photo is not put on the wire: it is
-    the holder's biometric data, kept only as long as the comparison needs it."""
+    ("Not Available" where it holds nothing, or a date that means nothing: see
+    :func:`record_dates`). The authority's photo is not put on the wire: it is the holder's
+    biometric data, kept only as long as the comparison needs it."""
     values: dict[IdField, str | None] = {
         IdField.COUNTRY: country,
         IdField.ID_TYPE: id_type,
@@ -265,13 +314,14 @@ def id_fields_of(
         full_name = record.full_name or " ".join(
             part for part in (record.first_name, record.middle_name, record.last_name) if part
         )
+        dob, issued, expires = record_dates(record, today=today or date.today())
         values.update(
             {
                 IdField.FULL_NAME: full_name,
-                IdField.DOB: record.dob,
+                IdField.DOB: dob,
                 IdField.GENDER: record.gender,
-                IdField.EXPIRATION_DATE: record.expiration_date,
-                IdField.ISSUANCE_DATE: record.issuance_date,
+                IdField.EXPIRATION_DATE: expires,
+                IdField.ISSUANCE_DATE: issued,
                 IdField.SECONDARY_ID_NUMBER: record.secondary_id_number,
                 IdField.PHONE_NUMBER: record.phone_number,
                 IdField.PHONE_NUMBER_2: record.phone_number2,

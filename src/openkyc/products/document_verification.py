@@ -24,8 +24,11 @@ does not exempt (the selfie's own checks) still applies.
 
 from __future__ import annotations
 
+from datetime import date
+
 from openkyc.engine.document.analyse import REASON_WEIGHT, DocumentEvidence
 from openkyc.engine.document.classify import DocumentKind
+from openkyc.engine.document.dates import resolve_dates
 from openkyc.engine.document_verification import DocumentVerificationEvidence
 from openkyc.engine.evidence import Decision
 from openkyc.engine.face.compare import FaceOutcome
@@ -295,6 +298,26 @@ def returned(id_fields: dict[str, str]) -> ActionValue:
     return ActionValue.RETURNED if read else ActionValue.NOT_RETURNED
 
 
+def reported_dates(document: DocumentEvidence) -> tuple[date | None, date | None, date | None]:
+    """Birth, issue and expiry dates as reported: the birth and expiry dates the engine judged the
+    document on, and the printed issue date's reading that fits them, all three jointly plausible
+    (birth in the past, issue between birth and that day, expiry after issue within the
+    document's validity). A date that fits none of that is not reported: an issue date that
+    contradicts the judged dates, or judged dates that contradict each other."""
+    on = document.age.on or document.expiry.on or date.today()
+    issue = document.visual_zone.fields.get("issue_date")
+    resolved = resolve_dates(
+        birth=[document.age.birth_date] if document.age.birth_date else [],
+        issue=(issue.dates or issue.printed) if issue is not None else [],
+        expiry=[document.expiry.expiry_date] if document.expiry.expiry_date else [],
+        today=on,
+        kind=None if document.kind.kind is DocumentKind.UNKNOWN else document.kind.kind.value,
+        # What the engine judged on stands; the issue date must fit it.
+        trusted=("birth", "expiry"),
+    )
+    return resolved.birth, resolved.issue, resolved.expiry
+
+
 def id_fields_of(document: DocumentEvidence) -> dict[str, str]:
     """The document's fields under their wire names; "Not Available" for what was not read.
 
@@ -323,9 +346,7 @@ def id_fields_of(document: DocumentEvidence) -> dict[str, str]:
         printed = (zone.value("sex") or "").strip().upper()
         gender = printed if printed in ("M", "F") else None
 
-    issue = zone.fields.get("issue_date")
-    birth = document.age.birth_date
-    expiry = document.expiry.expiry_date
+    birth, issue, expiry = reported_dates(document)
     values: dict[IdField, str | None] = {
         IdField.COUNTRY: document.declared_country or (mrz.fields.issuing_country if mrz else None),
         IdField.ID_TYPE: document.declared_id_type,
@@ -334,7 +355,7 @@ def id_fields_of(document: DocumentEvidence) -> dict[str, str]:
         IdField.DOB: birth.isoformat() if birth else None,
         IdField.GENDER: gender,
         IdField.EXPIRATION_DATE: expiry.isoformat() if expiry else None,
-        IdField.ISSUANCE_DATE: issue.dates[0] if issue and issue.dates else None,
+        IdField.ISSUANCE_DATE: issue.isoformat() if issue else None,
         # Not read by the engine: secondary numbers, phone numbers and addresses.
         IdField.SECONDARY_ID_NUMBER: None,
         IdField.PHONE_NUMBER: None,

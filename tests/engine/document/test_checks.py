@@ -14,9 +14,13 @@ from openkyc.engine.document.checks import (
     check_expiry,
     check_image_spec,
     check_photocopy,
+    judge_dates,
 )
+from openkyc.engine.document.dates import find_dates
+from openkyc.engine.document.mrz.parse import parse_mrz
+from openkyc.engine.document.visual_zone import VisualZone, VizField
 from openkyc.engine.evidence import Decision
-from openkyc.testing.documents import DocumentSpec, jpeg, photocopy, render_document
+from openkyc.testing.documents import DocumentSpec, jpeg, mrz_lines, photocopy, render_document
 
 TODAY = date(2025, 6, 15)
 
@@ -95,3 +99,77 @@ def test_colour_halftone_print(card: NDArray[Any]) -> None:
     assert evidence.colourfulness > 6
     assert evidence.halftone > 0.1
     assert evidence.photocopy
+
+
+def test_age_and_expiry_record_the_day_they_were_judged_on() -> None:
+    assert check_age(date(1974, 8, 12), TODAY).on == TODAY
+    assert check_expiry(None, TODAY).on == TODAY
+    too_old = check_age(date(1890, 1, 1), TODAY)
+    assert too_old.decision is Decision.REVIEW
+    assert [r.code for r in too_old.reasons] == ["document.birth_date_invalid"]
+
+
+# --- judge_dates: the MRZ and the print together ---------------------------------------------------
+
+DAY = date(2026, 12, 3)
+
+
+def printed_zone(**printed: str) -> VisualZone:
+    """A visual zone whose date fields hold ``printed`` text, resolved as read_visual_zone does."""
+    fields = {}
+    for name, text in printed.items():
+        readings = [r.value.isoformat() for r in find_dates(text)[0].readings]
+        fields[name] = VizField(name=name, value=text, method="below", dates=readings, printed=readings)
+    return VisualZone(fields=fields)
+
+
+def test_issue_date_of_a_passport_issued_16_apr_07_to_a_holder_born_1974() -> None:
+    spec = DocumentSpec(birth_date=date(1974, 8, 12), expiry_date=date(2017, 4, 15))
+    result = parse_mrz(mrz_lines(spec), today=DAY)
+    judged = judge_dates(result, printed_zone(issue_date="16 APR 07"), today=DAY, kind="passport")
+    assert (judged.birth, judged.issue, judged.expiry) == (
+        date(1974, 8, 12),
+        date(2007, 4, 16),
+        date(2017, 4, 15),
+    )
+    assert judged.sources == {"birth": "mrz", "issue": "visual_zone", "expiry": "mrz"}
+
+
+def test_a_printed_four_digit_year_gives_the_mrz_its_century() -> None:
+    spec = DocumentSpec(birth_date=date(1924, 1, 2), expiry_date=date(2029, 1, 2))
+    result = parse_mrz(mrz_lines(spec), today=DAY)
+    assert result.fields.birth_date == "2024-01-02"  # alone, the younger holder
+    judged = judge_dates(result, printed_zone(birth_date="02 JAN 1924"), today=DAY, kind="passport")
+    assert judged.birth == date(1924, 1, 2)
+    assert judged.sources["birth"] == "mrz+visual_zone"
+    # No print: the MRZ's own choice stands.
+    assert judge_dates(result, VisualZone(), today=DAY).birth == date(2024, 1, 2)
+
+
+def test_the_checked_mrz_stands_against_a_print_that_conflicts_with_it() -> None:
+    spec = DocumentSpec(birth_date=date(1974, 8, 12), expiry_date=date(2032, 4, 15))
+    result = parse_mrz(mrz_lines(spec), today=DAY)
+    judged = judge_dates(result, printed_zone(birth_date="12 AUG 1975"), today=DAY, kind="passport")
+    assert judged.birth == date(1974, 8, 12)
+    # An issue date the checked dates rule out is not reported, and the note says why.
+    late = judge_dates(result, printed_zone(issue_date="16 APR 07"), today=DAY, kind="passport")
+    assert late.issue is None and late.expiry == date(2032, 4, 15)
+    assert "longer than any passport" in late.notes["issue"]
+
+
+def test_an_unchecked_mrz_date_gives_way_to_the_print() -> None:
+    spec = DocumentSpec(birth_date=date(1974, 8, 12), expiry_date=date(2032, 4, 15))
+    result = parse_mrz(mrz_lines(spec, break_check="birth"), today=DAY)
+    judged = judge_dates(result, printed_zone(birth_date="21 AUG 1974"), today=DAY, kind="passport")
+    assert judged.birth == date(1974, 8, 21)
+    assert judged.sources["birth"] == "visual_zone"
+    unprinted = judge_dates(result, VisualZone(), today=DAY, kind="passport")
+    assert (unprinted.birth, unprinted.sources["birth"]) == (date(1974, 8, 12), "mrz_unchecked")
+
+
+def test_dates_with_no_meaning_are_none_with_the_mrz_note() -> None:
+    lines = mrz_lines(DocumentSpec(birth_date=date(1980, 12, 12), expiry_date=date(1975, 1, 1)))
+    result = parse_mrz(lines, today=DAY)
+    judged = judge_dates(result, VisualZone(), today=DAY, kind="passport")
+    assert (judged.birth, judged.expiry) == (None, None)
+    assert "not after birth date" in judged.notes["birth"]

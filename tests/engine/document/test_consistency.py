@@ -103,3 +103,20 @@ def test_century_of_the_mrz_is_not_held_against_the_print() -> None:
     old = DocumentSpec(birth_date=date(1924, 1, 2))
     evidence = check_consistency(zone(**{**GOOD, "birth_date": "02 JAN 1924"}), parse_mrz(mrz_lines(old)))
     assert evidence.fields["birth_date"].status is FieldStatus.AGREE
+
+
+def test_a_printed_date_that_conflicts_with_the_mrz_disagrees() -> None:
+    today = date(2026, 12, 3)
+    result = parse_mrz(mrz_lines(SPEC), today=today)
+    assert result.fields.birth_date == "1974-08-12"
+    for text in ("12 AUG 1975", "13/08/1974", "12 SEP 1974"):
+        evidence = check_consistency(zone(**{**GOOD, "birth_date": text}), result)
+        assert evidence.fields["birth_date"].status is FieldStatus.DISAGREE, text
+        assert evidence.decision is Decision.REVIEW
+    # A print whose only readings are implausible (born in 2074) is still compared digit by digit:
+    # the digits are the MRZ's, and which century is meant is judged elsewhere.
+    printed = VizField(
+        name="birth_date", value="12 AUG 2074", method="below", dates=[], printed=["2074-08-12"]
+    )
+    evidence = check_consistency(VisualZone(fields={"birth_date": printed}), result)
+    assert evidence.fields["birth_date"].status is FieldStatus.AGREE

@@ -1,5 +1,6 @@
-"""Checks on what the document says and how it was captured: expiry, the holder's age, whether
-it is a photocopy, and whether the image meets the partner-facing capture specification.
+"""Checks on what the document says and how it was captured: what its dates mean, expiry, the
+holder's age, whether it is a photocopy, and whether the image meets the partner-facing capture
+specification.
 
 Each returns evidence with its own decision; :mod:`openkyc.engine.document.analyse` combines them.
 """
@@ -12,7 +13,21 @@ from typing import Any
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict, Field
 
+from openkyc.engine.document.dates import (
+    MAX_AGE_YEARS,
+    ROLES,
+    Reading,
+    Role,
+    add_years,
+    as_readings,
+    other_centuries,
+    resolve_dates,
+    years_between,
+)
+from openkyc.engine.document.mrz.parse import MrzResult
+from openkyc.engine.document.visual_zone import VisualZone
 from openkyc.engine.evidence import Decision, Evidence, Reason, Signal
 from openkyc.engine.images.quality import colourfulness, downscale
 
@@ -40,6 +55,8 @@ class ExpiryEvidence(Evidence):
     expired: bool | None = None
     days_to_expiry: int | None = None
     source: str | None = None
+    # The day the document was judged on.
+    on: date | None = None
 
 
 class AgeEvidence(Evidence):
@@ -48,6 +65,86 @@ class AgeEvidence(Evidence):
     minimum_age: int = MINIMUM_AGE
     under_age: bool | None = None
     source: str | None = None
+    # The day the age was judged on.
+    on: date | None = None
+
+
+class DocumentDates(BaseModel):
+    """What the document's dates mean, from the MRZ and the visual zone together.
+
+    ``sources``: per date, where it came from: "mrz" (check digit holds; century by meaning),
+    "mrz+visual_zone" (check digit holds and the print gives the century), "visual_zone" or
+    "mrz_unchecked". ``notes``: per date read but not reported, why.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    birth: date | None = None
+    issue: date | None = None
+    expiry: date | None = None
+    sources: dict[str, str] = Field(default_factory=dict)
+    notes: dict[str, str] = Field(default_factory=dict)
+
+
+_VIZ_PREFERENCE = 0.05  # the zone's own order among its plausible readings, weaker than meaning
+
+
+def _candidates(
+    role: Role, mrz: MrzResult | None, zone: VisualZone
+) -> tuple[list[Reading], str | None, str | None]:
+    """Readings of one date, where they come from, and a note when there are none."""
+    name = f"{role}_date"
+    printed = zone.fields.get(name)
+    viz = as_readings(printed.dates, step=_VIZ_PREFERENCE) if printed is not None else []
+    mrz_value: str | None = getattr(mrz.fields, name, None) if mrz is not None and role != "issue" else None
+    checked = mrz is not None and mrz.checks.get(role, False)
+    if mrz_value and checked:
+        # The check digit vouches for the digits; a plausible printed four-digit year for the century.
+        same = [r for r in viz if r.value.isoformat()[2:] == mrz_value[2:]]
+        if same:
+            return same, "mrz+visual_zone", None
+        return other_centuries(mrz_value), "mrz", None
+    if viz:
+        return viz, "visual_zone", None
+    if mrz_value:
+        return other_centuries(mrz_value), "mrz_unchecked", None
+    notes = [note for note in (mrz.fields.date_notes.get(name) if mrz is not None else None,) if note]
+    if printed is not None and printed.note:
+        notes.append(printed.note)
+    return [], None, "; ".join(notes) or None
+
+
+def judge_dates(
+    mrz: MrzResult | None, zone: VisualZone, *, today: date, kind: str | None = None
+) -> DocumentDates:
+    """Birth, issue and expiry dates as the document means them.
+
+    Each date comes from the MRZ where its check digit holds (else from the print, else from the
+    unchecked MRZ); the MRZ's two-digit years take their century from a plausible printed date
+    with the same digits, and otherwise all three dates choose their readings jointly by meaning
+    (:func:`openkyc.engine.document.dates.resolve_dates`); where they contradict each other, the
+    dates a check digit vouches for are kept first. ``kind``: a :class:`DocumentKind` value.
+    """
+    found = {role: _candidates(role, mrz, zone) for role in ROLES}
+    resolved = resolve_dates(
+        birth=found["birth"][0],
+        issue=found["issue"][0],
+        expiry=found["expiry"][0],
+        today=today,
+        kind=None if kind == "unknown" else kind,
+        trusted=[role for role, (_, source, _) in found.items() if source in ("mrz", "mrz+visual_zone")],
+    )
+    notes: dict[str, str] = {role: note for role, (_, _, note) in found.items() if note}
+    notes.update({str(role): note for role, note in resolved.notes.items()})
+    return DocumentDates(
+        birth=resolved.birth,
+        issue=resolved.issue,
+        expiry=resolved.expiry,
+        sources={
+            role: str(source) for role, (_, source, _) in found.items() if source and resolved.get(role)
+        },
+        notes=notes,
+    )
 
 
 class PhotocopyEvidence(Evidence):
@@ -73,6 +170,7 @@ def check_expiry(expiry: date | None, today: date, *, source: str | None = None)
         return ExpiryEvidence(
             decision=Decision.REVIEW,
             reasons=[Reason(code="document.expiry_unknown", message="the expiry date could not be read")],
+            on=today,
         )
     days = (expiry - today).days
     # A document is valid through its expiry date.
@@ -85,15 +183,13 @@ def check_expiry(expiry: date | None, today: date, *, source: str | None = None)
         expired=expired,
         days_to_expiry=days,
         source=source,
+        on=today,
     )
 
 
 def age_on(birth: date, today: date) -> int:
     """Whole years between ``birth`` and ``today`` (a 29 February birthday falls on 1 March)."""
-    years = today.year - birth.year
-    if (today.month, today.day) < (birth.month, birth.day):
-        years -= 1
-    return years
+    return years_between(birth, today)
 
 
 def check_age(
@@ -107,6 +203,7 @@ def check_age(
                 Reason(code="document.birth_date_unknown", message="the date of birth could not be read")
             ],
             minimum_age=minimum_age,
+            on=today,
         )
     age = age_on(birth, today)
     reasons = []
@@ -114,6 +211,14 @@ def check_age(
     if birth > today:
         reasons.append(
             Reason(code="document.birth_date_invalid", message="the date of birth is in the future")
+        )
+        decision = Decision.REVIEW
+    elif birth < add_years(today, -MAX_AGE_YEARS):
+        reasons.append(
+            Reason(
+                code="document.birth_date_invalid",
+                message=f"the date of birth is more than {MAX_AGE_YEARS} years ago",
+            )
         )
         decision = Decision.REVIEW
     elif age < minimum_age:
@@ -130,6 +235,7 @@ def check_age(
         minimum_age=minimum_age,
         under_age=age < minimum_age,
         source=source,
+        on=today,
     )
 
 

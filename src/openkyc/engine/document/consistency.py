@@ -93,9 +93,11 @@ def _compare_number(mrz_value: str, viz_value: str) -> tuple[FieldStatus, int]:
 
 
 def _same_date(mrz_iso: str, readings: list[str]) -> bool:
+    """Whether the printed date (any of its readings) says what the MRZ says. The MRZ has two-digit
+    years: its century is a guess, so only the digits it prints are compared; which century is
+    meant is judged with every date of the document (:func:`openkyc.engine.document.checks.judge_dates`)."""
     if mrz_iso in readings:
         return True
-    # The MRZ has two-digit years: its century is a guess, the printed date's is not.
     return any(r[2:] == mrz_iso[2:] for r in readings)
 
 
@@ -139,8 +141,10 @@ def _check(name: str, result: MrzResult, zone: VisualZone) -> FieldCheck:
         return FieldCheck(status=FieldStatus.NOT_FOUND, mrz=mrz_value)
 
     if name in ("birth_date", "expiry_date"):
-        if labelled is not None and labelled.dates:
-            agree = _same_date(mrz_value, labelled.dates)
+        # What the print says, plausible or not: a forged or misread date disagrees either way.
+        printed = (labelled.printed or labelled.dates) if labelled is not None else []
+        if labelled is not None and printed:
+            agree = _same_date(mrz_value, printed)
             return FieldCheck(
                 status=FieldStatus.AGREE if agree else FieldStatus.DISAGREE,
                 mrz=mrz_value,

@@ -6,6 +6,10 @@ cards), or just to its right. EU driving licences number their fields instead of
 ("1. SURNAME", "4b. EXPIRY"), which is read too. Every date anywhere in the zone is also kept, so
 that a date can be checked even when its label was not read.
 
+The labelled dates (birth, issue, expiry) are given their meaning jointly
+(:func:`openkyc.engine.document.dates.resolve_dates`): a field keeps only the readings that fit
+the others and today, best first, and a field none of whose readings fits has none, with a note.
+
 Lines are expected in upright document coordinates; MRZ lines are skipped.
 """
 
@@ -14,10 +18,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from openkyc.engine.document.dates import find_dates
+from openkyc.engine.document.dates import Reading, Role, find_dates, resolve_dates
 from openkyc.engine.document.ocr import OcrLine
 from openkyc.engine.document.text import compact, fold, words
 
@@ -33,6 +38,7 @@ FIELD_NAMES = (
     "nationality",
 )
 DATE_FIELDS = frozenset({"birth_date", "expiry_date", "issue_date"})
+_ROLE_OF: dict[str, Role] = {"birth_date": "birth", "issue_date": "issue", "expiry_date": "expiry"}
 
 # Labels, folded and compacted (OCR drops spaces: "DATEOFBIRTH").
 LABELS: dict[str, tuple[str, ...]] = {
@@ -237,8 +243,12 @@ class VizField(BaseModel):
     label: str | None = None
     # "inline" (after the label), "below", "right" or "numbered" (EU licence layout).
     method: str
-    # Date fields: every calendar date the printed value can mean, most likely first (ISO).
+    # Date fields: the calendar dates the printed value can mean that fit the zone's other dates
+    # and today, most likely first (ISO); empty when none does (``note`` says why).
     dates: list[str] = Field(default_factory=list)
+    # Date fields: every calendar date the printed value can mean, plausible or not (ISO).
+    printed: list[str] = Field(default_factory=list)
+    note: str | None = None
 
 
 class VisualZone(BaseModel):
@@ -340,7 +350,7 @@ def _box(line: OcrLine) -> _Line:
     return _Line(line.text, float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
 
 
-def _clean(field: str, raw: str) -> tuple[str, list[str]] | None:
+def _clean(field: str, raw: str) -> tuple[str, tuple[Reading, ...]] | None:
     """The value of ``field`` in ``raw`` text, with date readings for date fields; None if the text
     cannot be such a value."""
     text = raw.strip()
@@ -350,30 +360,42 @@ def _clean(field: str, raw: str) -> tuple[str, list[str]] | None:
         dates = find_dates(text, allow_compact=True)
         if not dates:
             return None
-        return dates[0].text, list(dates[0].candidates)
+        return dates[0].text, dates[0].readings
     if field == "document_number":
         tokens = [compact(token) for token in re.split(r"[\s/|]+", fold(text)) if compact(token)]
         # Numbers are printed with spaces ("AB 123 456"): join the tokens that hold digits.
         joined = "".join(t for t in tokens if any(c.isdigit() for c in t) or len(t) <= 3)
         if len(joined) < 5 or not any(c.isdigit() for c in joined):
             return None
-        return joined, []
+        return joined, ()
     if field == "sex":
         for token in re.split(r"[\s/|,.]+", fold(text)):
             if token in _SEX_WORDS:
-                return _SEX_WORDS[token], []
+                return _SEX_WORDS[token], ()
         return None
     value = words(text)
     if not value or any(c.isdigit() for c in value):
         return None
-    return value, []
+    return value, ()
 
 
-def read_visual_zone(lines: Sequence[OcrLine]) -> VisualZone:
-    """Read the labelled fields and every date from OCR lines of an upright document."""
+def _field(name: str, cleaned: tuple[str, tuple[Reading, ...]], label: str | None, method: str) -> VizField:
+    printed = [r.value.isoformat() for r in cleaned[1]]
+    return VizField(name=name, value=cleaned[0], label=label, method=method, dates=printed, printed=printed)
+
+
+def read_visual_zone(
+    lines: Sequence[OcrLine], *, today: date | None = None, kind: str | None = None
+) -> VisualZone:
+    """Read the labelled fields and every date from OCR lines of an upright document.
+
+    ``today`` (default: today) and the document ``kind`` (a :class:`DocumentKind` value, if
+    known) bound what the dates can mean.
+    """
     boxes = [_box(line) for line in lines if line.text.strip() and not is_mrz_line(line.text)]
     labels = [match_label(b.text) for b in boxes]
     fields: dict[str, VizField] = {}
+    readings: dict[str, tuple[Reading, ...]] = {}
 
     for index, label in enumerate(labels):
         if label is None or label.field in fields:
@@ -381,25 +403,48 @@ def read_visual_zone(lines: Sequence[OcrLine]) -> VisualZone:
         found: VizField | None = None
         cleaned = _clean(label.field, label.rest) if label.rest else None
         if cleaned is not None:
-            found = VizField(
-                name=label.field, value=cleaned[0], label=label.label, method="inline", dates=cleaned[1]
-            )
+            found = _field(label.field, cleaned, label.label, "inline")
         else:
             for method, candidate in _neighbours(index, boxes, labels):
                 cleaned = _clean(label.field, candidate.text)
                 if cleaned is not None:
-                    found = VizField(
-                        name=label.field, value=cleaned[0], label=label.label, method=method, dates=cleaned[1]
-                    )
+                    found = _field(label.field, cleaned, label.label, method)
                     break
-        if found is not None:
+        if found is not None and cleaned is not None:
             fields[label.field] = found
+            readings[label.field] = cleaned[1]
 
-    for name, field in _numbered_fields(boxes).items():
-        fields.setdefault(name, field)
+    for name, (field, cleaned) in _numbered_fields(boxes).items():
+        if name not in fields:
+            fields[name] = field
+            readings[name] = cleaned[1]
 
+    fields = _resolve_dates(fields, readings, today=today or date.today(), kind=kind)
     dates = [list(d.candidates) for b in boxes for d in find_dates(b.text)]
     return VisualZone(fields=fields, dates=dates, lines=[b.text for b in boxes])
+
+
+def _resolve_dates(
+    fields: dict[str, VizField], readings: dict[str, tuple[Reading, ...]], *, today: date, kind: str | None
+) -> dict[str, VizField]:
+    """The date fields with only the readings that fit each other and today, best first."""
+    named = {_ROLE_OF[name]: readings[name] for name in DATE_FIELDS if name in fields}
+    if not named:
+        return fields
+    resolved = resolve_dates(
+        birth=named.get("birth", ()),
+        issue=named.get("issue", ()),
+        expiry=named.get("expiry", ()),
+        today=today,
+        kind=None if kind == "unknown" else kind,
+    )
+    out = dict(fields)
+    for name, role in _ROLE_OF.items():
+        if name not in fields:
+            continue
+        plausible = [value.isoformat() for value in resolved.plausible.get(role, ())]
+        out[name] = fields[name].model_copy(update={"dates": plausible, "note": resolved.notes.get(role)})
+    return out
 
 
 def _neighbours(index: int, boxes: list[_Line], labels: list[_Label | None]) -> list[tuple[str, _Line]]:
@@ -421,8 +466,8 @@ def _neighbours(index: int, boxes: list[_Line], labels: list[_Label | None]) -> 
     return [("below", b) for _, b in below[:2]] + [("right", r) for _, r in right[:1]]
 
 
-def _numbered_fields(boxes: list[_Line]) -> dict[str, VizField]:
-    found: dict[str, VizField] = {}
+def _numbered_fields(boxes: list[_Line]) -> dict[str, tuple[VizField, tuple[str, tuple[Reading, ...]]]]:
+    found: dict[str, tuple[VizField, tuple[str, tuple[Reading, ...]]]] = {}
     for box in boxes:
         match = _NUMBERED_LINE.match(fold(box.text))
         if match is None:
@@ -430,7 +475,5 @@ def _numbered_fields(boxes: list[_Line]) -> dict[str, VizField]:
         name = _NUMBERED[match[1].replace(" ", "").upper()]
         cleaned = _clean(name, match[2])
         if cleaned is not None and name not in found:
-            found[name] = VizField(
-                name=name, value=cleaned[0], label=match[1], method="numbered", dates=cleaned[1]
-            )
+            found[name] = (_field(name, cleaned, match[1], "numbered"), cleaned)
     return found if len(found) >= _MIN_NUMBERED_LINES else {}

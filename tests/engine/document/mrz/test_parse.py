@@ -122,23 +122,79 @@ def test_empty_personal_number_may_have_filler_check_digit() -> None:
     assert parse_mrz(lines, today=TODAY).valid
 
 
+def _td3(birth: str, expiry: str, code: str = "P<") -> list[str]:
+    """ICAO's TD3 specimen with other dates (check digits are not what these tests are about)."""
+    return [code + ICAO_TD3[0][2:], f"L898902C36UTO{birth}0F{expiry}9ZE184226B<<<<<10"]
+
+
 @pytest.mark.parametrize(
     ("birth", "expected"),
     [("740812", "1974-08-12"), ("250531", "2025-05-31"), ("250602", "1925-06-02"), ("991231", "1999-12-31"),
-     ("000101", "2000-01-01"), ("301301", None)],
+     ("000101", "2000-01-01")],
 )  # fmt: skip
-def test_birth_century_is_never_in_the_future(birth: str, expected: str | None) -> None:
-    line2 = f"L898902C36UTO{birth}0F1204159ZE184226B<<<<<10"
-    assert parse_mrz([ICAO_TD3[0], line2], today=TODAY).fields.birth_date == expected
+def test_birth_century_is_in_the_past_and_the_younger_one(birth: str, expected: str) -> None:
+    # Expiry 2030: a passport valid today, so either century of birth could hold it.
+    assert parse_mrz(_td3(birth, "300101"), today=TODAY).fields.birth_date == expected
+
+
+def test_a_field_that_is_no_calendar_date_has_none_and_a_note() -> None:
+    fields = parse_mrz(_td3("301301", "300101"), today=TODAY).fields
+    assert fields.birth_date is None
+    assert "not a calendar date" in fields.date_notes["birth_date"]
+    assert fields.expiry_date == "2030-01-01"
+
+
+@pytest.mark.parametrize(
+    ("birth", "expiry", "expected"),
+    [
+        # Born 2024 (a toddler's 5-year passport) or 1924: the younger holder.
+        ("240101", "290101", ("2024-01-01", "2029-01-01")),
+        # A passport that expired in 2020 cannot belong to someone born in 2024: born 1924.
+        ("240101", "200101", ("1924-01-01", "2020-01-01")),
+        # 24 December 2026 has not come yet on 3 December 2026.
+        ("261224", "300101", ("1926-12-24", "2030-01-01")),
+        ("260101", "300101", ("2026-01-01", "2030-01-01")),
+        # Expiry 2031, not 1931 (before the holder was born).
+        ("740812", "310101", ("1974-08-12", "2031-01-01")),
+    ],
+)
+def test_birth_and_expiry_centuries_are_chosen_together(
+    birth: str, expiry: str, expected: tuple[str, str]
+) -> None:
+    fields = parse_mrz(_td3(birth, expiry), today=date(2026, 12, 3)).fields
+    assert (fields.birth_date, fields.expiry_date) == expected
+    assert fields.date_notes == {}
 
 
 @pytest.mark.parametrize(
     ("expiry", "expected"),
-    [("120415", "2012-04-15"), ("451231", "2045-12-31"), ("460101", "1946-01-01"), ("990101", "1999-01-01")],
+    [("120415", "2012-04-15"), ("350101", "2035-01-01"), ("990101", "1999-01-01")],
 )
-def test_expiry_up_to_twenty_calendar_years_ahead(expiry: str, expected: str) -> None:
-    line2 = f"L898902C36UTO7408122F{expiry}9ZE184226B<<<<<10"
-    assert parse_mrz([ICAO_TD3[0], line2], today=TODAY).fields.expiry_date == expected
+def test_passport_expiry_within_its_validity(expiry: str, expected: str) -> None:
+    assert parse_mrz(_td3("740812", expiry), today=TODAY).fields.expiry_date == expected
+
+
+def test_expiry_with_no_meaningful_century_is_none_with_the_reason() -> None:
+    # 2045 is further ahead than any passport runs (issued at the latest today, valid <= 11 years);
+    # 1945 is before the holder's birth in 1974.
+    fields = parse_mrz(_td3("740812", "451231"), today=TODAY).fields
+    assert fields.birth_date == "1974-08-12"
+    assert fields.expiry_date is None
+    note = fields.date_notes["expiry_date"]
+    assert "1945-12-31 is not after birth date 1974-08-12" in note
+    assert "2045-12-31 is further ahead than any passport" in note
+    # An identity card may run 15 years: 2040 is possible for one, not for a passport.
+    card = parse_mrz(_td3("740812", "400101", code="I<"), today=TODAY).fields
+    assert card.expiry_date == "2040-01-01"
+    assert parse_mrz(_td3("740812", "400101"), today=TODAY).fields.expiry_date is None
+
+
+def test_birth_and_expiry_that_contradict_each_other_are_both_dropped() -> None:
+    # Born 1980 (2080 is ahead) and expired 1975 (2075 is too far ahead): one of them is wrong,
+    # and nothing says which.
+    fields = parse_mrz(_td3("801212", "750101"), today=TODAY).fields
+    assert (fields.birth_date, fields.expiry_date) == (None, None)
+    assert set(fields.date_notes) == {"birth_date", "expiry_date"}
 
 
 def test_non_mrz_character_fails_its_check() -> None:

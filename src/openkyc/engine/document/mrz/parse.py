@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from openkyc.engine.document.dates import ResolvedDates, resolve_mrz_dates
 from openkyc.engine.document.mrz.checksum import is_valid
 
 MrzType = Literal["TD1", "TD2", "TD3", "MRVA", "MRVB"]
@@ -23,9 +24,6 @@ MRZ_SHAPES: dict[MrzType, tuple[int, int]] = {
     "MRVA": (2, 44),
     "MRVB": (2, 36),
 }
-
-# How far ahead an expiry date may lie; a two-digit year further out than this is last century.
-_EXPIRY_HORIZON_YEARS = 20
 
 
 class MrzFormatError(ValueError):
@@ -50,6 +48,9 @@ class MrzFields(BaseModel):
     optional_data: str
     # TD1 only: the optional field of line 2.
     optional_data_2: str = ""
+    # Why a date field is None: "birth_date" / "expiry_date" -> a sentence (no calendar date, or no
+    # century that gives the date a meaning).
+    date_notes: dict[str, str] = Field(default_factory=dict)
 
 
 class MrzResult(BaseModel):
@@ -97,31 +98,11 @@ def _sex(char: str) -> str:
     return char if char in ("M", "F") else "X"
 
 
-def _date(yymmdd: str, *, today: date, future_years: int | None) -> str | None:
-    """ISO date of a YYMMDD field, choosing the century.
-
-    Birth dates (``future_years`` None) lie in the past: the latest century that is not after today.
-    Expiry dates may lie up to ``future_years`` ahead: the earliest century no further out than that.
-    """
-    if len(yymmdd) != 6 or not yymmdd.isdigit():
-        return None
-    yy, month, day = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6])
-    century = today.year // 100 * 100
-    limit_year = today.year + (future_years or 0)
-    year = century + yy
-    if year > limit_year:
-        year -= 100
-    try:
-        value = date(year, month, day)
-    except ValueError:
-        return None
-    if future_years is None and value > today:
-        # Same two-digit year as this year but a later day: born a century ago.
-        try:
-            value = date(year - 100, month, day)
-        except ValueError:
-            return None
-    return value.isoformat()
+def _date(birth: str, expiry: str, *, today: date, document_code: str) -> ResolvedDates:
+    """Birth and expiry dates of YYMMDD fields, their centuries chosen jointly by meaning (birth in
+    the past and not over 130 years ago, expiry after birth and within the document's validity):
+    see :func:`openkyc.engine.document.dates.resolve_mrz_dates`."""
+    return resolve_mrz_dates(birth, expiry, today=today, document_code=document_code)
 
 
 def _document_number(number: str, digit: str, optional: str) -> tuple[str, str, str, str]:
@@ -143,7 +124,7 @@ def _document_number(number: str, digit: str, optional: str) -> tuple[str, str, 
 def parse_mrz(lines: list[str], *, today: date | None = None) -> MrzResult:
     """Parse MRZ lines (exactly as printed) of any of the five formats.
 
-    ``today`` fixes the reference date for the century of two-digit years (default: today).
+    ``today`` fixes the reference date for the meaning of two-digit years (default: today).
     Raises :class:`MrzFormatError` if the lines fit no format.
     """
     lines = [line.upper() for line in lines]
@@ -192,6 +173,7 @@ def parse_mrz(lines: list[str], *, today: date | None = None) -> MrzResult:
             optional = l2[28:44]
         optional_2 = ""
 
+    dates = _date(birth, expiry, today=today, document_code=code)
     fields = MrzFields(
         document_code=code.rstrip("<"),
         issuing_country=issuer.replace("<", ""),
@@ -199,10 +181,11 @@ def parse_mrz(lines: list[str], *, today: date | None = None) -> MrzResult:
         surname=surname,
         given_names=given,
         nationality=nationality.replace("<", ""),
-        birth_date=_date(birth, today=today, future_years=None),
-        expiry_date=_date(expiry, today=today, future_years=_EXPIRY_HORIZON_YEARS),
+        birth_date=dates.birth.isoformat() if dates.birth else None,
+        expiry_date=dates.expiry.isoformat() if dates.expiry else None,
         sex=_sex(sex),
         optional_data=_clean(optional),
         optional_data_2=_clean(optional_2),
+        date_notes={f"{role}_date": note for role, note in dates.notes.items()},
     )
     return MrzResult(type=kind, lines=lines, valid=all(checks.values()), checks=checks, fields=fields)
