@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 from smile_id_core.image_upload import generate_zip_file
 from smile_id_core.Signature import Signature
 
@@ -20,10 +22,12 @@ from openkyc.app import create_app
 from openkyc.callbacks.models import CallbackDelivery
 from openkyc.db import transaction
 from openkyc.jobs import uploads
+from openkyc.jobs.intake import IntakeError, IntakeLimits, read_job_payload
 from openkyc.jobs.models import Job, JobState
 from openkyc.runtime import Runtime
 from openkyc.tasks.sweeper import Sweeper
 from openkyc.testing.s3 import TEST_ENVIRONMENT, start_s3_server
+from tests.jobs.intake.builders import build_zip, info_document, info_json_bytes
 from tests.server import PartnerCreds, make_partner, make_runtime
 from tests.tasks.test_sweeper import RecordingQueue
 
@@ -187,3 +191,33 @@ def test_the_sweep_finds_uploads_and_job_status_asks_for_a_look(
     report = Sweeper(s3_runtime, redispatch_jobs=False, hand_over_callbacks=False).sweep()
     assert report.collected_uploads == [answer["smile_job_id"]]
     assert job(s3_runtime, answer["smile_job_id"]).state == JobState.QUEUED
+
+
+def _job_zip(images: dict[str, bytes]) -> bytes:
+    entries = [{"image_type_id": 0, "file_name": name} for name in images]
+    info = info_json_bytes(info_document(entries))
+    return build_zip([("info.json", info), *images.items()])
+
+
+def _jpeg(width: int, height: int, fmt: str = "JPEG") -> bytes:
+    rng = np.random.default_rng(7)
+    picture = Image.fromarray(rng.integers(0, 255, (height, width, 3), dtype=np.uint8), "RGB")
+    buffer = io.BytesIO()
+    picture.save(buffer, format=fmt, quality=85)
+    return buffer.getvalue()
+
+
+def test_the_upload_checks_decode_images_small_with_the_same_answers() -> None:
+    large = _jpeg(4000, 3000)
+    parsed = uploads.refuse_request_errors(_job_zip({"selfie.jpg": large}))
+    assert parsed is not None and parsed.images.selfie is not None
+    decoded = parsed.images.selfie.decoded
+    assert max(decoded.bgr.shape[:2]) <= 256  # never the 36 MB bitmap
+    assert (decoded.width, decoded.height) == (4000, 3000)  # limits hold on the image as sent
+    # Unusable images are the job's failed result (0001), exactly as a full decode finds them:
+    # truncated, a WEBP renamed .jpg, and more pixels than one image may have.
+    for data in (large[: len(large) // 2], _jpeg(640, 480, "WEBP"), _jpeg(7000, 6000)):
+        with pytest.raises(IntakeError) as full:
+            read_job_payload(_job_zip({"selfie.jpg": data}), IntakeLimits())
+        assert full.value.code == "0001"
+        assert uploads.refuse_request_errors(_job_zip({"selfie.jpg": data})) is None

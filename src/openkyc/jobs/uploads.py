@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from openkyc.api_errors import NO_ZIP, PAYLOAD_TOO_LARGE, ApiError, ErrorSpec
 from openkyc.callbacks.service import schedule_result
 from openkyc.db import transaction, utcnow
+from openkyc.engine.images.decode import ImageLimits
 from openkyc.jobs import lookup_products, service
 from openkyc.jobs.intake import IntakeError, IntakeLimits, JobPayload, read_job_payload
 from openkyc.jobs.models import Job, JobState
@@ -28,6 +29,11 @@ log = logging.getLogger(__name__)
 JOB_RESULT_CODES = frozenset({"0001", "0903"})
 # A direct upload started just before its URL expired may finish a little later.
 UPLOAD_GRACE = timedelta(minutes=10)
+# The upload's checks need each image only to decode (the worker looks at the pixels): a JPEG is
+# decoded at 1/8 of its size by the decoder's DCT scaling, which still reads (and so checks) all
+# of its data, at a fraction of the memory and time. Every limit is on the image as sent, so the
+# same uploads are refused with the same codes as at full size.
+_CHECK_LIMITS = IntakeLimits(image=ImageLimits(max_long_side=256))
 
 
 def payload_key(smile_job_id: str) -> str:
@@ -51,7 +57,7 @@ def refuse_request_errors(payload: bytes) -> JobPayload | None:
     if not payload:
         raise ApiError(NO_ZIP)
     try:
-        return read_job_payload(payload, IntakeLimits())
+        return read_job_payload(payload, _CHECK_LIMITS)
     except IntakeError as error:
         if error.code not in JOB_RESULT_CODES:
             raise ApiError(ErrorSpec(error.code, error.message, error.http_status)) from error
