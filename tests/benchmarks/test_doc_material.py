@@ -85,7 +85,9 @@ def test_lines_have_the_shape_of_their_type(sample: DocSample) -> None:
     assert len(sample.lines) == count
     assert all(len(line) == width for line in sample.lines)
     if sample.source != SHARED_SOURCE:
-        assert all(set(line) <= MRZ_ALPHABET for line in sample.lines)
+        # Lines are kept as printed; beyond the MRZ alphabet only a letter a reader can only
+        # report in upper case (one card prints a lowercase c) is allowed.
+        assert all(set(_ascii(line).upper()) <= MRZ_ALPHABET for line in sample.lines)
     assert parse_mrz([_ascii(line) for line in sample.lines]).type == kind
 
 
@@ -94,7 +96,9 @@ def test_check_digit_verdicts_are_what_the_parser_finds(sample: DocSample) -> No
     result = parse_mrz([_ascii(line) for line in sample.lines])
     stated = sample.truth["all_check_digits_ok"]
     assert stated in ("yes", "no")
-    assert result.valid is (stated == "yes")
+    # The column states the check digits only (a row can hold other impossibilities, e.g. a sex
+    # printed as 0, that make the parser's overall ``valid`` false).
+    assert all(result.checks.values()) is (stated == "yes")
     for item in sample.truth["check_digits"].split(";"):
         name, _, verdict = item.partition("=")
         assert result.checks[name] is verdict.startswith("ok"), item
