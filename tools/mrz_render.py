@@ -400,16 +400,20 @@ def render_line(
     text: str | None = None,
     cap_height: float | None = None,
     clean: bool = False,
+    severity: float | None = None,
 ) -> LineSample:
     """One degraded MRZ line crop, fully determined by ``(seed, index)`` and the overrides.
 
     ``cap_height``: the cap height in the crop's pixels (drawn if not given); ``clean``: no
-    degradation beyond the downscaling (a crisp scan).
+    degradation beyond the downscaling (a crisp scan); ``severity``: how likely each degradation
+    is (drawn from 0.4, 0.8, 1.3 if not given).
     """
     rng = np.random.default_rng([seed, index])
     families: list[str] = []
     # How many degradations pile up on this line: most captures have a few, some have many.
     sev = float(rng.choice([0.4, 0.8, 1.3], p=[0.35, 0.4, 0.25]))
+    if severity is not None:
+        sev = severity
     if text is None:
         n = n if n is not None else int(rng.choice([30, 36, 44]))
         text = random_line(rng, n)

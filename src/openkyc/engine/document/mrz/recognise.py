@@ -82,8 +82,9 @@ class LineLayout:
     sheared level).
 
     ``dark``: darkness over the local paper level (0-255 scale); ``ink``: the same over the local
-    contrast (about 0-1); ``top``/``bottom``: the text band's rows; ``band``: the column profile of
-    the ink within the band (0-1); ``margin``: the same just above and below the band.
+    contrast (about 0-1); ``top``/``bottom``: the text band's rows; ``margin``: the column profile
+    of the ink just above and below the band (the lesser of the two, 0-1); ``band``: the column
+    profile of the ink within the band, less ``margin``.
     """
 
     scale: float
@@ -274,6 +275,8 @@ def analyse_line(gray: NDArray[np.uint8]) -> LineLayout:
         margin = np.minimum(ink[above].mean(axis=0), ink[below].mean(axis=0)).astype(np.float64)
     else:
         margin = np.zeros(out_w)
+    # Print stays within its line: what crosses the band and both margins alike is not a glyph.
+    band = np.maximum(band - margin, 0.0)
     band_contrast = float(np.percentile(dark[in_band], 99)) if in_band.any() else contrast
     return LineLayout(
         scale, slope, dark, ink, float(top), float(bottom), band, margin, max(band_contrast, 1.0)
@@ -376,8 +379,9 @@ def fit_grid(layout: LineLayout, n: int) -> Grid:
     k_lo, k_hi = max(2, int(length / p_hi)), min(len(spectrum) - 2, int(np.ceil(length / p_lo)))
     bins = np.arange(k_lo, k_hi + 1)
     peaks = bins[(spectrum[bins] >= spectrum[bins - 1]) & (spectrum[bins] >= spectrum[bins + 1])]
-    peaks = peaks[np.argsort(spectrum[peaks])[::-1][:3]] if peaks.size else np.array([(k_lo + k_hi) // 2])
-    pitches = []
+    peaks = peaks[np.argsort(spectrum[peaks])[::-1][:3]]
+    # No peak in range (a blank or tiny crop): the pitch that spans the crop.
+    pitches = [] if peaks.size else [width / (n + 1.0)]
     for k in peaks:
         a_, b_, c_ = spectrum[k - 1], spectrum[k], spectrum[k + 1]
         offset = 0.5 * (a_ - c_) / max(a_ - 2 * b_ + c_, -1e12) if (a_ - 2 * b_ + c_) < 0 else 0.0
