@@ -103,7 +103,7 @@ def test_face_cut_by_the_borders_is_found_thanks_to_padding(face_image: LoadFace
     tight = cv2.resize(
         np.ascontiguousarray(bgr[top + cut : bottom - cut, left + cut : right - cut]), (150, 150)
     )
-    assert detect_faces(tight, pad=0.0) == []
+    assert detect_faces(tight, pad=0.0, fallbacks=False) == []  # the CNN fallback would find it
     faces = detect_faces(tight)
     assert len(faces) == 1
     # Mapped back out of the padding: the box centre lies inside the image.
@@ -180,3 +180,38 @@ def test_document_portrait_is_embedded_like_a_face(docs_dir: Path) -> None:
     high = analyse_face(load_image(docs_dir / "konstantint+PassportEye/tests/data/passport-td3.jpg").bgr)
     assert low.embedding is not None and high.embedding is not None
     assert similarity(low.embedding, high.embedding) > 0.5
+
+
+@pytest.mark.parametrize(
+    "rotation", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_180]
+)
+def test_turned_photo_is_found_and_its_chip_is_upright(face_image: LoadFace, rotation: int) -> None:
+    upright = face_image(OBAMA)
+    turned = cv2.rotate(upright, rotation)
+    assert detect_faces(turned, fallbacks=False) == []  # HOG alone misses a sideways face
+    faces = detect_faces(turned)
+    assert len(faces) == 1 and faces[0].detector.endswith("+turned")
+    assert _inside(faces[0], turned)
+    # Landmarks mapped back: the aligned chip is upright, so it embeds like the upright photo.
+    a, b = analyse_face(upright), analyse_face(turned, faces=faces)
+    assert a.embedding is not None and b.embedding is not None
+    assert similarity(a.embedding, b.embedding) > 0.9
+
+
+def test_tight_tiny_crop_is_found_by_the_cnn_fallback(face_image: LoadFace) -> None:
+    bgr = face_image(OBAMA)
+    face = primary_face(detect_faces(bgr))
+    assert face is not None
+    left, top, right, bottom = face.box
+    # A 64 px crop of the face alone, as aligned face sets store them.
+    crop = cv2.resize(
+        np.ascontiguousarray(bgr[top:bottom, left:right]), (64, 64), interpolation=cv2.INTER_AREA
+    )
+    found = detect_faces(crop)
+    assert len(found) == 1
+    assert _inside(found[0], crop) or found[0].width >= 32
+
+
+def test_fallbacks_find_nothing_in_faceless_images() -> None:
+    assert detect_faces(blank_image()) == []
+    assert detect_faces(noise_image(120, 120)) == []

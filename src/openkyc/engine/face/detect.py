@@ -6,6 +6,12 @@ of an ID card is still found. A face that fills a small image (a tight crop, a 1
 the border and is missed by sliding-window detectors; such images are padded with a plain border.
 
 Several detectors can be run as a cascade: the next one runs only when the previous found nothing.
+When the whole cascade finds nothing, fallbacks run in turn (see FALLBACKS): the image turned by
+90/270/180 degrees (a phone photo saved sideways or upside down), BlazeFace full-range (small faces
+in a group photo that HOG's 80 px window misses), and dlib's CNN on tiny images (tight crops of
+a face under ~160 px). A face found on a turned image is mapped back, landmarks included, so its
+chip is upright. None of them runs when the first detector finds a face: the common case pays
+nothing.
 """
 
 from __future__ import annotations
@@ -48,6 +54,19 @@ PAD_FRACTION = 0.25
 # 5-point alignment then fails on them (no usable match), turning "no face" into a misleading
 # "no match"; a CNN fallback costs seconds on every faceless image. So: HOG alone.
 DEFAULT_DETECTORS: tuple[str, ...] = ("hog",)
+# Fallbacks after the cascade found nothing, in order, measured by benchmarks/face_bench.py on the
+# shared and extra material (2,500 images): turns first (cheap: three HOG passes, ~30 ms each at the
+# working size; they found the face of a tilted head HOG missed upright), then BlazeFace full-range
+# (~50 ms; it found the small faces of two group photos HOG missed at every setting we can afford:
+# upsampling twice found them too, but took 11-14 s), then the CNN, only on images whose long side
+# is at most CNN_MAX_SIDE (it found 107 of the 108 tight 64 px KinFaceW-II crops HOG missed; on a
+# full-size photo it takes seconds, so never there).
+ROTATIONS = (cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_180)
+FALLBACK_DETECTORS: tuple[str, ...] = ("blazeface_full",)
+CNN_MAX_SIDE = 160
+# A face found only on a turned image must score at least this (dlib HOG margin): upright photos
+# turned sideways score 1.1-2.2, while the texture of an ID card's back, turned, produced a 0.16 hit.
+TURNED_MIN_SCORE = 0.3
 
 
 @dataclass(frozen=True)
@@ -92,6 +111,7 @@ def detect_faces(
     upsample: int | None = None,
     detectors: Sequence[str] = DEFAULT_DETECTORS,
     pad: float | None = None,
+    fallbacks: bool = True,
 ) -> list[DetectedFace]:
     """All faces in the image, largest first.
 
@@ -99,8 +119,54 @@ def detect_faces(
     runs only when those before it found nothing. By default each detector first runs at the
     working size, then (small images only) upsampled, then (tiny images only) padded: the cheap
     pass finds the large face of a selfie, the others cost only when it found nothing. Giving
-    ``upsample`` or ``pad`` fixes that setting to one pass.
+    ``upsample`` or ``pad`` fixes that setting to one pass. When nothing is found, the fallbacks
+    (turns, BlazeFace, the CNN on tiny images) run unless ``fallbacks`` is False.
     """
+    faces = _cascade(bgr, upsample, detectors, pad)
+    if faces or not fallbacks:
+        return faces
+    height, width = bgr.shape[:2]
+    for rotation in ROTATIONS:
+        turned = [
+            f
+            for f in _cascade(cv2.rotate(bgr, rotation), upsample, detectors, pad)
+            if f.score >= TURNED_MIN_SCORE
+        ]
+        if turned:
+            return [_turn_back(face, rotation, width, height) for face in turned]
+    faces = _cascade(bgr, upsample, FALLBACK_DETECTORS, pad)
+    if not faces and max(height, width) <= CNN_MAX_SIDE:
+        faces = _cascade(bgr, upsample, ("cnn",), pad)
+    return faces
+
+
+def _turn_back(face: DetectedFace, rotation: int, width: int, height: int) -> DetectedFace:
+    """A face found on the image turned by ``rotation``, in the original image's coordinates."""
+
+    def back(points: NDArray[np.float64]) -> NDArray[np.float64]:
+        x, y = points[:, 0], points[:, 1]
+        if rotation == cv2.ROTATE_90_CLOCKWISE:  # original (x, y) -> (height - 1 - y, x)
+            return np.stack([y, height - 1 - x], axis=1)
+        if rotation == cv2.ROTATE_90_COUNTERCLOCKWISE:  # (x, y) -> (y, width - 1 - x)
+            return np.stack([width - 1 - y, x], axis=1)
+        return np.stack([width - 1 - x, height - 1 - y], axis=1)  # 180
+
+    left, top, right, bottom = face.box
+    corners = back(np.asarray([[left, top], [right, bottom]], dtype=np.float64))
+    box = (
+        round(corners[:, 0].min()),
+        round(corners[:, 1].min()),
+        round(corners[:, 0].max()),
+        round(corners[:, 1].max()),
+    )
+    return DetectedFace(
+        box=box, score=face.score, landmarks=back(face.landmarks), detector=f"{face.detector}+turned"
+    )
+
+
+def _cascade(
+    bgr: NDArray[Any], upsample: int | None, detectors: Sequence[str], pad: float | None
+) -> list[DetectedFace]:
     work, scale = fit_long_side(bgr, WORKING_LONG_SIDE)
     long_side = max(work.shape[:2])
     upsamples = [upsample] if upsample is not None else [0, 1] if long_side < UPSAMPLE_BELOW else [0]
