@@ -1,5 +1,8 @@
 """Everything the engine needs from one image's face, computed once.
 
+Per face: detection, dlib's aligned chip and 128-d embedding (liveness and same-photo checks), and
+the VGGFace2 MobileNet descriptor the match score is computed from (``compare.py``).
+
 A SmartSelfie job compares one selfie with eight liveness frames and maybe a document portrait:
 analysing each image once (detection, landmarks, chip, embedding) and then comparing analyses
 costs one embedding per image instead of two per pair.
@@ -18,6 +21,7 @@ from numpy.typing import NDArray
 
 from openkyc.engine.face.detect import DEFAULT_DETECTORS, DetectedFace, detect_faces, primary_face
 from openkyc.engine.face.embed import DEFAULT_JITTER, aligned_chip, embed_chip
+from openkyc.engine.face.vgg2_mobilenet import embed_mobilenet
 
 # Size the chips are compared at when looking for the same photograph: small enough that a pixel
 # of landmark jitter and JPEG noise average out, large enough that two photos of one person differ.
@@ -32,12 +36,14 @@ class FaceAnalysis:
     primary: DetectedFace | None
     chip: NDArray[Any] | None = field(default=None, repr=False)  # 150x150 RGB, aligned
     embedding: NDArray[np.float64] | None = field(default=None, repr=False)  # 128-d dlib ResNet
+    # 1024-d VGGFace2 MobileNet descriptor, unit length: what compare.py's match score is made of.
+    mobilenet: NDArray[np.float64] | None = field(default=None, repr=False)
     # Hash of the decoded pixels and shape: byte-identical images are caught without any model.
     pixel_digest: bytes = field(default=b"", repr=False)
 
     @property
     def found(self) -> bool:
-        return self.primary is not None and self.embedding is not None
+        return self.primary is not None and self.embedding is not None and self.mobilenet is not None
 
     @property
     def face_count(self) -> int:
@@ -79,5 +85,6 @@ def analyse_face(
         primary=primary,
         chip=chip,
         embedding=embed_chip(chip, jitter=jitter),
+        mobilenet=embed_mobilenet(bgr, primary),
         pixel_digest=digest,
     )
