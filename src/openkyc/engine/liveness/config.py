@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from openkyc.engine.liveness.fusion import SuspicionLevels
+from openkyc.engine.liveness.passive_model import PassiveModel, bundled_model
 from openkyc.engine.liveness.plugin import PresentationAttackModel
 
 
@@ -73,6 +74,14 @@ class SelfieCheckConfig:
 
     # Sides of the face (0-4) with a long straight edge beside them: 3 or more is a frame.
     max_enclosing_sides: int = 3
+    # The learned recapture model (passive_model.npz, trained by tools/train_passive_liveness.py;
+    # see passive_model.py). None: the hand-set rules below decide instead (the earlier check).
+    recapture_model: PassiveModel | None = field(default_factory=bundled_model)
+    # Spoof probabilities at or above which the selfie is reviewed / fails. None: the model's own
+    # operating points, chosen on leave-one-source-out predictions when it was trained.
+    recapture_review: float | None = None
+    recapture_fail: float | None = None
+    # The hand-set rules, used only without a recapture model:
     # [bench] as for the active check: above the genuine shared photos' p99 (1.25).
     max_periodic_pattern: float = 1.3
     # [bench] as for the active check: above the genuine shared photos' maximum (0.318).
