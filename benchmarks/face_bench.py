@@ -1,10 +1,25 @@
-"""Face verification benchmark over the shared pairs: detectors, alignment, jitter, cascades.
+"""Face verification benchmark: held-out (leave-one-source-out) figures per group, models, detection.
 
 Run from the repo root::
 
-    .venv/bin/python -m benchmarks.face_bench            # every pair, every variant
-    .venv/bin/python -m benchmarks.face_bench --quick    # every 5th pair, for iterating
-    .venv/bin/python -m benchmarks.face_bench --fit-boxes  # refit detectors.BOX_TO_DLIB
+    .venv/bin/python -m tools.face_material --mirrors DIR   # once: the extra material (see there)
+    .venv/bin/python -m benchmarks.face_bench               # material, detection, models, LOSO
+    .venv/bin/python -m benchmarks.face_bench --variants    # the detector/alignment/jitter table
+    .venv/bin/python -m benchmarks.face_bench --variants --quick  # every 5th shared pair
+    .venv/bin/python -m benchmarks.face_bench --fit-boxes   # refit detectors.BOX_TO_DLIB
+
+The default run analyses every labelled image once with the engine (detection, both embeddings;
+cached in benchmarks/out/face_analyses.pkl, keyed by file hash and engine settings), then scores
+every pair (benchmarks/face_eval.py says which pairs) with each model alone and with the engine's
+fused, cohort-normalised score, and reports:
+  * detection: labelled faces found, per source; faces "found" in images without one;
+  * pooled figures (calibrated and measured on all material: a model's separation, not evidence);
+  * held-out figures: each pair judged at thresholds calibrated on the other sources only, with a
+    normalisation cohort drawn from the other sources only; FAR per demographic group, per source,
+    for family look-alikes; TAR for ID-portrait vs selfie pairs;
+  * the operating points calibrated on all material, to paste into engine/face/compare.py.
+
+The variants table below (``--variants``) compares detector settings on the shared pairs:
 
 Each image is decoded once (through the engine's safe decoder, then capped at 2048 px on the long
 side to bound memory: detection runs at 900 px and the chip is 150 px, so nothing is lost), detected
@@ -132,7 +147,9 @@ def run_variant(
             per_image = detections.setdefault(key, {})
             if name not in per_image:
                 start = time.perf_counter()
-                faces = detect_faces(bgr, detectors=(detector,), upsample=variant.upsample, pad=variant.pad)
+                faces = detect_faces(
+                    bgr, detectors=(detector,), upsample=variant.upsample, pad=variant.pad, fallbacks=False
+                )
                 per_image[name] = (faces, (time.perf_counter() - start) * 1000)
             faces, ms = per_image[name]
             spent += ms
@@ -338,7 +355,15 @@ def main() -> None:
     parser.add_argument("--fit-boxes", action="store_true", help="fit detectors.BOX_TO_DLIB and exit")
     parser.add_argument("--only", nargs="*", help="run only these variants (names from the table)")
     parser.add_argument("--docs", action="store_true", help="only the document-portrait check")
+    parser.add_argument("--variants", action="store_true", help="the detector-variant table (shared pairs)")
+    parser.add_argument("--refresh", action="store_true", help="re-analyse every image (ignore the cache)")
     args = parser.parse_args()
+
+    if not (args.variants or args.quick or args.fit_boxes or args.only or args.docs):
+        from benchmarks import face_generalisation
+
+        face_generalisation.run(refresh=args.refresh)
+        return
 
     if args.docs:
         document_portraits([DEFAULT_DETECTORS, ("blazeface_full",), ("blazeface_short",), ("haar",)])
