@@ -185,6 +185,8 @@ def z_sum(raw: dict[str, NDArray[np.float64]], pairs: Pairs, weight: float) -> N
     impostor = ~pairs.genuine & ~pairs.family
     fused = np.zeros(len(pairs))
     for model, w in (("dlib", 1.0 - weight), ("mobilenet", weight)):
+        if w == 0:
+            continue
         s = raw[model]
         finite = s[impostor & np.isfinite(s)]
         fused += w * (s - finite.mean()) / finite.std()
