@@ -27,7 +27,9 @@ from openkyc.engine.errors import ModelUnavailable
 MODEL_PATH = Path(__file__).with_name("passive_model.npz")
 
 
-@dataclass(frozen=True)
+# eq=False: compared and hashed by identity (its arrays have no single truth value), so a config
+# holding it stays hashable and comparable.
+@dataclass(frozen=True, eq=False)
 class PassiveModel:
     """Standardisation, weights and operating points of the passive model's logistic heads.
 
