@@ -74,6 +74,23 @@ def glyph_atlas() -> tuple[dict[str, npt.NDArray[np.float32]], float, int]:
     return glyphs, advance, int(rows[-1]) + 1
 
 
+@functools.lru_cache(maxsize=16)
+def _scaled_digits(scale: float) -> tuple[dict[str, npt.NDArray[np.float32]], float, int]:
+    """The glyph atlas with the digits shrunk vertically by ``scale`` about the baseline."""
+    glyphs, advance, base = glyph_atlas()
+    out = dict(glyphs)
+    for char in DIGITS:
+        image = glyphs[char]
+        top = image[:base]
+        height = max(1, round(top.shape[0] * scale))
+        shrunk = cv2.resize(top, (image.shape[1], height), interpolation=cv2.INTER_AREA)
+        scaled = np.zeros_like(image)
+        scaled[base - height : base] = shrunk
+        scaled[base:] = image[base:]
+        out[char] = scaled
+    return out, advance, base
+
+
 @dataclass
 class LineSample:
     """One rendered MRZ line crop and its truth."""
@@ -169,9 +186,14 @@ def _place_line(
     baseline: float,
     rng: np.random.Generator,
     jitter: float,
+    digit_scale: float = 1.0,
 ) -> list[float]:
-    """Draw ``text`` into ``canvas`` (ink 0-1, max-blended); the x of each cell's start."""
-    glyphs, _, glyph_base = glyph_atlas()
+    """Draw ``text`` into ``canvas`` (ink 0-1, max-blended); the x of each cell's start.
+
+    ``digit_scale``: digits' height relative to the font's (which draws them some 8% taller than
+    the capitals; many documents print them as tall as the capitals, so height must not be what
+    tells 0 from O)."""
+    glyphs, _, glyph_base = glyph_atlas() if digit_scale == 1.0 else _scaled_digits(round(digit_scale, 2))
     gh, gw = next(iter(glyphs.values())).shape
     starts = []
     for k, char in enumerate(text):
@@ -436,7 +458,8 @@ def render_line(
     baseline = height / 2 + cap / 2
     ink = np.zeros((height, width), np.float32)
     jitter = 0.0 if clean else float(rng.uniform(0.0, 0.03))
-    starts = _place_line(ink, text, margin_cells * pitch_hi, pitch_hi, baseline, rng, jitter)
+    digit_scale = 1.0 if clean or rng.random() < 0.5 else float(rng.uniform(0.9, 1.0))
+    starts = _place_line(ink, text, margin_cells * pitch_hi, pitch_hi, baseline, rng, jitter, digit_scale)
     # Neighbouring MRZ lines (slivers of them may reach into the crop's margins).
     for sign in (-1, 1):
         if rng.random() < 0.8:
@@ -448,6 +471,7 @@ def render_line(
                 baseline + sign * spacing,
                 rng,
                 jitter,
+                digit_scale,
             )
     if not clean:
         ink = _stroke_weight(ink, rng, families)
