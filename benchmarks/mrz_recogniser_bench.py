@@ -4,13 +4,15 @@ Prints:
 
 1. Held-out rendered lines (seed 3; training used seed 1 and validation seed 2): per-character and
    exact-line accuracy of :func:`read_line` (grid fit included), per cap-height bucket and per
-   degradation family; how often the grid lands within a quarter pitch of the truth; how often
+   degradation family; how often the grid lands within a quarter pitch of the truth (grid ok) and
+   the character accuracy on those lines (chars|grid ok: the classifier's share); how often
    ``fit`` ranks the true line length first among 30/36/44.
 2. Real document images (out of distribution: the recogniser learnt from the font only, so every
    real source is held out by construction and the pooled figure is the leave-one-source-out
    figure): the MRZ lines are cut for measurement only by the OCR's detected rows and
    :func:`openkyc.engine.document.mrz.grid.cut_lines`; each line is read with n taken from the
-   truth's format. Per-character and exact-line accuracy per source and pooled.
+   truth's format. Per-character and exact-line accuracy per source and pooled; documents with
+   every line exact; lines whose fit alone ranks their true length first (fit: n).
 3. Latency: median time of :func:`read_line` per line on one thread, per line length.
 
 Run: ``.venv/bin/python -m benchmarks.mrz_recogniser_bench [--lines 600] [--quick]``. Writes
@@ -53,6 +55,7 @@ def rendered(lines: int) -> None:
     chars: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     exact: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     placed: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    placed_chars: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # characters of well-placed lines
     ranked = [0, 0]
     for index in range(lines):
         sample = render_line(BENCH_SEED, index)
@@ -66,16 +69,19 @@ def rendered(lines: int) -> None:
             _count(chars, key, right, n)
             _count(exact, key, int(read.text == sample.text), 1)
             _count(placed, key, int(on_grid), 1)
+            if on_grid:
+                _count(placed_chars, key, right, n)
         layout = analyse_line(sample.gray)
         fits = {width: fit_grid(layout, width).fit for width in (30, 36, 44)}
         ranked[0] += int(max(fits, key=lambda w: fits[w]) == n)
         ranked[1] += 1
     print(f"\n== Held-out rendered lines (seed {BENCH_SEED}, {lines} lines) ==")
-    print(f"{'':26s} {'lines':>6s} {'chars':>8s} {'exact':>8s} {'grid ok':>8s}")
+    print(f"{'':26s} {'lines':>6s} {'chars':>8s} {'exact':>8s} {'grid ok':>8s} {'chars|grid ok':>14s}")
     order = sorted(chars, key=lambda k: (not k.startswith("all"), not k.startswith("cap"), k))
     for key in order:
-        c, e, p = chars[key], exact[key], placed[key]
-        print(f"{key:26s} {e[1]:6d} {c[0] / c[1]:8.2%} {e[0] / e[1]:8.2%} {p[0] / p[1]:8.2%}")
+        c, e, p, pc = chars[key], exact[key], placed[key], placed_chars[key]
+        given = pc[0] / pc[1] if pc[1] else float("nan")
+        print(f"{key:26s} {e[1]:6d} {c[0] / c[1]:8.2%} {e[0] / e[1]:8.2%} {p[0] / p[1]:8.2%} {given:14.2%}")
     print(
         f"fit ranks the true length (30/36/44) first: {ranked[0]}/{ranked[1]} ({ranked[0] / ranked[1]:.1%})"
     )
@@ -127,20 +133,24 @@ def _cut_lines(sample: DocSample) -> list[Any]:
     return crops
 
 
-def _read_lines(sample: DocSample) -> list[LineRead] | None:
-    """The sample's MRZ lines read with n from its truth format (None: too few lines cut)."""
+def _read_lines(sample: DocSample) -> list[tuple[LineRead, Any]] | None:
+    """The sample's MRZ lines read with n from its truth format, each with its crop (None: too few
+    lines cut)."""
     crops = _cut_lines(sample)
     count, n = MRZ_SHAPES[sample.truth["mrz_type"]]
     if len(crops) < count:
         return None
-    upright = [read_line(crop, n) for crop in crops]
-    turned = [read_line(np.ascontiguousarray(crop[::-1, ::-1]), n) for crop in reversed(crops)]
+    upright = [(read_line(crop, n), crop) for crop in crops]
+    turned_crops = [np.ascontiguousarray(crop[::-1, ::-1]) for crop in reversed(crops)]
+    turned = [(read_line(crop, n), crop) for crop in turned_crops]
     # Which way up: the reading the recogniser is surer of (no truth involved); which lines: the
     # consecutive ones whose n-cell grids fit best.
-    confidence = [float(np.mean([r.probs.max(axis=1).mean() for r in reads])) for reads in (upright, turned)]
+    confidence = [
+        float(np.mean([r.probs.max(axis=1).mean() for r, _ in reads])) for reads in (upright, turned)
+    ]
     reads = upright if confidence[0] >= confidence[1] else turned
     windows = [reads[i : i + count] for i in range(len(reads) - count + 1)]
-    return max(windows, key=lambda w: sum(r.fit for r in w))
+    return max(windows, key=lambda w: sum(r.fit for r, _ in w))
 
 
 def real() -> None:
@@ -154,8 +164,12 @@ def real() -> None:
         if reads is None:
             stats["not cut"] += 1
             continue
-        for truth, read in zip(sample.lines, reads, strict=True):
+        for truth, (read, crop) in zip(sample.lines, reads, strict=True):
             right = sum(a == b for a, b in zip(read.text, truth, strict=True))
+            # Would the fit alone pick the line's true length among 30/36/44?
+            layout = analyse_line(crop)
+            fits = {width: fit_grid(layout, width).fit for width in (30, 36, 44)}
+            stats["length right"] += int(max(fits, key=lambda w: fits[w]) == len(truth))
             stats["lines"] += 1
             stats["chars"] += len(truth)
             stats["right"] += right
@@ -163,14 +177,16 @@ def real() -> None:
             rows.append(
                 [sample.source, sample.path.name, truth, read.text, right, len(truth), f"{read.fit:.2f}"]
             )
-        stats["all lines exact"] += int(all(r.text == t for r, t in zip(reads, sample.lines, strict=True)))
+        stats["all lines exact"] += int(
+            all(r.text == t for (r, _), t in zip(reads, sample.lines, strict=True))
+        )
     with out_path("mrz_recogniser_real.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["source", "image", "truth", "read", "right", "chars", "fit"])
         writer.writerows(rows)
     print("\n== Real document images (never trained or tuned on: each source held out) ==")
     print(
-        f"{'source':34s} {'docs':>5s} {'cut':>5s} {'lines':>6s} {'chars':>8s} {'exact lines':>12s} {'exact docs':>11s}"
+        f"{'source':34s} {'docs':>5s} {'cut':>5s} {'lines':>6s} {'chars':>8s} {'exact lines':>12s} {'exact docs':>11s} {'fit: n':>9s}"
     )
     total: dict[str, int] = defaultdict(int)
     for source in sorted(per_source):
@@ -187,8 +203,9 @@ def _print_real(name: str, stats: dict[str, int]) -> None:
     chars = stats["right"] / stats["chars"] if stats["chars"] else float("nan")
     exact = stats["exact"] / stats["lines"] if stats["lines"] else float("nan")
     docs = f"{stats['all lines exact']}/{cut}"
+    ranked = f"{stats['length right']}/{stats['lines']}"
     print(
-        f"{name:34s} {stats['documents']:5d} {cut:5d} {stats['lines']:6d} {chars:8.2%} {exact:12.2%} {docs:>11s}"
+        f"{name:34s} {stats['documents']:5d} {cut:5d} {stats['lines']:6d} {chars:8.2%} {exact:12.2%} {docs:>11s} {ranked:>9s}"
     )
 
 

@@ -407,7 +407,7 @@ def fit_grid(layout: LineLayout, n: int) -> Grid:
     for _, pitch, x0 in candidates:
         if all(abs(x0 - other) > 0.5 * pitch for _, other in seeds):
             seeds.append((pitch, x0))
-        if len(seeds) == 3:
+        if len(seeds) == 2:
             break
     best_score, best_grid = -np.inf, (0.0, 1.0, 0.0)
     for pitch, x0 in seeds:
@@ -418,6 +418,20 @@ def fit_grid(layout: LineLayout, n: int) -> Grid:
         if score > best_score:
             best_score, best_grid = score, refined
     x0, pitch, bend = best_grid
+    # The same grid a cell or two to either side (a placement the search may have passed over:
+    # clutter at one end, a faint glyph at the other), refined again if it scores better.
+    shifts = x0 + pitch * np.array([-2.0, -1.0, 1.0, 2.0])
+    scores = _score(band, margin, shifts, np.full(4, pitch), n, np.full(4, bend))
+    if scores.max() > best_score:
+        x0 = float(shifts[int(np.argmax(scores))])
+        x0, pitch, bend = _best(
+            band,
+            margin,
+            n,
+            x0 + np.linspace(-0.1, 0.1, 5) * pitch,
+            pitch * (1.0 + np.linspace(-0.004, 0.004, 5))[:, None],
+            np.array([bend]),
+        )
     centres = _centres(np.array(x0), np.array(pitch), np.array(bend), n)
     centres = _refine(band, margin, centres, pitch)
     return Grid(centres, pitch, _fit_quality(layout, band, margin, centres, pitch, n))
