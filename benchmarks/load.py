@@ -11,10 +11,12 @@ stops and the run drains: every accepted job must get its callback within ``--dr
     .venv/bin/python -m benchmarks.load [--duration 60] [--partners 3] [--clients-per-partner 2]
         [--mix selfie=0.5,docv=0.5] [--workers 1,2] [--layout concurrency] [--mode scaled]
 
-Material is that of benchmarks/engine_latency: a SmartSelfie registration (job type 4) is a
-genuine selfie + 8 liveness frames of 480x640 cut from the shared video; a Document Verification
-(job type 6) is a synthetic 2200 px passport page with a shared face photo as its portrait plus
-a selfie that is another photo of the same person (id_info US / PASSPORT).
+Material is that of benchmarks/engine_latency, genuine jobs that pass (engine_latency checks it;
+the result codes printed below say what each job got): a SmartSelfie registration (job type 4) is
+a genuine selfie + 8 liveness frames of 480x640 cut from the shared video (the window in which the
+face is largest); a Document Verification (job type 6) is a synthetic 2200 px passport page with a
+shared face photo as its portrait plus a selfie that is another photo of the same person (id_info
+US / PASSPORT).
 
 What is printed, per worker setting ("N verification processes": ``--layout concurrency`` runs
 one `openkyc worker --concurrency N`, i.e. N prefork verification processes beside one callbacks

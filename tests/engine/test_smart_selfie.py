@@ -1,17 +1,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from openkyc.engine.evidence import Decision
 from openkyc.engine.face.analyse import analyse_face
 from openkyc.engine.face.compare import FaceOutcome
 from openkyc.engine.images import load_image
 from openkyc.engine.images.decode import DecodedImage
-from openkyc.engine.smart_selfie import assess_smart_selfie
+from openkyc.engine.smart_selfie import SELFIE_QUALITY, assess_smart_selfie
 from openkyc.testing import attacks
 
 
@@ -24,7 +26,7 @@ def keys_of(value: object) -> set[str]:
     return set()
 
 
-def decoded(bgr: np.ndarray) -> DecodedImage:
+def decoded(bgr: NDArray[Any]) -> DecodedImage:
     ok, buffer = cv2.imencode(".jpg", bgr)
     assert ok
     return load_image(buffer.tobytes())
@@ -72,3 +74,11 @@ def test_replayed_still_fails_active_liveness(examples: Path) -> None:
     assert evidence.decision is Decision.FAIL
     assert any(r.code.startswith("liveness.") for r in evidence.reasons)
     assert set(evidence.timings_ms) >= {"selfie_face", "quality", "liveness"}
+
+
+def test_selfie_sharpness_is_that_of_its_face(examples: Path) -> None:
+    evidence = assess_smart_selfie(load_image(examples / "obama.jpg"))
+    assert evidence.quality.sharpness_region == "face"
+    assert evidence.quality.signals["sharpness"].threshold == SELFIE_QUALITY.min_face_sharpness
+    faceless = assess_smart_selfie(decoded(np.full((480, 640, 3), 128, np.uint8)))
+    assert faceless.quality.sharpness_region == "image"

@@ -25,6 +25,7 @@ from openkyc.engine.liveness import (
     check_liveness,
     check_selfie,
 )
+from openkyc.engine.liveness.active import prefetch_frame_faces
 from openkyc.engine.timing import StageTimer
 
 # Selfies from the SDKs are small (the web SDK sends 640x480 or less): hold them to that.
@@ -67,9 +68,21 @@ def assess_smart_selfie(
 ) -> SmartSelfieEvidence:
     """Judge a selfie (and its liveness frames) and compare it with ``reference`` when given."""
     timer = StageTimer()
-    analysis = selfie_analysis or analyse_face(selfie.bgr)
+    # The frames' faces are found in the background while the selfie is analysed (same work, sooner).
+    frames_bgr = [f.bgr for f in frames]
+    prefetch = prefetch_frame_faces(frames_bgr, liveness_config) if frames else None
+    try:
+        analysis = selfie_analysis or analyse_face(selfie.bgr)
+    finally:
+        frame_faces = prefetch.result() if prefetch is not None else None
     timer.lap("selfie_face")
-    quality = assess_quality(selfie.bgr, thresholds=SELFIE_QUALITY, stored_grayscale=selfie.stored_grayscale)
+    # Sharpness of the face, at the scale it is matched at (the whole photo when there is none).
+    quality = assess_quality(
+        selfie.bgr,
+        thresholds=SELFIE_QUALITY,
+        stored_grayscale=selfie.stored_grayscale,
+        face_box=analysis.primary.box if analysis.primary is not None else None,
+    )
     timer.lap("quality")
     face = SelfieFace(
         decision=Decision.PASS if analysis.found else Decision.FAIL,
@@ -83,7 +96,7 @@ def assess_smart_selfie(
     if analysis.found:
         if frames:
             liveness = check_liveness(
-                selfie.bgr, [f.bgr for f in frames], config=liveness_config, analyses=[analysis]
+                selfie.bgr, frames_bgr, config=liveness_config, analyses=[analysis], frame_faces=frame_faces
             )
         else:
             liveness = check_selfie(selfie.bgr, config=selfie_config, analysis=analysis)

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
+import pytest
 
 from openkyc.engine.evidence import Decision
+from openkyc.engine.face.detect import detect_faces, primary_face
 from openkyc.engine.images.quality import (
+    FACE_MEASURE_SIDE,
     QualityThresholds,
     assess_quality,
     colourfulness,
+    face_sharpness,
     glare_fraction,
     laplacian_variance,
 )
@@ -69,3 +75,49 @@ def test_thresholds_are_reported_with_scores() -> None:
     thresholds = QualityThresholds(min_sharpness=123.0)
     evidence = assess_quality(textured(), thresholds=thresholds)
     assert evidence.signals["sharpness"].threshold == 123.0
+
+
+# --- Sharpness of the face --------------------------------------------------------------------
+
+
+def face_photo(faces_dir: Path) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    image = cv2.imread(str(faces_dir / "ageitgey+face_recognition" / "examples" / "obama.jpg"))
+    face = primary_face(detect_faces(image))
+    assert face is not None
+    return image, face.box
+
+
+def test_face_sharpness_is_measured_at_chip_scale_whatever_the_photo_size(faces_dir: Path) -> None:
+    image, box = face_photo(faces_dir)
+    sharp = face_sharpness(image, box)
+    # The same face in a photo twice as large (upscaled: no new detail) measures about the same.
+    large = cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    doubled = tuple(2 * v for v in box)
+    assert face_sharpness(large, doubled) == pytest.approx(sharp, rel=0.35)  # type: ignore[arg-type]
+    # A blur the matcher's chip would see (2.5 px at chip scale) falls below the hard bound.
+    side = max(box[2] - box[0], box[3] - box[1])
+    blurred = cv2.GaussianBlur(image, (0, 0), 2.5 * side / FACE_MEASURE_SIDE)
+    assert face_sharpness(blurred, box) < QualityThresholds().hard_min_face_sharpness < sharp
+
+
+def test_a_large_selfie_with_slight_blur_is_not_too_blurry_on_its_face(faces_dir: Path) -> None:
+    image, box = face_photo(faces_dir)
+    # A 3x larger photo with 2.5 px of blur: invisible at the face's matching scale, yet soft at
+    # 1000 px over the whole picture.
+    large = cv2.GaussianBlur(cv2.resize(image, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC), (0, 0), 2.5)
+    tripled = (3 * box[0], 3 * box[1], 3 * box[2], 3 * box[3])
+    on_face = assess_quality(large, face_box=tripled)
+    assert on_face.sharpness_region == "face"
+    assert "quality.too_blurry" not in {r.code for r in on_face.reasons}
+    whole = assess_quality(large)
+    assert whole.sharpness_region == "image" and whole.sharpness < on_face.sharpness
+
+
+def test_a_blurred_face_is_too_blurry(faces_dir: Path) -> None:
+    image, box = face_photo(faces_dir)
+    side = max(box[2] - box[0], box[3] - box[1])
+    blurred = cv2.GaussianBlur(image, (0, 0), 3.0 * side / FACE_MEASURE_SIDE)
+    evidence = assess_quality(blurred, face_box=box)
+    assert evidence.decision is Decision.FAIL
+    assert "quality.too_blurry" in {r.code for r in evidence.reasons}
+    assert evidence.signals["sharpness"].threshold == QualityThresholds().min_face_sharpness

@@ -12,8 +12,8 @@ from numpy.typing import NDArray
 
 from openkyc.engine.evidence import Decision
 from openkyc.engine.liveness import LivenessConfig, check_liveness
-from openkyc.engine.liveness.active import RULES
-from openkyc.engine.liveness.frames import analyse_frame
+from openkyc.engine.liveness.active import RULES, prefetch_frame_faces
+from openkyc.engine.liveness.frames import analyse_frame, analyse_frames
 from openkyc.testing import attacks
 
 
@@ -148,3 +148,30 @@ def test_config_thresholds_are_named_defaults() -> None:
 
 def _sample(sample: attacks.LivenessSample) -> tuple[NDArray[Any], list[NDArray[Any]]]:
     return sample.selfie, sample.frames
+
+
+@pytest.mark.slow
+def test_frames_analysed_as_a_batch_are_those_analysed_one_by_one(
+    genuine_sequence: attacks.LivenessSample,
+) -> None:
+    images = [genuine_sequence.selfie, *genuine_sequence.frames[:4]]
+    batch = analyse_frames(images)
+    for image, face in zip(images, batch, strict=True):
+        alone = analyse_frame(image)
+        assert face is not None and alone is not None
+        assert face.box == alone.box
+        assert np.array_equal(face.mesh, alone.mesh) and np.array_equal(face.chip, alone.chip)
+        assert np.array_equal(face.embedding, alone.embedding)  # one batch, bit-identical descriptors
+
+
+@pytest.mark.slow
+def test_prefetched_frame_faces_give_the_same_evidence(genuine_sequence: attacks.LivenessSample) -> None:
+    frames = genuine_sequence.frames[:5]
+    prefetched = prefetch_frame_faces(frames)
+    assert prefetched is not None
+    with_prefetch = check_liveness(genuine_sequence.selfie, frames, frame_faces=prefetched.result())
+    assert with_prefetch == check_liveness(genuine_sequence.selfie, frames)
+    # Out of bounds: nothing is started, and check_liveness says why as before.
+    assert prefetch_frame_faces(frames[:2]) is None
+    with pytest.raises(ValueError, match="frame analyses"):
+        check_liveness(genuine_sequence.selfie, frames, frame_faces=prefetched.result()[:3])

@@ -16,6 +16,7 @@ from openkyc.engine.liveness.motion import (
     mesh_non_planarity,
     mesh_planar_residual,
     non_planarity,
+    track_points,
     tracked_planar_residual,
 )
 
@@ -71,3 +72,23 @@ def test_mesh_residual_is_zero_for_a_homography_and_not_for_parallax() -> None:
 def test_combined_non_planarity_is_the_geometric_mean() -> None:
     assert combined_non_planarity(0.01, 0.04) == pytest.approx(0.02)
     assert combined_non_planarity(0.0, 0.04) == 0.0
+
+
+def test_corners_found_once_per_view_track_as_when_found_per_pair() -> None:
+    image, mesh = _textured(3), _mesh()
+    shifted = [
+        cv2.warpAffine(image, np.array([[1.0, 0.0, dx], [0.0, 1.0, dy]]), (400, 400))
+        for dx, dy in ((0, 0), (3, -2), (-4, 1), (2, 5))
+    ]
+    meshes = [mesh + np.array([dx, dy]) for dx, dy in ((0, 0), (3, -2), (-4, 1), (2, 5))]
+    views = [face_view(img, m) for img, m in zip(shifted, meshes, strict=True)]
+    points = track_points(views[0])
+    assert points is not None and len(points) >= 12
+    for other in views[1:]:
+        assert tracked_planar_residual(views[0], other, points) == tracked_planar_residual(views[0], other)
+    # non_planarity (corners once per view) equals the median of the per-pair computation.
+    per_pair = [tracked_planar_residual(views[i], views[j]) for i in range(4) for j in range(i + 1, 4)]
+    measured = [r for r in per_pair if r is not None]
+    assert non_planarity(shifted, meshes) == float(np.median(measured))
+    blank = face_view(np.full((400, 400, 3), 128, np.uint8), mesh)
+    assert track_points(blank) is None

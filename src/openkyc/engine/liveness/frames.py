@@ -3,11 +3,12 @@
 The mesh finds the face and places its landmarks in one ~10 ms call, so dlib's HOG detector runs
 only as a fall-back (a face too small for MediaPipe's short-range detector). A pipeline that has
 already analysed the selfie with :mod:`openkyc.engine.face` passes that analysis in, and its chip
-and embedding are reused rather than computed twice (an embedding costs ~100 ms on CPU).
+and embedding are reused rather than computed twice; the frames' chips are embedded as one batch.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -15,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from openkyc.engine.face.detect import DetectedFace, detect_faces, primary_face
-from openkyc.engine.face.embed import aligned_chip, embed_chip
+from openkyc.engine.face.embed import aligned_chip, embed_chips
 from openkyc.engine.liveness.mesh import dlib_five_points, inter_ocular, mesh_box, mesh_landmarks
 
 # When the mesh misses the face, the dlib box is grown by this factor and meshed again as a crop.
@@ -51,17 +52,46 @@ class FrameFace:
 
 def analyse_frame(bgr: NDArray[Any], precomputed: PrecomputedFace | None = None) -> FrameFace | None:
     """The face of one image, or None when no face is found."""
-    mesh = locate_face(bgr, precomputed)
-    if mesh is None:
-        return None
-    height, width = bgr.shape[:2]
-    if precomputed is not None and precomputed.chip is not None and precomputed.embedding is not None:
-        chip, embedding = precomputed.chip, precomputed.embedding
-    else:
+    return analyse_frames([bgr], [precomputed])[0]
+
+
+def analyse_frames(
+    images: Sequence[NDArray[Any]], precomputed: Sequence[PrecomputedFace | None] = ()
+) -> list[FrameFace | None]:
+    """The face of each image (None where none is found), ``precomputed[i]`` reused for image i.
+
+    The chips that need an embedding are embedded as one batch: the network's per-call overhead
+    is paid once per sequence, and the descriptors are bit-identical to one call per chip.
+    """
+    known = list(precomputed)[: len(images)]
+    known += [None] * (len(images) - len(known))
+    meshes = [locate_face(bgr, pre) for bgr, pre in zip(images, known, strict=True)]
+    chips: dict[int, NDArray[Any]] = {}
+    embeddings: dict[int, NDArray[Any]] = {}
+    for index, (bgr, mesh, pre) in enumerate(zip(images, meshes, known, strict=True)):
+        if mesh is None:
+            continue
+        if pre is not None and pre.chip is not None and pre.embedding is not None:
+            chips[index], embeddings[index] = pre.chip, pre.embedding
+            continue
+        height, width = bgr.shape[:2]
         face = DetectedFace(box=mesh_box(mesh, width, height), score=1.0, landmarks=dlib_five_points(mesh))
-        chip = aligned_chip(bgr, face)
-        embedding = embed_chip(chip)
-    return FrameFace(box=mesh_box(mesh, width, height), mesh=mesh, chip=chip, embedding=embedding)
+        chips[index] = aligned_chip(bgr, face)
+    missing = [index for index in chips if index not in embeddings]
+    for index, embedding in zip(missing, embed_chips([chips[i] for i in missing]), strict=True):
+        embeddings[index] = embedding
+    faces: list[FrameFace | None] = []
+    for index, (bgr, mesh) in enumerate(zip(images, meshes, strict=True)):
+        if mesh is None:
+            faces.append(None)
+            continue
+        height, width = bgr.shape[:2]
+        faces.append(
+            FrameFace(
+                box=mesh_box(mesh, width, height), mesh=mesh, chip=chips[index], embedding=embeddings[index]
+            )
+        )
+    return faces
 
 
 def locate_face(bgr: NDArray[Any], precomputed: PrecomputedFace | None = None) -> NDArray[Any] | None:

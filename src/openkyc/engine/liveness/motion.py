@@ -64,20 +64,32 @@ def face_view(bgr: NDArray[Any], mesh: NDArray[Any]) -> tuple[NDArray[Any], NDAr
     return view, mesh * scale + affine[:, 2]
 
 
+def track_points(view: tuple[NDArray[Any], NDArray[Any]]) -> NDArray[Any] | None:
+    """The corners of a view's face worth tracking (None when too few): they depend on that view
+    alone, so a sequence finds them once per view rather than once per pair."""
+    gray, mesh = view
+    mask = np.zeros(gray.shape, np.uint8)
+    cv2.fillConvexPoly(mask, cv2.convexHull(mesh.astype(np.float32)).astype(np.int32), (255,))
+    points = cv2.goodFeaturesToTrack(gray, 300, CORNER_QUALITY, 3, mask=mask)
+    if points is None or len(points) < MIN_TRACKS:
+        return None
+    return np.asarray(points, np.float32)
+
+
 def tracked_planar_residual(
-    view_a: tuple[NDArray[Any], NDArray[Any]], view_b: tuple[NDArray[Any], NDArray[Any]]
+    view_a: tuple[NDArray[Any], NDArray[Any]],
+    view_b: tuple[NDArray[Any], NDArray[Any]],
+    points_a: NDArray[Any] | None = None,
 ) -> float | None:
     """Median residual (inter-ocular units) of face tracks from view a to b under the best homography.
 
-    None when too few points could be tracked reliably.
+    ``points_a``: view a's :func:`track_points`, when already found. None when too few points
+    could be tracked reliably.
     """
     (gray_a, mesh_a), (gray_b, mesh_b) = view_a, view_b
-    mask = np.zeros(gray_a.shape, np.uint8)
-    cv2.fillConvexPoly(mask, cv2.convexHull(mesh_a.astype(np.float32)).astype(np.int32), (255,))
-    points = cv2.goodFeaturesToTrack(gray_a, 300, CORNER_QUALITY, 3, mask=mask)
-    if points is None or len(points) < MIN_TRACKS:
+    points = track_points(view_a) if points_a is None else points_a
+    if points is None:
         return None
-    points = points.astype(np.float32)
     # Start the tracker where the mesh says each point went (handles large motion between frames).
     guide, _ = cv2.findHomography(mesh_a, mesh_b, 0)
     start = (
@@ -133,6 +145,11 @@ def non_planarity(images: list[NDArray[Any]], meshes: list[NDArray[Any]]) -> flo
     spoils only the pairs it is in, a minority of them. 0.0 when nothing could be tracked.
     """
     views = [face_view(image, mesh) for image, mesh in zip(images, meshes, strict=True)]
-    residuals = [tracked_planar_residual(a, b) for a, b in itertools.combinations(views, 2)]
+    # Every view but the last is the first of some pair: its corners are found once.
+    points = [track_points(view) for view in views[:-1]]
+    residuals = [
+        tracked_planar_residual(views[i], views[j], points[i]) if points[i] is not None else None
+        for i, j in itertools.combinations(range(len(views)), 2)
+    ]
     measured = [r for r in residuals if r is not None]
     return float(np.median(measured)) if measured else 0.0
