@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from openkyc.engine.evidence import Decision
 from openkyc.engine.face.detect import detect_faces, primary_face
@@ -19,7 +21,7 @@ from openkyc.engine.images.quality import (
 )
 
 
-def textured(width: int = 800, height: int = 600, seed: int = 0) -> np.ndarray:
+def textured(width: int = 800, height: int = 600, seed: int = 0) -> NDArray[Any]:
     rng = np.random.default_rng(seed)
     base = rng.integers(60, 200, size=(height // 8, width // 8, 3), dtype=np.uint8)
     image = cv2.resize(base, (width, height), interpolation=cv2.INTER_NEAREST)
@@ -80,7 +82,7 @@ def test_thresholds_are_reported_with_scores() -> None:
 # --- Sharpness of the face --------------------------------------------------------------------
 
 
-def face_photo(faces_dir: Path) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+def face_photo(faces_dir: Path) -> tuple[NDArray[Any], tuple[int, int, int, int]]:
     image = cv2.imread(str(faces_dir / "ageitgey+face_recognition" / "examples" / "obama.jpg"))
     face = primary_face(detect_faces(image))
     assert face is not None
