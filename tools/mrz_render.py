@@ -406,7 +406,7 @@ def _screen(
     v = -xx * np.sin(angle) + yy * np.cos(angle)
     grid_ = (np.abs(np.sin(np.pi * u / period)) * np.abs(np.sin(np.pi * v / period))) ** 0.5
     strength = rng.uniform(0.1, 0.3)
-    moire = 1.0 + rng.uniform(0.0, 0.25) * np.sin(
+    moire = 1.0 + rng.uniform(0.0, 0.12) * np.sin(
         2 * np.pi * (u * rng.uniform(0.01, 0.08) + v * rng.uniform(0.0, 0.05))
     )
     out = image * ((1 - strength) + strength * grid_)[..., None] * moire[..., None]

@@ -61,9 +61,9 @@ CAP_BUCKETS = ((5.0, 7.0), (7.0, 10.0), (10.0, 16.0), (16.0, 31.0), (31.0, 1e9))
 
 @dataclasses.dataclass(frozen=True)
 class Config:
-    lines: int = 3000
+    lines: int = 5000
     val_lines: int = 200
-    epochs: int = 3
+    epochs: int = 5
     batch: int = 256
     lr: float = 3e-3
     weight_decay: float = 1e-4
