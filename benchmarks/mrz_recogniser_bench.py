@@ -9,9 +9,9 @@ Prints:
    ``fit`` ranks the true line length first among 30/36/44.
 2. Real document images (out of distribution: the recogniser learnt from the font only, so every
    real source is held out by construction and the pooled figure is the leave-one-source-out
-   figure): the MRZ lines are cut for measurement only by the OCR's detected rows and
-   :func:`openkyc.engine.document.mrz.grid.cut_lines`; each line is read with n taken from the
-   truth's format. Per-character and exact-line accuracy per source and pooled; documents with
+   figure): the MRZ lines are cut by the band locator
+   (:func:`openkyc.engine.document.mrz.band.find_bands`, the block with the truth's line count);
+   each line is read with n taken from the truth's format. Per-character and exact-line accuracy per source and pooled; documents with
    every line exact; lines whose fit alone ranks their true length first (fit: n).
 3. Latency: median time of :func:`read_line` per line on one thread, per line length.
 
@@ -38,10 +38,8 @@ from tools.train_mrz_recogniser import bucket_name
 
 from benchmarks.common import out_path
 from benchmarks.doc_material import MRZ_SHAPES, DocSample, iter_documents
-from openkyc.engine.document.mrz import grid
-from openkyc.engine.document.mrz.read import normalise_text
+from openkyc.engine.document.mrz.band import find_bands
 from openkyc.engine.document.mrz.recognise import LineRead, analyse_line, fit_grid, read_line
-from openkyc.engine.document.ocr import run_ocr
 
 BENCH_SEED = 3
 
@@ -87,50 +85,18 @@ def rendered(lines: int) -> None:
     )
 
 
-def _mrz_rows(bgr: Any) -> tuple[list[Any], list[str], np.ndarray, float] | None:
-    """The OCR's MRZ-looking rows: boxes, texts, reading direction and row height."""
-    rows = []
-    for line in run_ocr(bgr):
-        text = normalise_text(line.text)
-        raw = "".join(line.text.split())
-        lower = sum(c.islower() for c in raw if c.isascii())
-        # Mostly MRZ characters, no lower case (printed text), and a filler somewhere.
-        if len(text) >= 10 and len(text) >= 0.8 * len(raw) and lower <= len(raw) // 10 and "<" in text:
-            rows.append((line, text))
-    if not rows:
-        return None
-    main = max(rows, key=lambda r: float(np.ptp(r[0].box[:, 0])))[0].box
-    first, second = main[1] - main[0], main[2] - main[1]
-    along = first if np.linalg.norm(first) >= np.linalg.norm(second) else second
-    direction = along / (np.linalg.norm(along) + 1e-9)
-    if direction[0] < 0:
-        direction = -direction
-    heights = [float(np.linalg.norm(r[0].box[2] - r[0].box[1])) for r in rows]
-    return (
-        [r[0].box for r in rows],
-        [r[1] for r in rows],
-        direction.astype(np.float64),
-        float(np.median(heights)),
-    )
-
-
 def _cut_lines(sample: DocSample) -> list[Any]:
-    """The sample's MRZ line crops (grey), cut for measurement only from the OCR's rows; cached
-    under benchmarks/out (the OCR pass is the slow part)."""
-    cache = out_path(f"mrz_real_crops/{sample.truth['sha256'] or sample.path.name}.npz")
-    if cache.is_file():
-        with np.load(cache) as data:
-            return [data[key] for key in sorted(data.files, key=int)]
+    """The sample's MRZ line crops (grey), cut by the band locator
+    (:func:`openkyc.engine.document.mrz.band.find_bands`): the most regular block with as many lines
+    as the truth's format has (the count is the only thing taken from the truth)."""
     bgr = cv2.imread(str(sample.path), cv2.IMREAD_COLOR)
-    crops: list[Any] = []
-    found = _mrz_rows(bgr) if bgr is not None else None
-    if found is not None:
-        boxes, texts, direction, height = found
-        lines = grid.cut_lines(bgr, boxes, texts, direction=direction, row_height=height)
-        crops = [cv2.cvtColor(line.crop, cv2.COLOR_BGR2GRAY) for line in lines]
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(cache, **{str(i): crop for i, crop in enumerate(crops)})
-    return crops
+    if bgr is None:
+        return []
+    count, _ = MRZ_SHAPES[sample.truth["mrz_type"]]
+    for band in find_bands(bgr):
+        if len(band.lines) == count:
+            return [line.crop for line in band.lines]
+    return []
 
 
 def _read_lines(sample: DocSample) -> list[tuple[LineRead, Any]] | None:

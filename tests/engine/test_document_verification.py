@@ -30,14 +30,17 @@ def examples(faces_dir: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def passport(examples: Path) -> DecodedImage:
-    portrait = cv2.imread(str(examples / "obama.jpg"))
+    portrait = cv2.imread(str(examples / "knn_examples" / "train" / "obama" / "obama2.jpg"))
     spec = DocumentSpec(surname="OBAMA", given_names="BARACK", sex="M", expiry_date=date(2031, 1, 1))
     return decoded(render_document(spec, portrait_bgr=portrait))
 
 
 def test_holder_selfie_matches_the_portrait(passport: DecodedImage, examples: Path) -> None:
     evidence = assess_document_verification(
-        passport, load_image(examples / "obama2.jpg"), declared_id_type="PASSPORT", today=date(2026, 11, 22)
+        passport,
+        load_image(examples / "knn_examples" / "test" / "obama1.jpg"),
+        declared_id_type="PASSPORT",
+        today=date(2026, 11, 22),
     )
     match = evidence.document.face_match
     assert match is not None and match.outcome is FaceOutcome.MATCH

@@ -126,6 +126,7 @@ def _mrz_summary(evidence: DocumentEvidence) -> dict[str, Any]:
             "expiry_date": f.expiry_date,
             "sex": f.sex,
         }
+    reading = evidence.mrz_reading
     return {
         "type": mrz.type if mrz is not None else None,
         "lines": list(evidence.mrz_lines),
@@ -133,12 +134,19 @@ def _mrz_summary(evidence: DocumentEvidence) -> dict[str, Any]:
         "checks": dict(mrz.checks) if mrz is not None else {},
         "fields": fields,
         "side": evidence.mrz_side,
+        # Why a reading with holding check digits is not valid (impossible structure, doubtful
+        # characters no check digit covers), how sure the recogniser was, and what was changed.
+        "problems": list(mrz.problems) if mrz is not None else [],
+        "confidence": reading.confidence if reading is not None else None,
+        "unvouched_confidence": reading.unvouched_confidence if reading is not None else None,
+        "repaired": bool(reading is not None and reading.repaired),
+        "repairs": [r.model_dump() for r in reading.repairs] if reading is not None else [],
     }
 
 
 def document_report(name: str, evidence: DocumentEvidence) -> dict[str, Any]:
     """The JSON object ``inspect document`` prints for one image."""
-    dump = evidence.model_dump(mode="json", exclude={"mrz", "mrz_lines", "mrz_side"})
+    dump = evidence.model_dump(mode="json", exclude={"mrz", "mrz_lines", "mrz_side", "mrz_reading"})
     return {
         "image": name,
         "decision": evidence.decision.value,

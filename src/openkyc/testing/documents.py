@@ -46,6 +46,14 @@ _CARD_RATIO = 85.6 / 54.0
 _PASSPORT_RATIO = 125.0 / 88.0
 
 _FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
+# The MRZ typeface (Debian's fonts-ocr-b, public domain). Without it, MRZs are drawn in DejaVu Sans
+# Mono with OCR-B's chevron, a stand-in the MRZ recogniser was not built for.
+OCRB_PATHS = (
+    Path("/usr/share/fonts/opentype/ocr-b/OCRB.otf"),
+    Path("/usr/share/fonts/truetype/ocr-b/OCRB.ttf"),
+)
+# OCR-B's capital height per em (the font's own metrics).
+_OCRB_CAP_EM = 0.73
 
 
 @dataclass(frozen=True)
@@ -244,6 +252,48 @@ def _font(
     return ImageFont.load_default(size=size)
 
 
+@cache
+def ocrb_font_path() -> Path | None:
+    """The OCR-B font file if Debian's ``fonts-ocr-b`` is installed."""
+    return next((path for path in OCRB_PATHS if path.is_file()), None)
+
+
+@cache
+def _ocrb(size: int) -> ImageFont.FreeTypeFont:
+    path = ocrb_font_path()
+    if path is None:
+        raise FileNotFoundError("the OCR-B font is missing: apt-get install fonts-ocr-b")
+    return ImageFont.truetype(str(path), size)
+
+
+def draw_mrz_lines(
+    draw: ImageDraw.ImageDraw,
+    lines: list[str],
+    *,
+    left: float,
+    top: float,
+    pitch: float,
+    line_step: float,
+    cap_ratio: float = 0.9,
+    ink: tuple[int, int, int] = (25, 25, 30),
+) -> Corners:
+    """Set MRZ lines in OCR-B, one character per ``pitch``, baselines ``line_step`` apart.
+
+    Returns the quad around the glyphs (the whole text block). ``cap_ratio``: capital height over
+    pitch (about 0.9 for OCR-B size 1 at 10 characters per inch).
+    """
+    size = max(4, round(cap_ratio * pitch / _OCRB_CAP_EM))
+    font = _ocrb(size)
+    cap = _OCRB_CAP_EM * size
+    for row, line in enumerate(lines):
+        baseline = top + cap + row * line_step
+        for col, char in enumerate(line):
+            draw.text((left + (col + 0.5) * pitch, baseline), char, fill=ink, font=font, anchor="ms")
+    width = pitch * max(len(line) for line in lines)
+    bottom = top + cap + (len(lines) - 1) * line_step
+    return np.array([[left, top], [left + width, top], [left + width, bottom], [left, bottom]], np.float32)
+
+
 def human_date(value: date) -> str:
     """A date as the visual zone prints it: '12 AUG 1974'."""
     return f"{value.day:02d} {_MONTHS[value.month - 1]} {value.year}"
@@ -309,19 +359,31 @@ _CHEVRON_WIDTH = 0.5
 def _draw_mrz(
     draw: ImageDraw.ImageDraw, lines: list[str], *, left: int, right: int, bottom: int, max_height: int
 ) -> int:
-    """Draw MRZ lines at a fixed pitch (monospace even if the fallback font is proportional).
+    """Draw MRZ lines at a fixed pitch, in OCR-B where the font is installed.
 
-    Letters and digits come from DejaVu Sans Mono (a stand-in for OCR-B); the filler is drawn as
-    OCR-B draws it, a thin chevron, because DejaVu's '<' is a wide mathematical sign that no real
-    MRZ prints. Returns the top y of the zone, so the caller can keep the visual zone above it.
+    Without it, letters and digits come from DejaVu Sans Mono and the filler is drawn as OCR-B
+    draws it, a thin chevron (DejaVu's '<' is a wide mathematical sign no real MRZ prints). Returns
+    the top y of the zone, so the caller can keep the visual zone above it.
     """
     chars = max(len(line) for line in lines)
     pitch = (right - left) / chars
     line_height = min(_MRZ_LINE_PER_PITCH * pitch, max_height / len(lines))
     cap = min(_MRZ_CAP_PER_PITCH * pitch, line_height / 1.6)
+    top = round(bottom - line_height * len(lines))
+    if ocrb_font_path() is not None:
+        draw_mrz_lines(
+            draw,
+            lines,
+            left=left,
+            top=top + (line_height - cap) / 2,
+            pitch=pitch,
+            line_step=line_height,
+            cap_ratio=cap / pitch,
+            ink=(20, 20, 25),
+        )
+        return top
     font = _font(max(6, round(cap / _DEJAVU_CAP_EM)), mono=True)
     stroke = max(1, round(cap * 0.12))
-    top = round(bottom - line_height * len(lines))
     for row, line in enumerate(lines):
         baseline = top + (row + 0.5) * line_height + cap / 2
         for col, char in enumerate(line):

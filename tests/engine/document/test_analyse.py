@@ -112,7 +112,7 @@ def test_edited_visual_zone_disagrees_with_the_mrz(
     forged = DocumentSpec(**{**truthful.__dict__, "surname": "LINDQVIST", "birth_date": date(1990, 1, 1)})
     photo = place_on_background(render_document(forged, portrait_bgr=portrait, long_side=1500), angle_deg=4)
 
-    def true_mrz(bgr: NDArray[Any], *, ocr_lines: Any = None) -> MrzReading:
+    def true_mrz(bgr: NDArray[Any], *, today: Any = None) -> MrzReading:
         height, width = bgr.shape[:2]
         band = [
             (0.0, height * 0.75),
@@ -143,18 +143,3 @@ def test_shared_specimen_passport(docs_dir: Path) -> None:
     assert evidence.image_spec.meets_spec is False  # 1334 px: below the 2200 px passport spec
     assert "document.image_resolution_below_spec" in codes(evidence)
     assert evidence.portrait.found
-
-
-def test_mrz_rows_are_recognised_even_when_cut_short() -> None:
-    import numpy as np
-
-    from openkyc.engine.document.analyse import has_mrz_text
-    from openkyc.engine.document.ocr import OcrLine
-
-    def line(text: str) -> OcrLine:
-        return OcrLine(text=text, box=np.zeros((4, 2), np.float32), confidence=0.9)
-
-    assert has_mrz_text([line("P<AUSCITIZEN<<")])
-    assert has_mrz_text([line("L898902C36UTO7408122F1204159")])
-    assert not has_mrz_text([line("Passport"), line("Date of birth 12 AUG 1974")])
-    assert not has_mrz_text([line("a<<b")])

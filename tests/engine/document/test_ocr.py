@@ -51,25 +51,3 @@ def test_recognise_lines_without_detection() -> None:
     texts = recognise_lines(crops)
     assert [text for text, _ in texts] == ["P<UTO1234", "ABC<<<<"]
     assert recognise_lines([]) == []
-
-
-def test_recognise_probabilities_restricted_to_an_alphabet() -> None:
-    from openkyc.engine.document.ocr import recognise_probabilities
-
-    crop = _text_image("L898902C36")
-    (read,) = recognise_probabilities([crop], "<0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    assert read.probs.shape[1] == 1 + 37
-    # Steps cover the crop: the last step looks near its right edge.
-    assert abs(read.step_px * read.probs.shape[0] - crop.shape[1]) < 1e-6
-    index = read.probs.argmax(axis=1)
-    keep = np.r_[True, index[1:] != index[:-1]] & (index > 0)
-    assert "".join(read.alphabet[i - 1] for i in index[keep]) == "L898902C36"
-
-
-def test_recognise_probabilities_rejects_unknown_characters() -> None:
-    import pytest
-
-    from openkyc.engine.document.ocr import recognise_probabilities
-
-    with pytest.raises(ValueError, match="dictionary"):
-        recognise_probabilities([_text_image("A")], "A\u0001")

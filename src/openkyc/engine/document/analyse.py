@@ -27,6 +27,7 @@ from openkyc.engine.document.checks import (
     check_expiry,
     check_image_spec,
     check_photocopy,
+    judge_dates,
 )
 from openkyc.engine.document.classify import (
     DocumentKind,
@@ -37,13 +38,14 @@ from openkyc.engine.document.classify import (
 from openkyc.engine.document.consistency import ConsistencyEvidence, check_consistency
 from openkyc.engine.document.locate import (
     LocateEvidence,
+    keep_whole_image,
     locate_document,
     reshape_to_format,
     rotate_lines,
     text_is_vertical,
 )
 from openkyc.engine.document.mrz.parse import MrzResult
-from openkyc.engine.document.mrz.read import MrzReading, normalise_text, read_mrz
+from openkyc.engine.document.mrz.read import MrzReading, read_mrz
 from openkyc.engine.document.ocr import OcrLine, run_ocr
 from openkyc.engine.document.portrait import PortraitEvidence, check_portrait, find_portrait
 from openkyc.engine.document.visual_zone import VisualZone, is_mrz_line, read_visual_zone
@@ -77,6 +79,8 @@ REASON_WEIGHT: dict[str, Decision | None] = {
     "document.birth_date_invalid": Decision.REVIEW,
     "document.photocopy": Decision.REVIEW,
     "document.mrz_invalid": Decision.REVIEW,
+    "document.mrz_doubtful": Decision.REVIEW,
+    "document.mrz_repaired": Decision.REVIEW,
     "document.mrz_missing": Decision.REVIEW,
     "document.mrz_viz_mismatch": Decision.REVIEW,
     "document.not_found": Decision.REVIEW,
@@ -103,6 +107,8 @@ class DocumentEvidence(Evidence):
     # The MRZ lines as read (after repair), and which image they came from ("front" or "back").
     mrz_lines: list[str] = Field(default_factory=list)
     mrz_side: str | None = None
+    # How the MRZ was read: the recogniser's confidence and every change made to what it read.
+    mrz_reading: MrzReading | None = None
     visual_zone: VisualZone
     consistency: ConsistencyEvidence | None = None
     expiry: ExpiryEvidence
@@ -134,94 +140,75 @@ def _ocr(image: NDArray[Any]) -> list[OcrLine]:
     ]
 
 
-def has_mrz_text(lines: list[OcrLine]) -> bool:
-    """Whether any line could be an MRZ line (then the MRZ reader needs no extra OCR passes)."""
-    for line in lines:
-        clean = normalise_text(line.text)
-        raw = "".join(line.text.split())
-        lower = sum(c.islower() for c in raw if c.isascii())
-        mostly_mrz = len(clean) >= 0.8 * len(raw) and lower <= max(1, len(raw) // 10)
-        # A filler run marks an MRZ row even when the OCR cut it short ("P<AUSCITIZEN<<").
-        if mostly_mrz and (
-            (len(clean) >= 12 and "<<" in clean)
-            or (len(clean) >= 20 and sum(c.isdigit() for c in clean) >= 8)
-        ):
-            return True
-    return False
-
-
-def _read_side(image: NDArray[Any]) -> tuple[LocateEvidence, list[OcrLine], MrzReading | None]:
-    """Locate, OCR once and read the MRZ of one side; turns the crop upright where the MRZ or the
-    text direction says how."""
+def _read_side(image: NDArray[Any], today: date) -> tuple[LocateEvidence, list[OcrLine], MrzReading | None]:
+    """Locate, read the MRZ and OCR once, on one side; turns the crop upright where the MRZ (it
+    knows which way up it reads) or else the text direction says how."""
     located = locate_document(image)
+    reading = read_mrz(located.image, today=today)
+    if reading.result is None and located.found:
+        # An outline that cut the MRZ off (or a frame mistaken for the document): the whole image.
+        whole = read_mrz(image, today=today)
+        if whole.result is not None:
+            located, reading = keep_whole_image(image), whole
+    result = reading.result
+    turns = (reading.rotation // 90) % 4 if result is not None else 0
+    if turns:
+        located = located.turned(turns, "mrz")
+    elif result is not None:
+        located = located.model_copy(update={"orientation_source": "mrz"}).with_image(located.image)
     lines = _ocr(located.image)
-    if text_is_vertical(lines):
+    if result is None and text_is_vertical(lines):
         shape = located.image.shape[:2]
         located = located.turned(1, "text")
         lines = rotate_lines(lines, 1, (shape[0], shape[1]))
-    reading = read_mrz(located.image, ocr_lines=lines) if has_mrz_text(lines) else None
+    if result is not None and located.found:
+        wanted = "ID-1" if result.type == "TD1" else "TD3"
+        reshaped, factor = reshape_to_format(located.image, wanted)
+        if factor != 1.0:
+            lines = [
+                OcrLine(
+                    text=line.text,
+                    box=(line.box * np.array([1.0, factor], np.float32)).astype(np.float32),
+                    confidence=line.confidence,
+                )
+                for line in lines
+            ]
+            located = located.model_copy(
+                update={
+                    "document_format": wanted,
+                    "height": int(reshaped.shape[0]),
+                    "aspect_ratio": round(reshaped.shape[1] / reshaped.shape[0], 4),
+                }
+            ).with_image(reshaped)
+    return located, lines, reading if result is not None else None
+
+
+def _mrz_reasons(reading: MrzReading | None) -> list[Reason]:
+    """Why an MRZ read needs a person: check digits that do not hold (a misprint, a misread or a
+    forgery), or holding check digits the reading cannot vouch for (an impossible structure,
+    characters no check digit covers read with low confidence), or a reading that holds only
+    because doubtful cells were changed."""
     result = reading.result if reading is not None else None
-    if reading is not None and result is not None:
-        turns = mrz_turns(reading, located)
-        if turns:
-            shape = located.image.shape[:2]
-            lines = rotate_lines(lines, turns, (shape[0], shape[1]))
-            located = located.turned(turns, "mrz")
-            if not result.valid:
-                # The MRZ reader re-reads a doubtful band from the image; give it the upright one.
-                again = read_mrz(located.image, ocr_lines=lines)
-                if again.result is not None and sum(again.result.checks.values()) >= sum(
-                    result.checks.values()
-                ):
-                    reading, result = again, again.result
-        else:
-            located = located.model_copy(update={"orientation_source": "mrz"}).with_image(located.image)
-        if located.found:
-            wanted = "ID-1" if result.type == "TD1" else "TD3"
-            reshaped, factor = reshape_to_format(located.image, wanted)
-            if factor != 1.0:
-                lines = [
-                    OcrLine(
-                        text=line.text,
-                        box=(line.box * np.array([1.0, factor], np.float32)).astype(np.float32),
-                        confidence=line.confidence,
-                    )
-                    for line in lines
-                ]
-                located = located.model_copy(
-                    update={
-                        "document_format": wanted,
-                        "height": int(reshaped.shape[0]),
-                        "aspect_ratio": round(reshaped.shape[1] / reshaped.shape[0], 4),
-                    }
-                ).with_image(reshaped)
-    return located, lines, reading
-
-
-def mrz_turns(reading: MrzReading, located: LocateEvidence) -> int:
-    """Quarter turns (np.rot90) that put the MRZ where ICAO 9303 prints it: along the bottom.
-
-    On a located (landscape) document the MRZ band's position decides; on a whole photo, where the
-    document may sit anywhere, the reader's own line order does.
-    """
-    if located.found and reading.region:
-        centre_y = float(np.mean([y for _, y in reading.region]))
-        return 2 if centre_y < located.image.shape[0] / 2 else 0
-    return (reading.rotation // 90) % 4
-
-
-def _pick_date(
-    mrz_value: str | None, mrz_checked: bool, viz_dates: list[str]
-) -> tuple[date | None, str | None]:
-    """The date to judge on: the MRZ's when its check digit holds, else the printed one, else the
-    MRZ's unchecked."""
-    if mrz_value and mrz_checked:
-        return date.fromisoformat(mrz_value), "mrz"
-    if viz_dates:
-        return date.fromisoformat(viz_dates[0]), "visual_zone"
-    if mrz_value:
-        return date.fromisoformat(mrz_value), "mrz_unchecked"
-    return None, None
+    if reading is None or result is None:
+        return []
+    failed = [name for name, ok in result.checks.items() if not ok]
+    if failed:
+        return [
+            Reason(code="document.mrz_invalid", message=f"MRZ check digits do not hold: {', '.join(failed)}")
+        ]
+    reasons = []
+    if result.problems:
+        reasons.append(Reason(code="document.mrz_doubtful", message="; ".join(result.problems)))
+    if reading.repaired:
+        changed = ", ".join(
+            f"line {r.line} position {r.position} read '{r.read}' ({r.p_read:.2f}) reported '{r.reported}' ({r.p_reported:.2f})"
+            for r in reading.repairs
+            if r.reason in ("check_digit", "filler")
+        )
+        reasons.append(
+            Reason(code="document.mrz_repaired", message=f"doubtful MRZ characters were changed: {changed}")
+        )
+    return reasons
 
 
 def _weigh(evidence: list[Evidence], extra: list[Reason]) -> tuple[Decision, list[Reason]]:
@@ -256,28 +243,32 @@ def analyse_document(
     today = today or date.today()
     timer = StageTimer()
 
-    located, lines, reading = _read_side(front.bgr)
+    located, lines, reading = _read_side(front.bgr, today)
     timer.lap("locate_ocr_mrz")
     result = reading.result if reading is not None else None
     mrz_side = "front" if result is not None else None
     mrz_lines = reading.lines if reading is not None else []
+    mrz_reading = reading
     if result is None and back is not None:
         # ID cards usually print their MRZ on the back.
-        _, _, back_reading = _read_side(back.bgr)
+        _, _, back_reading = _read_side(back.bgr, today)
         if back_reading is not None and back_reading.result is not None:
             result, mrz_side, mrz_lines = back_reading.result, "back", back_reading.lines
+            mrz_reading = back_reading
         timer.lap("back")
 
     # Which way up, when neither the MRZ nor the text settled it: the portrait's face.
-    faces: list[DetectedFace] = find_portrait(located.image)
-    if not faces and located.orientation_source not in ("mrz",):
+    # Only a face found the right way up says which way up the document is (the detector's own
+    # fallbacks also find faces turned over).
+    upright: list[DetectedFace] = find_portrait(located.image, upright_only=True)
+    if not upright and located.orientation_source not in ("mrz",):
         flipped = np.ascontiguousarray(np.rot90(located.image, 2))
-        flipped_faces = find_portrait(flipped)
-        if flipped_faces:
+        if find_portrait(flipped, upright_only=True):
             shape = located.image.shape[:2]
             lines = rotate_lines(lines, 2, (shape[0], shape[1]))
             located = located.turned(2, "face")
-            faces = flipped_faces
+            upright = find_portrait(located.image, upright_only=True)
+    faces = upright or find_portrait(located.image)
     timer.lap("faces")
 
     texts = [line.text for line in lines if not is_mrz_line(line.text)]
@@ -292,24 +283,14 @@ def analyse_document(
         if declared_id_type
         else None
     )
-    zone = read_visual_zone(lines)
+    zone = read_visual_zone(lines, today=today, kind=kind.kind.value)
     consistency = check_consistency(zone, result) if result is not None else None
 
-    expiry_field = zone.fields.get("expiry_date")
-    birth_field = zone.fields.get("birth_date")
-    checks = result.checks if result is not None else {}
-    expiry_date, expiry_source = _pick_date(
-        result.fields.expiry_date if result else None,
-        checks.get("expiry", False),
-        expiry_field.dates if expiry_field else [],
-    )
-    birth_date, birth_source = _pick_date(
-        result.fields.birth_date if result else None,
-        checks.get("birth", False),
-        birth_field.dates if birth_field else [],
-    )
-    expiry = check_expiry(expiry_date, today, source=expiry_source)
-    age = check_age(birth_date, today, source=birth_source)
+    # Birth, issue and expiry by meaning: the MRZ where its check digits hold, the print's
+    # four-digit years for the century, all three resolved jointly.
+    dates = judge_dates(result, zone, today=today, kind=kind.kind.value)
+    expiry = check_expiry(dates.expiry, today, source=dates.sources.get("expiry"))
+    age = check_age(dates.birth, today, source=dates.sources.get("birth"))
     timer.lap("fields")
 
     crop = located.image
@@ -330,9 +311,7 @@ def analyse_document(
                 message=f"the document looks like a {kind.kind.value}, not the declared {declared_id_type}",
             )
         )
-    if result is not None and not result.valid:
-        failed = ", ".join(name for name, ok in result.checks.items() if not ok)
-        extra.append(Reason(code="document.mrz_invalid", message=f"MRZ check digits do not hold: {failed}"))
+    extra.extend(_mrz_reasons(mrz_reading))
     if result is None and kind.kind is DocumentKind.PASSPORT:
         extra.append(Reason(code="document.mrz_missing", message="a passport without a readable MRZ"))
 
@@ -358,6 +337,7 @@ def analyse_document(
         mrz=result,
         mrz_lines=mrz_lines,
         mrz_side=mrz_side,
+        mrz_reading=mrz_reading,
         visual_zone=zone,
         consistency=consistency,
         expiry=expiry,

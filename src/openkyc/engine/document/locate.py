@@ -328,6 +328,26 @@ def warp_document(bgr: NDArray[Any], corners: NDArray[Any]) -> tuple[NDArray[Any
     return np.asarray(crop), fits[0] if fits else None
 
 
+def keep_whole_image(bgr: NDArray[Any]) -> LocateEvidence:
+    """The evidence for an image whose document outline was not found (or not trusted): the whole
+    image is used as it is."""
+    height, width = bgr.shape[:2]
+    ratio = max(width, height) / max(1, min(width, height))
+    fits = _nearest_format(ratio)
+    return LocateEvidence(
+        decision=Decision.REVIEW,
+        reasons=[
+            Reason(code="document.not_found", message="no document outline found; the whole image was used")
+        ],
+        found=False,
+        method="none",
+        aspect_ratio=round(ratio, 4),
+        document_format=fits[0] if fits else None,
+        width=width,
+        height=height,
+    ).with_image(bgr)
+
+
 def locate_document(bgr: NDArray[Any]) -> LocateEvidence:
     """Find, cut out and lay the document landscape (upright up to a half turn; see
     :func:`upright_turns`). Keeps the whole image when no outline is found."""
@@ -358,20 +378,7 @@ def locate_document(bgr: NDArray[Any]) -> LocateEvidence:
         ).with_image(bgr)
         return evidence.turned(1, "shape") if height > width else evidence
     if outline is None:
-        return LocateEvidence(
-            decision=Decision.REVIEW,
-            reasons=[
-                Reason(
-                    code="document.not_found", message="no document outline found; the whole image was used"
-                )
-            ],
-            found=False,
-            method="none",
-            aspect_ratio=round(ratio, 4),
-            document_format=fits[0] if fits else None,
-            width=width,
-            height=height,
-        ).with_image(bgr)
+        return keep_whole_image(bgr)
     corners, method, support, area = outline
     crop, document_format = warp_document(bgr, corners)
     evidence = LocateEvidence(

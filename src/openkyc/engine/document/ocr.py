@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import cv2
@@ -131,69 +130,3 @@ def recognise_lines(crops: Sequence[BGR]) -> list[tuple[str, float]]:
         return []
     results, _ = _engine().text_rec([_as_bgr(crop) for crop in crops])
     return [(str(text), float(score)) for text, score, *_ in results]
-
-
-# The recogniser's input height and the width of one output step (its CTC time step), in pixels.
-REC_HEIGHT = 48
-REC_STEP = 8
-# Glyphs in the recogniser's dictionary that are drawings of a chevron; their probability counts
-# toward '<' when probabilities are asked for over an alphabet that holds '<'.
-_CHEVRON_LOOKALIKES = "〈《"
-
-
-@dataclass(frozen=True)
-class LineProbabilities:
-    """Per-time-step character probabilities of one recognised line crop.
-
-    ``probs`` is (steps, 1 + len(alphabet)): column 0 is the CTC blank, column 1 + i is
-    ``alphabet[i]``. Step ``t`` looks at crop column ``(t + 0.5) * step_px`` (crop pixels).
-    """
-
-    probs: npt.NDArray[np.float32]
-    alphabet: str
-    step_px: float
-
-
-# Not ``load_once``: it needs the engine, and ``load_once`` factories share one non-reentrant
-# lock, so building the engine from inside another factory would deadlock.
-@cache
-def _alphabet_columns() -> dict[str, int]:
-    characters: list[str] = list(_engine().text_rec.postprocess_op.character)
-    return {char: index for index, char in enumerate(characters)}
-
-
-def recognise_probabilities(crops: Sequence[BGR], alphabet: str) -> list[LineProbabilities]:
-    """Run the recogniser on upright single-line crops and keep its per-step probabilities,
-    restricted to ``alphabet`` (every character must be in the recogniser's dictionary).
-
-    Unlike :func:`recognise_lines` nothing is decoded: a caller that knows the line's layout (a
-    fixed-pitch MRZ) decodes better with it than CTC's greedy collapse does. Each crop is scaled
-    to the recogniser's 48-px height keeping its aspect ratio and run on its own, so no padding
-    from a wider neighbour in a batch shifts what the model sees.
-    """
-    columns = _alphabet_columns()
-    missing = [c for c in alphabet if c not in columns]
-    if missing:
-        raise ValueError(f"characters not in the recogniser's dictionary: {missing!r}")
-    wanted = [0] + [columns[c] for c in alphabet]
-    chevrons = [columns[c] for c in _CHEVRON_LOOKALIKES if c in columns] if "<" in alphabet else []
-    session = _engine().text_rec.session.session
-    input_name = session.get_inputs()[0].name
-    out: list[LineProbabilities] = []
-    for crop in crops:
-        image = _as_bgr(crop)
-        height, width = image.shape[:2]
-        scaled_w = max(REC_STEP * 2, round(width * REC_HEIGHT / max(height, 1)))
-        shrink = height > REC_HEIGHT
-        resized = cv2.resize(
-            image, (scaled_w, REC_HEIGHT), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC
-        )
-        # The normalisation RapidOCR's TextRecognizer applies: [0, 255] -> [-1, 1], channels first.
-        tensor = (resized.astype(np.float32).transpose(2, 0, 1) / 255.0 - 0.5) / 0.5
-        raw = session.run(None, {input_name: tensor[None]})[0][0]
-        probs = raw[:, wanted].astype(np.float32)
-        if chevrons:
-            probs[:, 1 + alphabet.index("<")] += raw[:, chevrons].sum(axis=1)
-        steps = probs.shape[0]
-        out.append(LineProbabilities(probs=probs, alphabet=alphabet, step_px=width / steps))
-    return out

@@ -26,15 +26,17 @@ class PortraitEvidence(Evidence):
     match: FaceMatchEvidence | None = None
 
 
-def find_portrait(document_bgr: NDArray[Any]) -> list[DetectedFace]:
+def find_portrait(document_bgr: NDArray[Any], *, upright_only: bool = False) -> list[DetectedFace]:
     """Faces on the cropped document, largest (the portrait) first, in its coordinates.
 
     The detector's own working size finds the portrait of a document photographed at the
     specification's resolution; only when it finds none is the (slower) upsampled pass tried, for
-    small portraits on small images.
+    small portraits on small images. ``upright_only``: without the detector's fallbacks (turned
+    images, other detectors), so that a face found says the image is the right way up.
     """
-    faces = detect_faces(document_bgr)
-    return faces if faces else detect_faces(document_bgr, upsample=1)
+    fallbacks = not upright_only
+    faces = detect_faces(document_bgr, fallbacks=fallbacks)
+    return faces if faces else detect_faces(document_bgr, upsample=1, fallbacks=fallbacks)
 
 
 def check_portrait(

@@ -1,11 +1,13 @@
-"""Parsing MRZ lines into fields and check-digit verdicts (ICAO 9303 parts 4-7).
+"""Parsing MRZ lines into fields, check-digit verdicts and structure problems (ICAO 9303 parts 4-7).
 
-Parsing never corrects anything: it reports what the lines say and which check digits hold. OCR
-repair lives in :mod:`openkyc.engine.document.mrz.read`.
+Parsing never corrects anything: it reports what the lines say, which check digits hold, and what
+the format does not allow where it stands (a letter in a date, letters after the names). Repair of
+what the recogniser read lives in :mod:`openkyc.engine.document.mrz.decode`.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Literal
 
@@ -60,11 +62,14 @@ class MrzResult(BaseModel):
 
     type: MrzType
     lines: list[str]
-    # True only when every check digit the format has holds.
+    # True only when every check digit the format has holds on the lines as given and nothing in
+    # them is impossible for the format (see :func:`structure_problems`).
     valid: bool
     # Keys: "number", "birth", "expiry", plus "personal" (TD3) and "composite" (TD1, TD2, TD3).
     checks: dict[str, bool]
     fields: MrzFields
+    # What the lines hold that the format does not allow (empty when the structure is sound).
+    problems: list[str] = Field(default_factory=list)
 
 
 def mrz_type_of(lines: list[str]) -> MrzType:
@@ -188,4 +193,100 @@ def parse_mrz(lines: list[str], *, today: date | None = None) -> MrzResult:
         optional_data_2=_clean(optional_2),
         date_notes={f"{role}_date": note for role, note in dates.notes.items()},
     )
-    return MrzResult(type=kind, lines=lines, valid=all(checks.values()), checks=checks, fields=fields)
+    problems = structure_problems(lines, kind)
+    return MrzResult(
+        type=kind,
+        lines=lines,
+        valid=all(checks.values()) and not problems,
+        checks=checks,
+        fields=fields,
+        problems=problems,
+    )
+
+
+# Character classes by position (ICAO 9303 parts 4-7): L a letter, A a letter or filler (names,
+# country codes), N a digit or filler (date fields: '<' marks an unknown part), C a check digit
+# (a digit, or '<' where the field it covers is empty or continues elsewhere), S the sex (M, F,
+# '<', or X), X any MRZ character (document numbers, optional data). The document code's second
+# character is issuer-defined (X).
+TEMPLATES: dict[MrzType, tuple[str, ...]] = {
+    "TD1": ("LXAAA" + "X" * 9 + "C" + "X" * 15, "N" * 6 + "CS" + "N" * 6 + "CAAA" + "X" * 11 + "C", "A" * 30),
+    "TD2": ("LXAAA" + "A" * 31, "X" * 9 + "CAAA" + "N" * 6 + "CS" + "N" * 6 + "C" + "X" * 7 + "C"),
+    "TD3": ("LXAAA" + "A" * 39, "X" * 9 + "CAAA" + "N" * 6 + "CS" + "N" * 6 + "C" + "X" * 14 + "CC"),
+    "MRVA": ("LXAAA" + "A" * 39, "X" * 9 + "CAAA" + "N" * 6 + "CS" + "N" * 6 + "C" + "X" * 16),
+    "MRVB": ("LXAAA" + "A" * 31, "X" * 9 + "CAAA" + "N" * 6 + "CS" + "N" * 6 + "C" + "X" * 8),
+}
+CLASS_CHARS: dict[str, str] = {
+    "L": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "A": "<ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "N": "<0123456789",
+    "C": "<0123456789",
+    "S": "<FMX",
+    "X": "<0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+}
+# Where the names are: (line, start); the field runs to the end of the line.
+NAME_FIELD: dict[MrzType, tuple[int, int]] = {
+    "TD1": (2, 0),
+    "TD2": (0, 5),
+    "TD3": (0, 5),
+    "MRVA": (0, 5),
+    "MRVB": (0, 5),
+}
+# Country code positions (line, start): the issuing state, then the nationality.
+COUNTRY_FIELDS: dict[MrzType, tuple[tuple[int, int], tuple[int, int]]] = {
+    "TD1": ((0, 2), (1, 15)),
+    "TD2": ((0, 2), (1, 10)),
+    "TD3": ((0, 2), (1, 10)),
+    "MRVA": ((0, 2), (1, 10)),
+    "MRVB": ((0, 2), (1, 10)),
+}
+# Date fields (line, start) of YYMMDD: birth, expiry.
+DATE_FIELDS: dict[MrzType, tuple[tuple[int, int], tuple[int, int]]] = {
+    "TD1": ((1, 0), (1, 8)),
+    "TD2": ((1, 13), (1, 21)),
+    "TD3": ((1, 13), (1, 21)),
+    "MRVA": ((1, 13), (1, 21)),
+    "MRVB": ((1, 13), (1, 21)),
+}
+_NAME_PATTERN = re.compile(r"^([A-Z]+(<[A-Z]+)*)?(<<[A-Z]+(<[A-Z]+)*)?<*$")
+
+
+def _date_problem(field: str) -> str | None:
+    if "<" in field:
+        # An unknown day or month is printed as fillers; digits around them must still make sense.
+        return None if all(c == "<" or c.isdigit() for c in field) else "a letter in a date"
+    if not field.isdigit():
+        return "a letter in a date"
+    month, day = int(field[2:4]), int(field[4:6])
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return f"no such date: {field}"
+    return None
+
+
+def structure_problems(lines: list[str], kind: MrzType) -> list[str]:
+    """What ``lines`` hold that ``kind`` does not allow: a character of the wrong class at its
+    position (a letter in a date, a digit in a name), an impossible date, letters after the end of
+    the names (a name line has surname, '<<', given names, then only fillers). Country codes may be
+    printed in digits (some issuers do), so only their characters' alphabet is checked."""
+    problems: list[str] = []
+    for row, (line, template) in enumerate(zip(lines, TEMPLATES[kind], strict=True)):
+        for position, (char, cls) in enumerate(zip(line, template, strict=True)):
+            allowed = (
+                CLASS_CHARS["X"] if cls == "A" and _in_country(kind, row, position) else CLASS_CHARS[cls]
+            )
+            if char not in allowed:
+                problems.append(
+                    f"line {row + 1} position {position + 1}: '{char}' where the format allows {cls}"
+                )
+    for row, start in DATE_FIELDS[kind]:
+        problem = _date_problem(lines[row][start : start + 6])
+        if problem is not None:
+            problems.append(problem)
+    row, start = NAME_FIELD[kind]
+    if not _NAME_PATTERN.match(lines[row][start:]):
+        problems.append("the name field is not surname '<<' given names followed by fillers")
+    return problems
+
+
+def _in_country(kind: MrzType, row: int, position: int) -> bool:
+    return any(row == r and s <= position < s + 3 for r, s in COUNTRY_FIELDS[kind])
