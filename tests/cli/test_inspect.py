@@ -22,7 +22,8 @@ def test_face_pairs_json(faces_dir: Path, tmp_path: Path) -> None:
     pairs = tmp_path / "pairs.csv"
     pairs.write_text(
         "img_a,img_b\n"
-        "ageitgey+face_recognition/examples/obama.jpg,ageitgey+face_recognition/examples/obama2.jpg\n"
+        "ageitgey+face_recognition/examples/knn_examples/test/obama1.jpg,"
+        "ageitgey+face_recognition/examples/knn_examples/train/obama/obama2.jpg\n"
         "ageitgey+face_recognition/examples/obama.jpg,ageitgey+face_recognition/examples/biden.jpg\n"
         "ageitgey+face_recognition/examples/obama.jpg,missing.jpg\n"
     )
@@ -34,6 +35,7 @@ def test_face_pairs_json(faces_dir: Path, tmp_path: Path) -> None:
     assert len(rows) == 3
     same, other, missing = rows
     assert same["match"] is True and other["match"] is False
+    assert same["outcome"] == "match" and other["outcome"] == "no_match"
     assert isinstance(same["score"], float) and isinstance(other["score"], float)
     assert same["score"] > other["score"]
     assert same["faces"] == [1, 1]

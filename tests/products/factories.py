@@ -25,7 +25,7 @@ from openkyc.engine.document.portrait import PortraitEvidence
 from openkyc.engine.document.visual_zone import VisualZone, VizField
 from openkyc.engine.document_verification import DocumentVerificationEvidence
 from openkyc.engine.evidence import Decision, Evidence, Reason, worst
-from openkyc.engine.face.compare import OPERATING_POINTS, FaceMatchEvidence, FaceOutcome
+from openkyc.engine.face.compare import OPERATING_POINTS, REVIEW_FLOOR, FaceMatchEvidence, FaceOutcome
 from openkyc.engine.images.quality import QualityEvidence
 from openkyc.engine.liveness import LivenessEvidence
 from openkyc.engine.smart_selfie import SelfieFace, SmartSelfieEvidence
@@ -75,14 +75,16 @@ def liveness(
 
 _MATCH_REASONS = {
     FaceOutcome.MATCH: [],
+    FaceOutcome.UNSURE: ["face.unsure"],
     FaceOutcome.NO_MATCH: ["face.no_match"],
     FaceOutcome.NO_FACE_A: ["face.no_face_a"],
     FaceOutcome.NO_FACE_B: ["face.no_face_b"],
     FaceOutcome.IDENTICAL_IMAGES: ["face.identical_images"],
 }
 _TYPICAL_SCORES = {
-    FaceOutcome.MATCH: 0.62,
-    FaceOutcome.NO_MATCH: 0.21,
+    FaceOutcome.MATCH: 0.88,
+    FaceOutcome.UNSURE: 0.70,
+    FaceOutcome.NO_MATCH: 0.40,
     FaceOutcome.NO_FACE_A: None,
     FaceOutcome.NO_FACE_B: None,
     FaceOutcome.IDENTICAL_IMAGES: 0.97,
@@ -100,7 +102,9 @@ def match(
         codes.append("face.multiple_faces")
     faces = (0 if outcome is FaceOutcome.NO_FACE_A else 1, 0 if outcome is FaceOutcome.NO_FACE_B else 1)
     return FaceMatchEvidence(
-        decision=Decision.PASS if outcome is FaceOutcome.MATCH else Decision.FAIL,
+        decision={FaceOutcome.MATCH: Decision.PASS, FaceOutcome.UNSURE: Decision.REVIEW}.get(
+            outcome, Decision.FAIL
+        ),
         reasons=reasons(codes),
         outcome=outcome,
         score=score,
@@ -108,7 +112,7 @@ def match(
         threshold=OPERATING_POINTS["far_1e-3"],
         faces=faces,
         multiple_faces=multiple_faces,
-        thresholds=dict(OPERATING_POINTS),
+        thresholds={**OPERATING_POINTS, "review_floor": REVIEW_FLOOR},
     )
 
 

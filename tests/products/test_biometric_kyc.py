@@ -32,7 +32,7 @@ def decide(
 
 
 def test_the_holder_live_is_enrolled_with_the_authority_record() -> None:
-    result = decide(selfie(compared=match(score=0.62)))
+    result = decide(selfie(compared=match()))
     assert (result.result_code, result.result_text, result.result_type) == ("0810", "Enroll User", "DIVA")
     assert result.outcome is Outcome.APPROVED and result.enrols_selfie
     assert result.actions["Verify_ID_Number"] == "Verified"
@@ -74,7 +74,7 @@ def test_failed_liveness_fails() -> None:
         ),
         (selfie(faces=2, compared=match()), "Human_Review_Liveness_Check"),
         (selfie(compared=match(FaceOutcome.NO_FACE_B)), "Human_Review_Compare"),
-        (selfie(compared=match(score=0.45)), "Human_Review_Compare"),  # below the strict point
+        (selfie(compared=match(FaceOutcome.UNSURE)), "Human_Review_Compare"),
     ],
     ids=["liveness unsure", "several faces", "no face on the ID photo", "unsure match"],
 )
@@ -146,7 +146,7 @@ def test_rate_limited_look_up() -> None:
 
 
 def test_a_reviewer_settles_a_provisional_job() -> None:
-    provisional = decide(selfie(compared=match(score=0.45)))
+    provisional = decide(selfie(compared=match(FaceOutcome.UNSURE)))
     approved = resolve_review(provisional, approve=True, reason=None)
     assert_well_formed(approved)
     assert (approved.result_code, approved.result_text) == ("1210", "Enroll User")
@@ -165,7 +165,7 @@ def test_a_reviewer_rejects_a_suspected_spoof() -> None:
 
 
 def test_a_review_keeps_the_missing_authority_photo() -> None:
-    provisional = decide(selfie(compared=match(score=0.45)), reference=Reference.ID_CARD)
+    provisional = decide(selfie(compared=match(FaceOutcome.UNSURE)), reference=Reference.ID_CARD)
     rejected = resolve_review(provisional, approve=False, reason="no_match")
     assert rejected.actions["Selfie_To_ID_Authority_Compare"] == "ID Authority Photo Not Available"
     assert rejected.actions["Selfie_To_ID_Card_Compare"] == "Completed"

@@ -51,7 +51,7 @@ def spoof_authentication() -> ProductResult:
 
 
 def unsure_authentication() -> ProductResult:
-    return smart_selfie_authentication.decide(selfie(compared=match(score=0.45)), sandbox_result=None)
+    return smart_selfie_authentication.decide(selfie(compared=match(FaceOutcome.UNSURE)), sandbox_result=None)
 
 
 def docv_decide(**document_options: object) -> ProductResult:

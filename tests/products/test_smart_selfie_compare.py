@@ -32,8 +32,8 @@ def test_match_is_approved_and_enrolled() -> None:
     }
 
 
-def test_a_match_the_strict_point_doubts_still_matches_without_a_reviewer() -> None:
-    assert decide(selfie(compared=match(score=0.45))).result_code == "0840"
+def test_an_unsure_comparison_is_no_match_where_no_reviewer_exists() -> None:
+    assert decide(selfie(compared=match(FaceOutcome.UNSURE))).result_code == "0841"
 
 
 def test_another_person() -> None:

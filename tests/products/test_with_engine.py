@@ -60,6 +60,19 @@ def enrolled(obama2: DecodedImage) -> FaceAnalysis:
     return analyse_face(obama2.bgr)
 
 
+# Two photos of one man that the default operating point accepts (0.80). The operating point holds
+# its FAR within every demographic group, which costs genuine pairs: obama.jpg against obama2.jpg
+# scores 0.73, in the band where a reviewer decides (see test_a_comparison_the_engine_is_unsure_of).
+@pytest.fixture(scope="module")
+def obama_selfie(examples: Path) -> DecodedImage:
+    return load_image(examples / "knn_examples" / "test" / "obama1.jpg")
+
+
+@pytest.fixture(scope="module")
+def obama_enrolled(examples: Path) -> DecodedImage:
+    return load_image(examples / "knn_examples" / "train" / "obama" / "obama2.jpg")
+
+
 def test_registration_of_a_real_selfie(obama: DecodedImage) -> None:
     result = smart_selfie_registration.decide(assess_smart_selfie(obama), sandbox_result=None)
     assert_well_formed(result)
@@ -75,13 +88,24 @@ def test_registration_without_a_face() -> None:
     assert result.result_code == "0941"
 
 
-def test_authentication_of_the_same_person(obama: DecodedImage, enrolled: FaceAnalysis) -> None:
+def test_authentication_of_the_same_person(obama_selfie: DecodedImage, obama_enrolled: DecodedImage) -> None:
     result = smart_selfie_authentication.decide(
-        assess_smart_selfie(obama, reference=enrolled), sandbox_result=None
+        assess_smart_selfie(obama_selfie, reference=analyse_face(obama_enrolled.bgr)), sandbox_result=None
     )
     assert_well_formed(result)
     assert result.result_code == "0820"
     assert result.confidence_value is not None and int(result.confidence_value) > 50
+
+
+def test_a_comparison_the_engine_is_unsure_of_goes_to_a_reviewer(
+    obama: DecodedImage, enrolled: FaceAnalysis
+) -> None:
+    evidence = assess_smart_selfie(obama, reference=enrolled)
+    assert evidence.match is not None and evidence.match.outcome.value == "unsure"
+    result = smart_selfie_authentication.decide(evidence, sandbox_result=None)
+    assert_well_formed(result)
+    assert result.result_code == "0825"
+    assert "product.match_unsure" in result.reasons
 
 
 def test_authentication_of_another_person(biden: DecodedImage, enrolled: FaceAnalysis) -> None:
@@ -101,9 +125,11 @@ def test_authentication_with_the_enrolled_photo_itself(obama2: DecodedImage, enr
     assert (final.result_code, final.is_final) == ("1222", True)
 
 
-def test_compare(obama: DecodedImage, obama2: DecodedImage, biden: DecodedImage) -> None:
+def test_compare(
+    obama: DecodedImage, obama_selfie: DecodedImage, obama_enrolled: DecodedImage, biden: DecodedImage
+) -> None:
     cases = {
-        "0840": assess_smart_selfie(obama2, reference=obama.bgr),
+        "0840": assess_smart_selfie(obama_selfie, reference=obama_enrolled.bgr),
         "0841": assess_smart_selfie(biden, reference=obama.bgr),
         "0941": assess_smart_selfie(obama, reference=obama.bgr),
     }
@@ -117,16 +143,16 @@ def test_compare(obama: DecodedImage, obama2: DecodedImage, biden: DecodedImage)
 
 @pytest.fixture(scope="module")
 def passport(examples: Path) -> DecodedImage:
-    portrait = cv2.imread(str(examples / "obama.jpg"))
+    portrait = cv2.imread(str(examples / "knn_examples" / "train" / "obama" / "obama2.jpg"))
     spec = DocumentSpec(surname="OBAMA", given_names="BARACK", sex="M", expiry_date=date(2031, 1, 1))
     return decoded(render_document(spec, portrait_bgr=portrait))
 
 
 def test_document_verification_of_the_holder_after_expiry(
-    passport: DecodedImage, obama2: DecodedImage
+    passport: DecodedImage, obama_selfie: DecodedImage
 ) -> None:
     evidence = assess_document_verification(
-        passport, obama2, declared_id_type="PASSPORT", declared_country="NG", today=date(2032, 1, 1)
+        passport, obama_selfie, declared_id_type="PASSPORT", declared_country="NG", today=date(2032, 1, 1)
     )
     result = document_verification.decide(
         evidence, sandbox=False, sandbox_result=None, use_enrolled_image=False

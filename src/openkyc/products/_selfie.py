@@ -16,7 +16,7 @@ FRAME_COUNT_REASONS = frozenset({"liveness.too_few_frames", "liveness.too_many_f
 
 # A product's own reasons, for what the engine reports without naming it a reason.
 SEVERAL_FACES_REASON = "product.several_faces_in_selfie"
-UNSURE_MATCH_REASON = "product.match_below_strict_operating_point"
+UNSURE_MATCH_REASON = "product.match_unsure"
 
 
 class SelfieFinding(Enum):
@@ -90,22 +90,11 @@ def liveness_actions(
     return actions
 
 
-# The engine decides at its default operating point (FAR 1e-3). A match that the stricter point
-# (FAR 1e-4) would not confirm is the "Machine Compare Unsure" band: at the engine's calibration
-# about 3% of genuine pairs fall there, each a reviewer's job rather than an impostor's chance.
-STRICT_OPERATING_POINT = "far_1e-4"
-
-
 def unsure_match(match: FaceMatchEvidence) -> bool:
-    """A match at the default operating point that the stricter one does not confirm."""
-    strict = match.thresholds.get(STRICT_OPERATING_POINT)
-    return (
-        match.outcome is FaceOutcome.MATCH
-        and match.score is not None
-        and strict is not None
-        and strict > match.threshold
-        and match.score < strict
-    )
+    """A comparison the engine is unsure of (below the operating point, not clearly another person):
+    the "Machine Compare Unsure" band, a reviewer's job. The operating point itself holds its FAR
+    within every demographic group, so a match there needs no second confirmation."""
+    return match.outcome is FaceOutcome.UNSURE
 
 
 def match_confidence(match: FaceMatchEvidence | None) -> str | None:

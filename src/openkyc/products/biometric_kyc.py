@@ -189,7 +189,7 @@ class _Decision:
             return Codes.UNDER_REVIEW
         if match is not None and (match.outcome is FaceOutcome.NO_FACE_B or unsure_match(match)):
             # No face on the ID photo is no fault of the user's; a reviewer compares.
-            if match.outcome is FaceOutcome.MATCH:
+            if match.outcome is FaceOutcome.UNSURE:
                 self.reasons.append(UNSURE_MATCH_REASON)
             self.compare = self.human_compare = ActionValue.UNDER_REVIEW
             return Codes.UNDER_REVIEW

@@ -188,11 +188,13 @@ class _Decision:
         return None
 
     def _selfie_needs_review(self) -> bool:
-        # No face in the enrolled image is no fault of the user's: a reviewer compares.
+        # No face in the enrolled image is no fault of the user's, and a comparison the engine is
+        # unsure of is no verdict: a reviewer compares.
         return (
             self.liveness is Decision.REVIEW
             or self.several_faces
             or self.reference_outcome is FaceOutcome.NO_FACE_B
+            or FaceOutcome.UNSURE in (self.portrait_outcome, self.reference_outcome)
         )
 
     def _sandbox_entry(self) -> tuple[ResultEntry, str | None]:

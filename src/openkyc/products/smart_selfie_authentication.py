@@ -71,7 +71,7 @@ def decide(evidence: SmartSelfieEvidence, *, sandbox_result: str | None) -> Prod
         live = human_liveness = ActionValue.UNDER_REVIEW
     elif match is not None and (match.outcome is FaceOutcome.NO_FACE_B or unsure_match(match)):
         # No face in the enrolled image cannot be the user's fault; a reviewer compares.
-        if match.outcome is FaceOutcome.MATCH:
+        if match.outcome is FaceOutcome.UNSURE:
             reasons.append(UNSURE_MATCH_REASON)
         entry = Codes.PROVISIONAL_COMPARE_UNSURE
         compare = human_compare = ActionValue.UNDER_REVIEW

@@ -76,7 +76,7 @@ def test_one_selfie_against_eight_frames_embeds_each_image_once(
     results = [compare_analyses(selfie, frame) for frame in frames]
     assert len(calls) == 9
     # Every frame compared (none lost its face), each scoring well above a stranger would.
-    assert all(r.outcome in (FaceOutcome.MATCH, FaceOutcome.NO_MATCH) for r in results)
+    assert all(r.outcome in (FaceOutcome.MATCH, FaceOutcome.UNSURE, FaceOutcome.NO_MATCH) for r in results)
     assert all(r.score is not None and r.score > 0.6 for r in results)
 
 
