@@ -75,7 +75,7 @@ def test_a_full_run_logs_no_secret_and_no_pii(
     server: Server, callbacks: CallbackReceiver, faces_dir: Path, tmp_path: Path
 ) -> None:
     examples = faces_dir / "ageitgey+face_recognition" / "examples"
-    selfie, second_selfie = examples / "obama.jpg", examples / "obama2.jpg"
+    selfie, second_selfie = examples / "knn_examples" / "test" / "obama1.jpg", examples / "obama2.jpg"
     document = tmp_path / "passport.jpg"
     spec = DocumentSpec(
         document_number=DOCUMENT_NUMBER,

@@ -147,7 +147,10 @@ def assert_signed_callback(sdk: NodeSdk, result: dict[str, Any]) -> dict[str, An
 
 def test_registration_with_file_images_then_authentication(sdk: NodeSdk, examples: Path) -> None:
     registration = sdk.submit_job(
-        params("node-user-files", "node-reg-files", 4), [selfie(examples / "obama.jpg")], {}, OPTIONS
+        params("node-user-files", "node-reg-files", 4),
+        [selfie(examples / "knn_examples" / "test" / "obama1.jpg")],
+        {},
+        OPTIONS,
     )
     assert registration["job_complete"] is True
     result = registration["result"]
@@ -157,7 +160,7 @@ def test_registration_with_file_images_then_authentication(sdk: NodeSdk, example
     history = registration["history"]
     assert history and history[-1]["ResultCode"] == result["ResultCode"]
     selfie_link = registration["image_links"]["selfie_image"]
-    assert fetch(sdk, selfie_link) == (examples / "obama.jpg").read_bytes()
+    assert fetch(sdk, selfie_link) == (examples / "knn_examples" / "test" / "obama1.jpg").read_bytes()
     assert_signed_callback(sdk, result)
 
     same_person = sdk.submit_job(
@@ -200,7 +203,7 @@ def test_registration_with_base64_images(sdk: NodeSdk, examples: Path) -> None:
 def test_document_verification_with_and_without_enrolled_image(
     sdk: NodeSdk, examples: Path, tmp_path: Path
 ) -> None:
-    portrait = cv2.imread(str(examples / "obama.jpg"))
+    portrait = cv2.imread(str(examples / "knn_examples" / "test" / "obama1.jpg"))
     document = tmp_path / "passport.jpg"
     cv2.imwrite(
         str(document), render_document(DocumentSpec(), portrait_bgr=portrait), [cv2.IMWRITE_JPEG_QUALITY, 92]
@@ -221,7 +224,10 @@ def test_document_verification_with_and_without_enrolled_image(
 
     # use_enrolled_image needs an enrolled user; enrol one here so this test also runs alone.
     sdk.submit_job(
-        params("node-user-enrolled", "node-reg-for-docv", 4), [selfie(examples / "obama.jpg")], {}, OPTIONS
+        params("node-user-enrolled", "node-reg-for-docv", 4),
+        [selfie(examples / "knn_examples" / "test" / "obama1.jpg")],
+        {},
+        OPTIONS,
     )
     enrolled = sdk.submit_job(
         params("node-user-enrolled", "node-docv-enrolled", 6),
@@ -240,7 +246,7 @@ def test_bad_credentials_are_the_documented_error(sdk: NodeSdk, examples: Path) 
     with pytest.raises(NodeSdkError) as failure:
         sdk.submit_job(
             params("node-u", "node-bad-key", 4),
-            [selfie(examples / "obama.jpg")],
+            [selfie(examples / "knn_examples" / "test" / "obama1.jpg")],
             {},
             OPTIONS,
             api_key="wrong-key",

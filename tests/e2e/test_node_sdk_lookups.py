@@ -219,7 +219,10 @@ def test_biometric_kyc_through_web_api(sdk: NodeSdk, faces_dir: Path) -> None:
     examples = faces_dir / "ageitgey+face_recognition" / "examples"
     answer = sdk.submit_job(
         {"user_id": "node-bkyc", "job_id": "node-bkyc-1", "job_type": 1, "app_version": "node-e2e-1"},
-        [selfie(examples / "obama2.jpg"), {"image_type_id": 1, "image": str(examples / "obama.jpg")}],
+        [
+            selfie(examples / "obama2.jpg"),
+            {"image_type_id": 1, "image": str(examples / "knn_examples" / "test" / "obama1.jpg")},
+        ],
         {"country": "NG", "id_type": "BVN", "id_number": "00000000000", "entered": "true"},
         OPTIONS,
     )

@@ -56,7 +56,7 @@ def test_registration_with_file_images_then_authentication(
     api = web_api(server, callbacks)
     registration = api.submit_job(
         params("user-files", "reg-files", 4),
-        [{"image_type_id": 0, "file_name": str(examples / "obama.jpg")}],
+        [{"image_type_id": 0, "file_name": str(examples / "knn_examples" / "test" / "obama1.jpg")}],
         {},
         OPTIONS,
     )
@@ -66,7 +66,7 @@ def test_registration_with_file_images_then_authentication(
     assert registration["job_success"] is True, result
     assert registration["history"] and registration["history"][-1]["ResultCode"] == result["ResultCode"]
     selfie_link = registration["image_links"]["selfie_image"]
-    assert httpx.get(selfie_link).content == (examples / "obama.jpg").read_bytes()
+    assert httpx.get(selfie_link).content == (examples / "knn_examples" / "test" / "obama1.jpg").read_bytes()
     assert_signed_callback(server, callbacks, result)
 
     same_person = web_api(server, callbacks).submit_job(
@@ -102,7 +102,7 @@ def test_registration_with_base64_images(server: Server, callbacks: CallbackRece
 def test_document_verification_with_and_without_enrolled_image(
     server: Server, callbacks: CallbackReceiver, examples: Path, tmp_path: Path
 ) -> None:
-    portrait = cv2.imread(str(examples / "obama.jpg"))
+    portrait = cv2.imread(str(examples / "knn_examples" / "test" / "obama1.jpg"))
     document = tmp_path / "passport.jpg"
     cv2.imwrite(
         str(document), render_document(DocumentSpec(), portrait_bgr=portrait), [cv2.IMWRITE_JPEG_QUALITY, 92]
@@ -142,7 +142,7 @@ def test_bad_credentials_are_the_documented_error(
     with pytest.raises(Exception, match="2205"):
         api.submit_job(
             params("u", "bad-key", 4),
-            [{"image_type_id": 0, "file_name": str(examples / "obama.jpg")}],
+            [{"image_type_id": 0, "file_name": str(examples / "knn_examples" / "test" / "obama1.jpg")}],
             {},
             OPTIONS,
         )

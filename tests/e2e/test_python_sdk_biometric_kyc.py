@@ -29,7 +29,7 @@ def test_biometric_kyc_with_the_id_card_as_the_photo(
         params("bkyc-user", "bkyc-card", 1),
         [
             {"image_type_id": 0, "file_name": str(examples / "obama2.jpg")},
-            {"image_type_id": 1, "file_name": str(examples / "obama.jpg")},
+            {"image_type_id": 1, "file_name": str(examples / "knn_examples" / "test" / "obama1.jpg")},
         ],
         {**ID_INFO, "id_number": "00000000000"},
         OPTIONS,

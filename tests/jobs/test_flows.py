@@ -18,7 +18,9 @@ def test_a_user_deleted_after_the_upload_gets_a_final_answer_at_once(
     runtime: Runtime, partner: PartnerCreds, faces_dir: Path
 ) -> None:
     examples = faces_dir / "ageitgey+face_recognition" / "examples"
-    submit_and_process(runtime, partner, examples / "obama.jpg", "reg", user_id="u1")
+    submit_and_process(
+        runtime, partner, examples / "knn_examples" / "test" / "obama1.jpg", "reg", user_id="u1"
+    )
 
     def delete_user() -> None:
         with transaction(runtime.sessions) as session:
@@ -51,7 +53,9 @@ def test_registration_then_authentication_of_the_same_person(
     runtime: Runtime, partner: PartnerCreds, faces_dir: Path
 ) -> None:
     examples = faces_dir / "ageitgey+face_recognition" / "examples"
-    submit_and_process(runtime, partner, examples / "obama.jpg", "reg", user_id="u2")
+    submit_and_process(
+        runtime, partner, examples / "knn_examples" / "test" / "obama1.jpg", "reg", user_id="u2"
+    )
     smile_job_id = submit_and_process(
         runtime, partner, examples / "obama2.jpg", "auth", job_type=2, user_id="u2"
     )

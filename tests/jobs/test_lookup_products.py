@@ -40,7 +40,7 @@ def production(runtime: Runtime, partner: PartnerCreds, examples: Path, tmp_path
     csv = tmp_path / "records.csv"
     csv.write_text(
         "country,id_type,id_number,full_name,dob,gender,photo\n"
-        f"KE,NATIONAL_ID,12345678,Barack Hussein Obama,1961-08-04,M,{examples / 'obama.jpg'}\n",
+        f"KE,NATIONAL_ID,12345678,Barack Hussein Obama,1961-08-04,M,{examples / 'knn_examples' / 'test' / 'obama1.jpg'}\n",
         encoding="utf-8",
     )
     assert import_csv(runtime, csv).imported == 1
@@ -119,7 +119,7 @@ def test_sandbox_compares_with_the_id_card_when_the_authority_has_no_photo(
         examples / "obama2.jpg",
         "bkyc-4",
         job_type=1,
-        id_card=examples / "obama.jpg",
+        id_card=examples / "knn_examples" / "test" / "obama1.jpg",
         id_info={**NG_TEST, "id_number": "00000000000"},
     )
     _, result = result_of(runtime, job_id)
@@ -132,7 +132,7 @@ def test_sandbox_compares_with_the_id_card_when_the_authority_has_no_photo(
 def test_sandbox_custom_photo_is_compared_as_the_authority_s(
     runtime: Runtime, partner: PartnerCreds, examples: Path, selfie: str, code: str
 ) -> None:
-    photo = base64.b64encode((examples / "obama.jpg").read_bytes()).decode()
+    photo = base64.b64encode((examples / "knn_examples" / "test" / "obama1.jpg").read_bytes()).decode()
     job_id = submit_and_process(
         runtime,
         partner,
@@ -223,7 +223,7 @@ KE_PASSPORT = DocumentSpec(
 @pytest.fixture
 def passport(examples: Path, tmp_path: Path) -> Path:
     path = tmp_path / "passport.jpg"
-    portrait = cv2.imread(str(examples / "obama.jpg"))
+    portrait = cv2.imread(str(examples / "knn_examples" / "test" / "obama1.jpg"))
     cv2.imwrite(
         str(path), render_document(KE_PASSPORT, portrait_bgr=portrait), [cv2.IMWRITE_JPEG_QUALITY, 92]
     )

@@ -45,7 +45,9 @@ V2_KEYS = [
 @pytest.fixture(scope="module")
 def photos(faces_dir: Path) -> dict[str, bytes]:
     examples = faces_dir / "ageitgey+face_recognition" / "examples"
-    return {name: (examples / f"{name}.jpg").read_bytes() for name in ("obama", "obama2", "biden")}
+    # "obama" and "obama2" are two photos of one man the default operating point accepts.
+    paths = {"obama": "knn_examples/test/obama1.jpg", "obama2": "obama2.jpg", "biden": "biden.jpg"}
+    return {name: (examples / path).read_bytes() for name, path in paths.items()}
 
 
 def auth_headers(partner: PartnerCreds, *, key: str | None = None, lower: bool = False) -> dict[str, str]:

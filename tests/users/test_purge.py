@@ -36,7 +36,12 @@ def test_deleting_a_user_through_the_management_api_erases_its_biometric_data(
 ) -> None:
     examples = faces_dir / "ageitgey+face_recognition" / "examples"
     registration = submit_and_process(
-        runtime, partner, examples / "obama.jpg", "reg", user_id="u1", customer_name="Barack Obama"
+        runtime,
+        partner,
+        examples / "knn_examples" / "test" / "obama1.jpg",
+        "reg",
+        user_id="u1",
+        customer_name="Barack Obama",
     )
     authentication = submit_and_process(
         runtime, partner, examples / "obama2.jpg", "auth", job_type=2, user_id="u1"
