@@ -47,6 +47,8 @@ _MIN_ELONGATION, _MAX_ELONGATION = 18.0, 65.0
 LINE_HEIGHT_PX = 32
 _MARGIN_Y = 0.5
 _MARGIN_X = 0.5
+# A block this regular found level or upright ends the search before the tilted angles.
+_SETTLED_REGULARITY = 0.9
 # Blocks kept, best first (each is read, so this bounds the reader's work).
 _MAX_BLOCKS = 8
 
@@ -369,7 +371,7 @@ def find_bands(image: npt.NDArray[Any]) -> list[Band]:
         np.uint8,
     )
     found: list[tuple[list[_Blob], float]] = []
-    angles = _text_angles(work)
+    smalls = []
     for pitch in _PITCHES:
         # Every pitch is searched at :data:`_SEARCH_PITCH` px per pitch, on a smaller copy.
         factor = min(1.0, _SEARCH_PITCH / pitch)
@@ -378,11 +380,17 @@ def find_bands(image: npt.NDArray[Any]) -> list[Band]:
             if factor == 1.0
             else cv2.resize(work, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
         )
-        for angle in angles:
-            lines = [
-                blob for blob in _blobs(np.asarray(small, np.uint8), factor, angle, pitch) if _line_like(blob)
-            ]
-            found.extend(_blocks(lines))
+        smalls.append((pitch, factor, np.asarray(small, np.uint8)))
+    # Level and upright first (a cropped, perspective-corrected document; most scans): the tilts
+    # the strokes suggest are searched only when those give no regular block.
+    angles = _text_angles(work)
+    for group in (angles[:2], angles[2:]):
+        for pitch, factor, small in smalls:
+            for angle in group:
+                lines = [blob for blob in _blobs(small, factor, angle, pitch) if _line_like(blob)]
+                found.extend(_blocks(lines))
+        if any(regularity >= _SETTLED_REGULARITY for _, regularity in found):
+            break
     found.sort(key=lambda item: -item[1])
     bands: list[Band] = []
     seen: list[npt.NDArray[np.float64]] = []

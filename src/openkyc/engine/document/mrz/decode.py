@@ -55,6 +55,8 @@ _WEIGHTS = (7, 3, 1)
 REPAIR_MAX_COST = 3.0
 # ... and must beat the next-best assignment that also satisfies every check by this much.
 REPAIR_MIN_MARGIN = 1.5
+# Readings whose cells the recogniser is on average less sure of than this are not repaired.
+REPAIR_MIN_MEAN_CONFIDENCE = 0.6
 # A filler after the names replaces a letter the recogniser gave no more than this probability,
 # provided it gave the filler at least :data:`FILLER_MIN_PROB`.
 FILLER_MAX_LETTER_PROB = 0.97
@@ -387,7 +389,10 @@ def decode(
                 reasons[(row, position)] = "country"
 
     as_read = parse_mrz(["".join(chars) for chars in lines], today=today)
-    if not all(as_read.checks.values()):
+    # A jumble of doubtful cells (print that is no MRZ, a block read the wrong way up) is not worth
+    # the repair programme: nothing it could make hold would be believed.
+    sure_enough = float(np.mean([p.max(axis=1).mean() for p in probs])) >= REPAIR_MIN_MEAN_CONFIDENCE
+    if sure_enough and not all(as_read.checks.values()):
         _repair_checks(lines, probs, kind, reasons)
     _restore_fillers(lines, probs, kind, reasons)
 
