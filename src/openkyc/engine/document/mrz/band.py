@@ -50,7 +50,9 @@ _MARGIN_X = 0.5
 # A block this regular found level or upright ends the search before the tilted angles.
 _SETTLED_REGULARITY = 0.9
 # Blocks kept, best first (each is read, so this bounds the reader's work).
-_MAX_BLOCKS = 8
+_MAX_BLOCKS = 12
+# Regularity of a block completed with a line where the format puts it rather than where one was seen.
+_GUESSED_LINE_DISCOUNT = 0.5
 
 
 @dataclass(frozen=True)
@@ -323,6 +325,23 @@ def _blocks(lines: list[_Blob]) -> list[tuple[list[_Blob], float]]:
     return blocks
 
 
+def _with_a_third_line(found: list[tuple[list[_Blob], float]]) -> list[tuple[list[_Blob], float]]:
+    """Three-line blocks made from two-line ones by a line one step above or below: a card's TD1
+    line that a hologram, a guilloche or a shadow kept from standing out as a blob of its own is
+    still where the format puts it. Offered after every block found whole (the reader decides)."""
+    extra = []
+    for blobs, regularity in found:
+        if len(blobs) != 2:
+            continue
+        first, second = blobs
+        step = second.centre - first.centre
+        above = _Blob(first.centre - step, first.axis, first.length, first.thickness, first.pitch)
+        below = _Blob(second.centre + step, second.axis, second.length, second.thickness, second.pitch)
+        extra.append(([above, first, second], regularity * _GUESSED_LINE_DISCOUNT))
+        extra.append(([first, second, below], regularity * _GUESSED_LINE_DISCOUNT))
+    return extra
+
+
 def _cut(gray: Gray, blob: _Blob, scale: float, thickness: float) -> BandLine:
     """Cut one line out of the full-size image, level, at :data:`LINE_HEIGHT_PX` text height."""
     centre = blob.centre / scale
@@ -392,14 +411,16 @@ def find_bands(image: npt.NDArray[Any]) -> list[Band]:
         if any(regularity >= _SETTLED_REGULARITY for _, regularity in found):
             break
     found.sort(key=lambda item: -item[1])
+    found += _with_a_third_line(found)
     bands: list[Band] = []
-    seen: list[npt.NDArray[np.float64]] = []
+    seen: list[tuple[int, npt.NDArray[np.float64]]] = []
     for blobs, regularity in found:
-        centre = np.mean([b.centre for b in blobs], axis=0)
-        key = np.concatenate([centre, [len(blobs), blobs[0].length]])
-        if any(np.allclose(key, other, atol=max(4.0, 0.03 * blobs[0].length)) for other in seen):
+        # The same block found at several pitches or angles: same line count, centre and length.
+        key = np.concatenate([np.mean([b.centre for b in blobs], axis=0), [blobs[0].length]])
+        tolerance = max(4.0, 0.03 * blobs[0].length)
+        if any(count == len(blobs) and np.allclose(key, other, atol=tolerance) for count, other in seen):
             continue
-        seen.append(key)
+        seen.append((len(blobs), key))
         thickness = float(np.median([b.thickness for b in blobs]))
         cut = [_cut(gray, blob, scale, thickness) for blob in blobs]
         axis = blobs[0].axis
