@@ -69,8 +69,7 @@ class Sample:
         result = self.reading.result
         if result is None or not all(result.checks.values()):
             return False
-        structural = [p for p in result.problems if not p.startswith(mrz_decode.LOW_CONFIDENCE_PROBLEM)]
-        return not structural and self.reading.unvouched_confidence >= threshold
+        return not mrz_decode.structural_problems(result) and self.reading.unvouched_confidence >= threshold
 
 
 def _ascii(text: str) -> str:

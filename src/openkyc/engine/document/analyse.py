@@ -44,6 +44,7 @@ from openkyc.engine.document.locate import (
     rotate_lines,
     text_is_vertical,
 )
+from openkyc.engine.document.mrz.decode import REPAIR_REASONS
 from openkyc.engine.document.mrz.parse import MrzResult
 from openkyc.engine.document.mrz.read import MrzReading, read_mrz
 from openkyc.engine.document.ocr import OcrLine, run_ocr
@@ -205,7 +206,7 @@ def _mrz_reasons(reading: MrzReading | None) -> list[Reason]:
         changed = ", ".join(
             f"line {r.line} position {r.position} read '{r.read}' ({r.p_read:.2f}) reported '{r.reported}' ({r.p_reported:.2f})"
             for r in reading.repairs
-            if r.reason in ("check_digit", "filler")
+            if r.reason in REPAIR_REASONS
         )
         reasons.append(
             Reason(code="document.mrz_repaired", message=f"doubtful MRZ characters were changed: {changed}")
@@ -265,11 +266,12 @@ def analyse_document(
     upright: list[DetectedFace] = find_portrait(located.image, upright_only=True)
     if not upright and located.orientation_source not in ("mrz",):
         flipped = np.ascontiguousarray(np.rot90(located.image, 2))
-        if find_portrait(flipped, upright_only=True):
+        upright = find_portrait(flipped, upright_only=True)
+        if upright:
+            # The flipped copy is the crop turned half a turn: its faces are the turned crop's.
             shape = located.image.shape[:2]
             lines = rotate_lines(lines, 2, (shape[0], shape[1]))
             located = located.turned(2, "face")
-            upright = find_portrait(located.image, upright_only=True)
     faces = upright or find_portrait(located.image)
     timer.lap("faces")
 

@@ -40,7 +40,8 @@ _WORK_LONG_SIDE = 1100
 _PITCHES = (4.5, 6.5, 9.5, 14.0, 20.0, 29.0, 42.0)
 # Capital height over pitch in OCR-B MRZs (0.8-0.95) and the blob's thickness after closing.
 _MIN_THICK, _MAX_THICK = 0.45, 1.9
-_MIN_PITCHES, _MAX_PITCHES = 22.0, 52.0
+# Pitches a line piece may span at most (44 characters and some slack).
+_MAX_PITCHES = 52.0
 # Length over thickness of a line blob (30-44 glyphs about a pitch apart, one capital high).
 _MIN_ELONGATION, _MAX_ELONGATION = 18.0, 65.0
 # Normalised capital height of the cut lines (px), and the margins around a line, in line heights.

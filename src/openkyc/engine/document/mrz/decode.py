@@ -66,6 +66,9 @@ FILLER_MIN_PROB = 0.01
 # have no check digit, so the recogniser's own certainty is all that vouches for them. Tuned in
 # benchmarks/mrz_bench.py (leave-one-source-out).
 VALID_MIN_CONFIDENCE = 0.5
+# Repairs that change what the recogniser read to make the MRZ hold (a class repair only takes the
+# likeliest character the format allows where it stands; a country repair a real code).
+REPAIR_REASONS = ("check_digit", "filler")
 # How the problem of doubtful unvouched characters starts (so callers can tell it from structure).
 LOW_CONFIDENCE_PROBLEM = "characters no holding check digit covers were read with low confidence"
 # Prior for a real country code over a code that is none (log-odds), for the three cells together.
@@ -113,14 +116,9 @@ class Decoded:
     def substantive_checks(self) -> int:
         """Check digits that hold over fields holding something (an all-filler field's check
         digit holds by itself, so it says nothing about whether this is an MRZ at all)."""
-        groups, composite = _groups(self.lines, self.kind)
-        names = ["number", "birth", "expiry", "personal"]
-        pairs = list(zip(names, groups, strict=False))
-        if composite is not None:
-            pairs.append(("composite", composite))
         return sum(
             1
-            for name, group in pairs
+            for name, group in _named_groups(self.lines, self.kind)
             if self.result.checks.get(name, False)
             # Fillers and zeros both count 0: a field of them holds its check digit '0' by itself.
             and any(self.lines[row][position] not in "<0" for row, position in group.cells)
@@ -130,7 +128,13 @@ class Decoded:
     def repaired(self) -> bool:
         """Whether a check digit or the names were made to hold by changing what was read (a
         class repair alone is no repair: a letter cannot stand in a date)."""
-        return any(r.reason in ("check_digit", "filler") for r in self.repairs)
+        return any(r.reason in REPAIR_REASONS for r in self.repairs)
+
+
+def structural_problems(result: MrzResult) -> list[str]:
+    """The result's problems with its structure, leaving out doubtful unvouched characters (a
+    matter of the reading's confidence, not of what the lines say)."""
+    return [p for p in result.problems if not p.startswith(LOW_CONFIDENCE_PROBLEM)]
 
 
 def _allowed(kind: MrzType, row: int, position: int) -> str:
@@ -228,6 +232,14 @@ def _groups(lines: list[str], kind: MrzType) -> tuple[list[_Group], _Group | Non
             groups.append(_Group(span(1, 28, 42), (1, 42)))
             composite = _Group(span(1, 0, 10) + span(1, 13, 20) + span(1, 21, 43), (1, 43))
     return groups, composite
+
+
+def _named_groups(lines: list[str], kind: MrzType) -> list[tuple[str, _Group]]:
+    """Every check-digit group of ``lines`` under the name :func:`.parse.parse_mrz` gives its
+    verdict ("number", "birth", "expiry", "personal", "composite")."""
+    groups, composite = _groups(lines, kind)
+    named = list(zip(("number", "birth", "expiry", "personal"), groups, strict=False))
+    return [*named, ("composite", composite)] if composite is not None else named
 
 
 def _candidates(
@@ -441,16 +453,11 @@ def decode(
 
 def _unvouched(lines: list[str], kind: MrzType, result: MrzResult) -> list[tuple[int, int]]:
     """Cells that no holding check digit covers (names, country codes, the document code, ...)."""
-    groups, composite = _groups(lines, kind)
-    names = ["number", "birth", "expiry", "personal"]
     vouched: set[tuple[int, int]] = set()
-    for name, group in zip(names, groups, strict=False):
+    for name, group in _named_groups(lines, kind):
         if result.checks.get(name, False):
             vouched.update(group.cells)
             vouched.add(group.check)
-    if composite is not None and result.checks.get("composite", False):
-        vouched.update(composite.cells)
-        vouched.add(composite.check)
     return [
         (row, position)
         for row, line in enumerate(lines)

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from openkyc.engine.document.mrz.band import Band, find_bands
 from openkyc.engine.document.mrz.countries import is_country_code
-from openkyc.engine.document.mrz.decode import LOW_CONFIDENCE_PROBLEM, Decoded, decode
+from openkyc.engine.document.mrz.decode import REPAIR_REASONS, Decoded, decode, structural_problems
 from openkyc.engine.document.mrz.parse import MRZ_SHAPES, MrzResult, MrzType
 from openkyc.engine.document.mrz.recognise import read_line
 
@@ -94,7 +94,7 @@ class MrzReading(BaseModel):
     @property
     def repaired(self) -> bool:
         """Whether check digits or names hold only because doubtful cells were changed."""
-        return any(r.reason in ("check_digit", "filler") for r in self.repairs)
+        return any(r.reason in REPAIR_REASONS for r in self.repairs)
 
 
 @dataclass
@@ -152,9 +152,8 @@ def _plausible(candidate: _Candidate) -> bool:
         return False
     # A specimen of zeros and fillers holds no check over real content: read with assurance, it is
     # still an MRZ (reported, and invalid for what it holds).
-    structural = [p for p in decoded.result.problems if not p.startswith(LOW_CONFIDENCE_PROBLEM)]
     return decoded.confidence >= _SURE_CONFIDENCE or (
-        not structural and decoded.confidence >= _MIN_CONFIDENCE
+        not structural_problems(decoded.result) and decoded.confidence >= _MIN_CONFIDENCE
     )
 
 
