@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ipaddress
 import json
 import threading
 from collections.abc import Iterator
@@ -8,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from openkyc.callbacks.client import CallbackRefused, post_json, resolve_public_address
+from openkyc.callbacks.client import CallbackRefused, is_public_address, post_json, resolve_public_address
 
 
 @pytest.fixture
@@ -46,6 +47,44 @@ def receiver() -> Iterator[tuple[str, list[Any]]]:
 def test_private_and_loopback_addresses_are_refused(url: str) -> None:
     with pytest.raises(CallbackRefused):
         resolve_public_address(url, allow_private=False)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[64:ff9b::7f00:1]/cb",  # NAT64 (well-known prefix) of 127.0.0.1
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data",  # NAT64 of 169.254.169.254
+        "http://[64:ff9b:1:7f00:0:100::]/cb",  # local-use NAT64 /48 of 127.0.0.1
+        "http://[64:ff9b:1::7f00:1]/cb",  # local-use NAT64 /96 of 127.0.0.1
+    ],
+)
+def test_nat64_loopback_callback_refused(url: str) -> None:
+    with pytest.raises(CallbackRefused):
+        resolve_public_address(url, allow_private=False)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[2002:7f00:1::1]/cb",  # 6to4 of 127.0.0.1
+        "http://[2002:a00:5::1]/cb",  # 6to4 of 10.0.0.5
+        "http://[::127.0.0.1]/cb",  # IPv4-compatible
+        "http://[::a00:5]/cb",
+        "http://[::ffff:127.0.0.1]/cb",  # IPv4-mapped
+        "http://[::ffff:c0a8:101]/cb",
+        "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/cb",  # Teredo, client 127.0.0.1
+    ],
+)
+def test_ipv6_forms_embedding_a_private_ipv4_are_refused(url: str) -> None:
+    with pytest.raises(CallbackRefused):
+        resolve_public_address(url, allow_private=False)
+
+
+@pytest.mark.parametrize(
+    "address", ["64:ff9b::808:808", "2002:808:808::1", "::ffff:8.8.8.8", "2001:4860:4860::8888", "8.8.8.8"]
+)
+def test_ipv6_forms_embedding_a_public_ipv4_stay_deliverable(address: str) -> None:
+    assert is_public_address(ipaddress.ip_address(address))
 
 
 @pytest.mark.parametrize(
