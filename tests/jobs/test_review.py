@@ -3,7 +3,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from smile_id_core.Signature import Signature
 
+from openkyc.app import create_app
 from openkyc.db import transaction
 from openkyc.jobs.models import Job, JobState
 from openkyc.jobs.review import NotUnderReview, job_summary, resolve
@@ -68,3 +71,24 @@ def test_a_final_result_cannot_be_reviewed(runtime: Runtime, partner: PartnerCre
     assert job_summary(runtime, smile_job_id)["state"] == JobState.COMPLETE
     with pytest.raises(NotUnderReview):
         resolve(runtime, smile_job_id, approve=True, reason=None)
+
+
+def test_retry_does_not_leave_review_queue(runtime: Runtime, partner: PartnerCreds, faces_dir: Path) -> None:
+    selfie = faces_dir / "ageitgey+face_recognition" / "examples" / "obama.jpg"
+    smile_job_id = submit_and_process(runtime, partner, selfie, "rev-4", sandbox_result="2")
+    assert job_summary(runtime, smile_job_id)["state"] == JobState.REVIEW
+    params = {"user_id": "user-rev-4", "job_id": "rev-4", "job_type": 4, "sandbox_result": "2"}
+    with TestClient(create_app(runtime)) as client:
+        retried = client.post(
+            "/v1/upload",
+            json={
+                "smile_client_id": partner.partner_id,
+                "partner_params": params,
+                "retry": True,
+                **Signature(partner.partner_id, partner.sandbox_key).generate_signature(),
+            },
+        )
+    # 2215 as for a job still being processed: the job cannot be retried while it waits for review.
+    assert retried.status_code == 400 and retried.json()["code"] == "2215"
+    assert job_summary(runtime, smile_job_id)["state"] == JobState.REVIEW
+    assert resolve(runtime, smile_job_id, approve=True, reason=None)["IsFinalResult"] == "true"

@@ -139,6 +139,12 @@ def create_upload_job(
         raise ApiError(JOB_EXISTS)
     elif existing.state in (JobState.QUEUED, JobState.PROCESSING):
         raise ApiError(JOB_EXISTS, "Job is still being processed; retry once it has a result")
+    elif existing.state == JobState.REVIEW:
+        # Its provisional result waits for a reviewer: re-arming the upload would take the job out
+        # of the review queue (and fail the reviewer's decision), so a retry cannot bypass review.
+        raise ApiError(
+            JOB_EXISTS, "Job is waiting for a reviewer's decision; retry once it has a final result"
+        )
     else:
         job = existing
         job.state = JobState.AWAITING_UPLOAD
