@@ -6,11 +6,15 @@ instead of reaching for globals.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from openkyc.config import Settings
@@ -77,9 +81,49 @@ class Runtime:
 _NEVER_SET = threading.Event()
 
 
+# Everything the process creates from now on is its owner's alone: the SQLite database and its
+# -wal/-shm files (SQLite gives those the database file's mode), blobs, the key file, temp files.
+PRIVATE_UMASK = 0o077
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
+_SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def sqlite_files(database_url: str) -> list[Path]:
+    """The database file of a SQLite URL and the side files SQLite keeps next to it ([] otherwise)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return []
+    database = Path(url.database)
+    return [database, *(database.with_name(database.name + suffix) for suffix in _SQLITE_SIDE_FILES)]
+
+
+def make_data_private(settings: Settings) -> None:
+    """Set the private umask and take group/other access away from what already exists.
+
+    Existing installations were created under the usual 022 umask (a world-readable database).
+    Only what openkyc itself keeps is changed (the data dir, the blob dir, the key file, the SQLite
+    files), never other entries of the data dir; nor every blob: with the data dir at 0700 nothing
+    below it can be reached by other users, and blob files were always written 0600.
+    """
+    os.umask(PRIVATE_UMASK)
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    targets = [settings.data_dir, settings.blob_dir, settings.master_key_file]
+    targets += sqlite_files(settings.resolved_database_url)
+    for path in targets:
+        # A file removed meanwhile, or one we do not own (a key file mounted read-only), stays as is.
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if path.is_symlink():
+                continue  # chmod would change the link's target, which may be anywhere
+            if path.is_dir():
+                path.chmod(PRIVATE_DIR_MODE)
+            elif path.is_file():
+                path.chmod(path.stat().st_mode & PRIVATE_FILE_MODE)
+
+
 def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     """Open (and on the embedded default, create and migrate) everything under the data dir."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_data_private(settings)
     engine = make_engine(settings.resolved_database_url)
     if migrate:
         upgrade_schema(engine)
