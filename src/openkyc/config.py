@@ -40,6 +40,10 @@ class Settings(BaseSettings):
 
     # In-process verification workers of `openkyc serve`.
     workers: int = Field(default=1, ge=1, le=32)
+    # Threads (per API process) that check uploaded zips off the event loop. Each check decodes one
+    # image at a time, at most a few hundred MB for a large progressive JPEG: this bounds the memory
+    # and CPU that concurrent big uploads take, while the loop keeps answering.
+    upload_check_workers: int = Field(default=2, ge=1, le=16)
 
     # Scaled-out mode. "inprocess": `openkyc serve` runs the workers (the database is the queue).
     # "celery": API processes only enqueue; `openkyc worker` processes verify and call back.

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import threading
+import time
 import uuid
 import zipfile
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +23,12 @@ from smile_id_core.Signature import Signature
 
 from openkyc.app import create_app
 from openkyc.callbacks.models import CallbackDelivery
-from openkyc.db import transaction
+from openkyc.db import transaction, utcnow
 from openkyc.jobs import uploads
 from openkyc.jobs.intake import IntakeError, IntakeLimits, read_job_payload
 from openkyc.jobs.models import Job, JobState
 from openkyc.runtime import Runtime
+from openkyc.storage import S3BlobStore
 from openkyc.tasks.sweeper import Sweeper
 from openkyc.testing.s3 import TEST_ENVIRONMENT, start_s3_server
 from tests.jobs.intake.builders import build_zip, info_document, info_json_bytes
@@ -221,3 +225,82 @@ def test_the_upload_checks_decode_images_small_with_the_same_answers() -> None:
             read_job_payload(_job_zip({"selfie.jpg": data}), IntakeLimits())
         assert full.value.code == "0001"
         assert uploads.refuse_request_errors(_job_zip({"selfie.jpg": data})) is None
+
+
+def test_a_second_put_after_the_upload_was_taken_in_is_deleted_by_the_sweep(
+    s3_runtime: Runtime, s3_partner: PartnerCreds, faces_dir: Path
+) -> None:
+    params, answer = prep(s3_runtime, s3_partner, "put-twice")
+    url, smile_job_id = answer["upload_url"], answer["smile_job_id"]
+    payload = selfie_zip(s3_partner, params, url, faces_dir / OBAMA)
+    httpx.put(url, content=payload).raise_for_status()
+    sweeper = Sweeper(s3_runtime, redispatch_jobs=False, hand_over_callbacks=False)
+    assert sweeper.sweep().collected_uploads == [smile_job_id]
+    # The presigned URL is still valid: a second PUT lands in the bucket, raw, for a queued job.
+    httpx.put(url, content=payload).raise_for_status()
+    raw = uploads.direct_upload_key(smile_job_id)
+    assert s3_runtime.blobs.uploaded_size(raw) == len(payload)
+    report = sweeper.sweep()
+    assert report.collected_uploads == [] and report.removed_uploads == [smile_job_id]
+    assert s3_runtime.blobs.uploaded_size(raw) is None
+    stored = job(s3_runtime, smile_job_id)
+    assert stored.state == JobState.QUEUED  # the job itself is untouched
+    assert s3_runtime.blobs.get(stored.inputs["payload"]) == payload
+    assert s3_runtime.queue.jobs == [smile_job_id]  # type: ignore[attr-defined]
+
+
+def test_only_uploads_no_job_waits_for_are_removed(s3_runtime: Runtime, s3_partner: PartnerCreds) -> None:
+    awaited = prep(s3_runtime, s3_partner, "awaited")[1]
+    receiving = prep(s3_runtime, s3_partner, "receiving")[1]
+    expired = prep(s3_runtime, s3_partner, "expired")[1]
+    finished = prep(s3_runtime, s3_partner, "finished")[1]
+    for answer in (awaited, receiving, expired, finished):
+        httpx.put(answer["upload_url"], content=b"PK\x05\x06" + b"\0" * 18).raise_for_status()
+    with transaction(s3_runtime.sessions) as session:
+        session.get(Job, receiving["smile_job_id"]).state = JobState.RECEIVING  # type: ignore[union-attr]
+        session.get(Job, finished["smile_job_id"]).state = JobState.COMPLETE  # type: ignore[union-attr]
+        # Past its URL's life and the grace: nothing will take this upload in any more.
+        session.get(Job, expired["smile_job_id"]).upload_expires_at = (  # type: ignore[union-attr]
+            utcnow() - uploads.UPLOAD_GRACE - timedelta(seconds=1)
+        )
+    # A raw object under a name of no job of ours (a job since deleted) goes too.
+    store = s3_runtime.blobs
+    assert isinstance(store, S3BlobStore)
+    store.client.put_object(Bucket=BUCKET, Key=f"{store.prefix}/uploads/9999999999.zip", Body=b"PK")
+    removed = uploads.remove_leftover_uploads(s3_runtime)
+    assert sorted(removed) == sorted([expired["smile_job_id"], finished["smile_job_id"], "9999999999"])
+    for kept in (awaited, receiving):
+        assert s3_runtime.blobs.uploaded_size(uploads.direct_upload_key(kept["smile_job_id"])) is not None
+    assert uploads.remove_leftover_uploads(s3_runtime) == []
+
+
+def test_upload_checks_run_off_the_loop_at_most_upload_check_workers_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = make_runtime(tmp_path, upload_check_workers=2)
+    running, most = 0, 0
+    lock = threading.Lock()
+    loop_threads: set[int] = set()
+
+    def slow_check(runtime: Runtime, job: Job, payload: bytes) -> dict[str, object]:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.1)
+        with lock:
+            running -= 1
+        return {"payload": payload.decode(), "thread": threading.get_ident()}
+
+    monkeypatch.setattr(uploads, "check_payload", slow_check)
+
+    async def check_many() -> list[dict[str, object]]:
+        loop_threads.add(threading.get_ident())
+        return await asyncio.gather(
+            *(uploads.check_payload_off_loop(runtime, Job(), f"zip-{index}".encode()) for index in range(6))
+        )
+
+    results = asyncio.run(check_many())
+    assert [result["payload"] for result in results] == [f"zip-{index}" for index in range(6)]
+    assert most == 2
+    assert not loop_threads & {result["thread"] for result in results}

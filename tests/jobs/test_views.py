@@ -1,10 +1,21 @@
 from __future__ import annotations
 
+import io
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
+import numpy as np
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from PIL import Image
 from smile_id_core.Signature import Signature
 
 from openkyc.app import create_app
@@ -12,6 +23,7 @@ from openkyc.db import transaction
 from openkyc.jobs.models import Job, JobState
 from openkyc.partners import service as partners
 from openkyc.runtime import Runtime
+from tests.jobs.intake.builders import build_zip, info_document, info_json_bytes
 from tests.server import PartnerCreds, make_partner, make_runtime
 
 
@@ -165,3 +177,81 @@ def test_garbage_body_is_invalid_json_not_500(client: TestClient) -> None:
     response = client.post("/v1/upload", content=b"{not json")
     assert response.status_code == 400 and response.json()["code"] == "2203"
     assert client.post("/v1/upload", content=b"[1,2]").json()["code"] == "2204"
+
+
+# --- Upload checks stay off the event loop ---------------------------------------------------
+
+
+def _big_progressive_jpeg(side: int = 6300) -> bytes:
+    """A 6300 x 6300 photo within every limit (40 MP, a few hundred KB): progressive, so even a
+    reduced decode must read and keep every coefficient, the costliest JPEG a partner can send."""
+    rng = np.random.default_rng(8)
+    coarse = Image.fromarray(rng.integers(0, 255, (side // 24, side // 24, 3), dtype=np.uint8), "RGB")
+    buffer = io.BytesIO()
+    coarse.resize((side, side), Image.Resampling.BILINEAR).save(
+        buffer, "JPEG", quality=5, progressive=True, subsampling=0
+    )
+    return buffer.getvalue()
+
+
+@contextmanager
+def served(app: FastAPI) -> Iterator[str]:
+    """``app`` on a real uvicorn server (its own event loop thread) on a free loopback port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_healthz_answers_within_a_second_while_big_image_zips_are_checked(
+    runtime: Runtime, partner: PartnerCreds
+) -> None:
+    image = _big_progressive_jpeg()
+    names = [f"photo-{index}.jpg" for index in range(3)]
+    info = info_json_bytes(info_document([{"image_type_id": 0, "file_name": name} for name in names]))
+    payload = build_zip([("info.json", info), *((name, image) for name in names)])
+    assert len(payload) < runtime.settings.max_zip_body
+    with served(create_app(runtime)) as base, httpx.Client(base_url=base, timeout=60) as client:
+        upload_urls = [
+            client.post("/v1/upload", json=upload_body(partner, job_id=f"big-{index}")).json()["upload_url"]
+            for index in range(4)
+        ]
+        latencies: list[float] = []
+        putting = threading.Event()
+        putting.set()
+
+        def poll_health() -> None:
+            with httpx.Client(base_url=base, timeout=60) as poller:
+                while putting.is_set():
+                    started = time.perf_counter()
+                    assert poller.get("/healthz").status_code == 200
+                    latencies.append(time.perf_counter() - started)
+                    time.sleep(0.05)
+
+        statuses: list[int] = []
+
+        def put(url: str) -> None:
+            statuses.append(httpx.put(url, content=payload, timeout=120).status_code)
+
+        poller = threading.Thread(target=poll_health)
+        poller.start()
+        putters = [threading.Thread(target=put, args=(url,)) for url in upload_urls]
+        for thread in putters:
+            thread.start()
+        for thread in putters:
+            thread.join()
+        putting.clear()
+        poller.join()
+    assert statuses == [200] * 4  # every zip was checked and accepted
+    assert len(latencies) >= 5 and max(latencies) < 1.0, latencies

@@ -7,8 +7,14 @@ answer them, so they become the job's failed result and its callback instead.
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from itertools import islice
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
@@ -22,6 +28,7 @@ from openkyc.jobs.intake import IntakeError, IntakeLimits, JobPayload, read_job_
 from openkyc.jobs.models import Job, JobState
 from openkyc.runtime import Runtime
 from openkyc.storage import BlobNotFound, UploadTooLarge
+from openkyc.storage.keys import UPLOADS_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +78,30 @@ def check_payload(runtime: Runtime, job: Job, payload: bytes) -> dict[str, objec
     return dict(lookup_products.check_upload(runtime, job, parsed)) if parsed is not None else {}
 
 
+# One pool per size (the setting), shared by every runtime of the process: the API process has one.
+_check_pools: dict[int, ThreadPoolExecutor] = {}
+_check_pools_lock = threading.Lock()
+
+
+def _check_pool(size: int) -> ThreadPoolExecutor:
+    with _check_pools_lock:
+        pool = _check_pools.get(size)
+        if pool is None:
+            pool = _check_pools[size] = ThreadPoolExecutor(size, thread_name_prefix="openkyc-upload-check")
+        return pool
+
+
+async def check_payload_off_loop(runtime: Runtime, job: Job, payload: bytes) -> dict[str, object]:
+    """:func:`check_payload` on the bounded upload-check pool, so that the event loop goes on
+    answering (health checks, other partners) while images are decoded. The pool, not the request
+    count, bounds how many checks run at once: further uploads wait for a free thread."""
+    loop = asyncio.get_running_loop()
+    # The check's log lines keep the request's context (request id, partner).
+    context = contextvars.copy_context()
+    call = functools.partial(context.run, check_payload, runtime, job, payload)
+    return await loop.run_in_executor(_check_pool(runtime.settings.upload_check_workers), call)
+
+
 def store_and_queue(
     runtime: Runtime, *, db_session: Session, job: Job, payload: bytes, lookup: dict[str, object]
 ) -> None:
@@ -104,6 +135,48 @@ def pending_direct_uploads(runtime: Runtime, limit: int = 200) -> list[str]:
                 .limit(limit)
             ).all()
         )
+
+
+def remove_leftover_uploads(runtime: Runtime, limit: int = 1000) -> list[str]:
+    """Delete the raw direct uploads no job waits for; the SmileJobIDs whose upload went.
+
+    A presigned URL stays valid until it expires, so a partner may PUT again after a worker took
+    the first zip in (and deleted it): nothing would ever read or remove that second zip, kept as
+    sent, unencrypted. An upload is left alone while its job awaits it (within its URL's life and
+    the grace) or a worker is taking it in; every other one (job queued, done, failed, expired or
+    gone) is deleted. A job in those states read its upload already, if it ever had one.
+    """
+    names = list(islice(runtime.blobs.keys(UPLOADS_PREFIX), limit))
+    by_job = {name.removeprefix(UPLOADS_PREFIX).removesuffix(".zip"): name for name in names}
+    if not by_job:
+        return []
+    now = utcnow()
+    with transaction(runtime.sessions) as session:
+        waiting = set(
+            session.scalars(
+                select(Job.smile_job_id).where(
+                    Job.smile_job_id.in_(list(by_job)),
+                    or_(
+                        and_(
+                            Job.state == JobState.AWAITING_UPLOAD,
+                            Job.upload_expires_at > now - UPLOAD_GRACE,
+                        ),
+                        Job.state == JobState.RECEIVING,  # a stalled taker's is found by the sweep
+                    ),
+                )
+            ).all()
+        )
+    removed: list[str] = []
+    for smile_job_id, name in by_job.items():
+        if smile_job_id in waiting or name != direct_upload_key(smile_job_id):
+            continue  # awaited; or not a name we hand out (left for whoever wrote it)
+        # A retry re-arms the same key, but only a retry made after the look-up above, whose
+        # partner then fetched the new URL and PUT to it, could be caught by this delete.
+        runtime.blobs.delete(name)
+        removed.append(smile_job_id)
+    if removed:
+        log.info("removed %d direct upload(s) no job was waiting for", len(removed))
+    return removed
 
 
 def collect_direct_upload(runtime: Runtime, smile_job_id: str) -> bool:

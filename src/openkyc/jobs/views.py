@@ -108,8 +108,9 @@ async def receive_zip(token: str, request: Request, runtime: RuntimeDep) -> Resp
         job = service.job_for_upload(db_session=session, token=token, now=utcnow())
         session.expunge(job)
     # The ID a look-up job names is checked (and counted against the rate limit) before the job
-    # is accepted: its errors answer this PUT, as the synchronous look-ups answer theirs.
-    lookup = uploads.check_payload(runtime, job, payload)
+    # is accepted: its errors answer this PUT, as the synchronous look-ups answer theirs. Images are
+    # decoded on a bounded pool, never on the event loop.
+    lookup = await uploads.check_payload_off_loop(runtime, job, payload)
     with transaction(runtime.sessions) as session:
         job = service.job_for_upload(db_session=session, token=token, now=utcnow())
         uploads.store_and_queue(runtime, db_session=session, job=job, payload=payload, lookup=lookup)

@@ -2,9 +2,10 @@
 
 Whatever a lost message, a killed worker or a restarted API process left behind is found here
 from the rows and handed over again: queued jobs nobody started, processing jobs whose lease ran
-out, callback retries that fell due, direct uploads that arrived in storage, and (hourly) data
-past its retention. Several sweepers may run at once (one per worker process); every hand-over is
-claimed atomically, so a duplicate costs a look-up and nothing more.
+out, callback retries that fell due, direct uploads that arrived in storage (and, deleted, those
+no job waits for any more), and (hourly) data past its retention. Several sweepers may run at once
+(one per worker process); every hand-over is claimed atomically, so a duplicate costs a look-up
+and nothing more.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class SweepReport:
     redispatched_jobs: list[str] = field(default_factory=list)
     due_callbacks: int = 0
     collected_uploads: list[str] = field(default_factory=list)
+    removed_uploads: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -64,6 +66,8 @@ class Sweeper:
                 with bind_job(smile_job_id):
                     if uploads.collect_direct_upload(self.runtime, smile_job_id):
                         report.collected_uploads.append(smile_job_id)
+            # After the collection, so that what it just took in is not looked at twice.
+            report.removed_uploads = uploads.remove_leftover_uploads(self.runtime)
         if self.purge_retention and settings.retention_days > 0:
             self._purge_if_due()
         return report
