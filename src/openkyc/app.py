@@ -40,6 +40,7 @@ from openkyc.observability.metrics import install_metrics
 from openkyc.observability.request_id import RequestIdMiddleware
 from openkyc.ratelimit.views import router as ratelimit_router
 from openkyc.runtime import Runtime
+from openkyc.security_headers import SecuredFastAPI
 from openkyc.services.views import router as services_router
 from openkyc.signing import KSig1Error, SidRequestError
 from openkyc.tasks.inprocess import WorkerPool
@@ -62,7 +63,8 @@ def create_app(runtime: Runtime, *, process_job: Callable[[Runtime, str], None] 
             if pool is not None:
                 pool.stop()
 
-    app = FastAPI(
+    app = SecuredFastAPI(
+        hsts=runtime.settings.hsts,
         title="openkyc",
         version=__version__,
         description="Self-hostable identity verification, wire-compatible with the Smile ID API.",

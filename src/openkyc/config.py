@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -77,10 +77,32 @@ class Settings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     log_level: str = "INFO"
 
+    # /metrics is not on the API port by default. metrics_bind ("host:port", or a port alone for
+    # 127.0.0.1) makes `openkyc serve` answer it on a second listener meant for a private network;
+    # metrics_token serves it on the API port too, to "Authorization: Bearer <token>" only.
+    metrics_bind: str = ""
+    metrics_token: SecretStr = SecretStr("")
+
+    # Strict-Transport-Security goes on answers to HTTPS requests; hsts sends it on every answer
+    # (TLS ended by a proxy that does not forward the scheme).
+    hsts: bool = False
+
     # Request limits (bytes).
     max_json_body: int = 2 * 1024 * 1024
     max_zip_body: int = 30 * 1024 * 1024
     max_multipart_body: int = 40 * 1024 * 1024
+
+    @field_validator("metrics_bind")
+    @classmethod
+    def _valid_bind(cls, value: str) -> str:
+        if value:
+            parse_bind(value)  # raises ValueError: a bad setting stops the server at start-up
+        return value
+
+    @property
+    def metrics_listen(self) -> tuple[str, int] | None:
+        """Where the separate metrics listener binds, or None when there is none."""
+        return parse_bind(self.metrics_bind) if self.metrics_bind else None
 
     @property
     def resolved_database_url(self) -> str:
@@ -97,3 +119,20 @@ class Settings(BaseSettings):
     @property
     def uses_s3(self) -> bool:
         return self.storage_url.startswith("s3://")
+
+
+def parse_bind(value: str) -> tuple[str, int]:
+    """``"host:port"``, ``"[v6 address]:port"`` or ``"port"`` (loopback) as ``(host, port)``."""
+    text = value.strip()
+    host, separator, port = text.rpartition(":")
+    if not separator:
+        host, port = "127.0.0.1", text
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:
+        raise ValueError(f"write an IPv6 address as [address]:port, not {value!r}")
+    if not host:
+        raise ValueError(f"no host in {value!r}")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"not a port number: {port!r}")
+    return host, int(port)

@@ -8,7 +8,9 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from openkyc.config import Settings
 from openkyc.observability.logging import NOISY_LOGGERS, QUIET_LOGGERS, UVICORN_LOGGERS, configure_logging
@@ -64,3 +66,12 @@ def samples_of(metrics_text: str) -> Samples:
 
 def sample(found: Samples, name: str, **labels: str) -> float | None:
     return found.get((name, tuple(sorted(labels.items()))))
+
+
+# /metrics is served on the API port only with a token (openkyc.observability.metrics).
+METRICS_TOKEN = "metrics-scraper-token"
+
+
+def scrape(client: TestClient) -> httpx.Response:
+    """``GET /metrics`` as a Prometheus server configured with the bearer token does."""
+    return client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})

@@ -6,6 +6,8 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+import httpx
+import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -13,9 +15,16 @@ from openkyc.app import create_app
 from openkyc.callbacks import service as callbacks
 from openkyc.db import transaction
 from openkyc.jobs import service as jobs
+from openkyc.observability.metrics import start_metrics_listener, stop_metrics_listener
 from openkyc.runtime import Runtime
-from tests.observability.conftest import sample, samples_of
-from tests.server import PartnerCreds, submit_and_process, upload_job
+from tests.live_server import free_port
+from tests.observability.conftest import METRICS_TOKEN, sample, samples_of, scrape
+from tests.server import PartnerCreds, make_runtime, submit_and_process, upload_job
+
+
+@pytest.fixture
+def runtime(tmp_path: Path) -> Runtime:
+    return make_runtime(tmp_path, metrics_token=METRICS_TOKEN)
 
 
 def test_jobs_queue_and_callback_figures(runtime: Runtime, partner: PartnerCreds, faces_dir: Path) -> None:
@@ -39,7 +48,7 @@ def test_jobs_queue_and_callback_figures(runtime: Runtime, partner: PartnerCreds
             ),
         )
         assert prep.status_code == 200, prep.text
-        response = client.get("/metrics")
+        response = scrape(client)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     found = samples_of(response.text)
@@ -71,7 +80,7 @@ def test_http_labels_are_route_templates(runtime: Runtime, partner: PartnerCreds
         client.put(upload_path, content=b"again")  # spent: 4xx
         client.get(f"/v1/images/{prep['smile_job_id']}/selfie")
         client.get(f"/no/such/route/{token}")
-        text = client.get("/metrics").text
+        text = scrape(client).text
 
     for secret in (token, prep["smile_job_id"], user_id, job_id):
         assert secret not in text
@@ -100,5 +109,58 @@ def test_each_app_has_its_own_registry(runtime: Runtime) -> None:
         client.get("/healthz")
         client.get("/healthz")
     with TestClient(second) as client:
-        found = samples_of(client.get("/metrics").text)
+        found = samples_of(scrape(client).text)
     assert sample(found, "openkyc_http_requests_total", method="GET", route="/healthz", status="200") is None
+
+
+def test_metrics_are_not_on_the_api_port_without_a_token(tmp_path: Path) -> None:
+    app = create_app(make_runtime(tmp_path))
+    with TestClient(app) as client:
+        answer = client.get("/metrics", headers={"Authorization": "Bearer "})
+    assert answer.status_code == 404 and answer.json()["code"] == "2404"
+    assert "/metrics" not in app.openapi()["paths"]
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Basic bWV0cmljcw==",
+        f"Bearer {METRICS_TOKEN}x",
+        METRICS_TOKEN,
+        "Bearer é".encode(),
+    ],
+)
+def test_metrics_need_the_bearer_token(runtime: Runtime, authorization: str | bytes | None) -> None:
+    headers = {} if authorization is None else {"Authorization": authorization}
+    with TestClient(create_app(runtime)) as client:
+        answer = client.get("/metrics", headers=headers)
+    assert answer.status_code == 401
+    assert answer.json() == {"code": "2205", "error": "You're not authorized to do that", "success": False}
+    assert answer.headers["www-authenticate"].startswith("Bearer")
+    assert "openkyc_" not in answer.text
+
+
+def test_metrics_accept_the_bearer_scheme_in_any_case(runtime: Runtime) -> None:
+    with TestClient(create_app(runtime)) as client:
+        answer = client.get("/metrics", headers={"Authorization": f"bearer {METRICS_TOKEN}"})
+    assert answer.status_code == 200 and "openkyc_database_up" in answer.text
+
+
+def test_metrics_listener_serves_the_apps_registry(runtime: Runtime) -> None:
+    app = create_app(runtime)
+    port = free_port()
+    server = start_metrics_listener(app.state.metrics_registry, "127.0.0.1", port)
+    try:
+        with TestClient(app) as client:
+            client.get("/healthz")
+        scraped = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+    finally:
+        stop_metrics_listener(server)
+    assert scraped.status_code == 200
+    found = samples_of(scraped.text)
+    assert sample(found, "openkyc_database_up") == 1
+    assert sample(found, "openkyc_http_requests_total", method="GET", route="/healthz", status="200") == 1

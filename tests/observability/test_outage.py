@@ -20,7 +20,7 @@ from openkyc.observability.outage import RETRY_AFTER_S
 from openkyc.runtime import Runtime
 from openkyc.tasks.inprocess import WorkerPool
 from openkyc.testing.tcp_proxy import TcpProxy
-from tests.observability.conftest import sample, samples_of
+from tests.observability.conftest import METRICS_TOKEN, sample, samples_of, scrape
 from tests.observability.postgres import PG_HOST, PG_PORT, database_url, throwaway_database
 from tests.server import PartnerCreds, make_partner, make_runtime, upload_job
 
@@ -43,7 +43,9 @@ class ProxiedPostgres:
 @pytest.fixture
 def proxied(tmp_path: Path) -> Iterator[ProxiedPostgres]:
     with throwaway_database() as name, TcpProxy(PG_HOST, PG_PORT) as proxy:
-        runtime = make_runtime(tmp_path, database_url=database_url(name, proxy.port))
+        runtime = make_runtime(
+            tmp_path, database_url=database_url(name, proxy.port), metrics_token=METRICS_TOKEN
+        )
         try:
             yield ProxiedPostgres(proxy, runtime, make_partner(runtime))
         finally:
@@ -83,7 +85,7 @@ def test_outage_answers_503_then_recovers(proxied: ProxiedPostgres, caplog: pyte
         readiness = _timed(lambda: client.get("/readyz"))
         assert readiness.status_code == 503 and "database" in readiness.json()["failing"]
         assert client.get("/healthz").status_code == 200
-        metrics = _timed(lambda: client.get("/metrics"))
+        metrics = _timed(lambda: scrape(client))
         assert metrics.status_code == 200 and sample(samples_of(metrics.text), "openkyc_database_up") == 0
         outage_lines = [r.getMessage() for r in caplog.records if "database unavailable" in r.getMessage()]
         assert outage_lines and all("/v1/" in line and "SELECT" not in line for line in outage_lines)
@@ -93,7 +95,7 @@ def test_outage_answers_503_then_recovers(proxied: ProxiedPostgres, caplog: pyte
         assert recovered.status_code == 200, recovered.text
         assert recovered.json()["job_complete"] is False
         assert client.get("/readyz").status_code == 200
-        assert sample(samples_of(client.get("/metrics").text), "openkyc_database_up") == 1
+        assert sample(samples_of(scrape(client).text), "openkyc_database_up") == 1
 
 
 def test_other_database_errors_stay_500(runtime: Runtime) -> None:

@@ -1,4 +1,8 @@
-"""`openkyc serve`: the API and in-process workers on the embedded default."""
+"""`openkyc serve`: the API and in-process workers on the embedded default.
+
+With ``OPENKYC_METRICS_BIND`` set it also answers Prometheus scrapes on that second address
+(see :mod:`openkyc.observability.metrics`); the API port never serves them unauthenticated.
+"""
 
 from __future__ import annotations
 
@@ -69,6 +73,7 @@ def serve(
 
     from openkyc.app import create_app
     from openkyc.jobs.flows import process_job
+    from openkyc.observability.metrics import start_metrics_listener
 
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("--tls-cert and --tls-key go together")
@@ -105,11 +110,22 @@ def serve(
         "log_level": parse_level(settings.log_level),
         "access_log": False,  # URLs carry upload capabilities and signed image links
     }
+    metrics_listen = runtime.settings.metrics_listen
     if processes > 1:
+        if metrics_listen is not None:
+            # Each process has its own HTTP figures and they cannot share one port.
+            raise typer.BadParameter(
+                "OPENKYC_METRICS_BIND serves one process: with --processes > 1 use OPENKYC_METRICS_TOKEN"
+            )
         if in_process:
             raise typer.BadParameter("--processes > 1 needs OPENKYC_QUEUE=celery and `openkyc worker`")
         # Each process builds its own runtime from the environment (asgi.app_from_environment).
         os.environ["OPENKYC_DATA_DIR"] = str(runtime.settings.data_dir)
         uvicorn.run("openkyc.asgi:app_from_environment", factory=True, workers=processes, **server_options)
         return
-    uvicorn.run(create_app(runtime, process_job=process_job if in_process else None), **server_options)
+    app = create_app(runtime, process_job=process_job if in_process else None)
+    if metrics_listen is not None:
+        metrics_host, metrics_port = metrics_listen
+        start_metrics_listener(app.state.metrics_registry, metrics_host, metrics_port)
+        log.info("metrics on http://%s:%d/metrics", metrics_host, metrics_port)
+    uvicorn.run(app, **server_options)
