@@ -8,7 +8,7 @@ from openkyc.callbacks.models import CallbackAttempt, CallbackDelivery
 from openkyc.db import Base
 from openkyc.jobs.models import Job
 from openkyc.links.models import WebToken
-from openkyc.management.models import ManagementCredential
+from openkyc.management.models import ManagementCredential, UsedNonce
 from openkyc.partners.models import ApiKey, Partner
 from openkyc.ratelimit.models import IdNumberRequests
 from openkyc.users.models import EnrolledUser
@@ -26,6 +26,7 @@ __all__ = [
     "ManagementCredential",
     "Partner",
     "RegistryRecord",
+    "UsedNonce",
     "WatchlistEntry",
     "WebToken",
 ]

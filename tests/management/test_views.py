@@ -1,16 +1,19 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from fastapi.testclient import TestClient
 
+from openkyc.app import create_app
 from openkyc.db import transaction
 from openkyc.management.service import issue_credential, revoke_credential
+from openkyc.partners import service as partners
 from openkyc.partners.models import Environment
 from openkyc.runtime import Runtime
-from openkyc.signing import ManagementKey, sign_ksig1
-from tests.server import PartnerCreds
+from openkyc.signing import MUTATION_ELEMENTS, ManagementKey, sign_ksig1
+from tests.server import PartnerCreds, make_runtime
 
 
 @pytest.fixture
@@ -25,6 +28,7 @@ def credential(runtime: Runtime, partner: PartnerCreds) -> ManagementKey:
 
 
 def signed(key: ManagementKey, method: str, path: str, body: bytes = b"") -> dict[str, str]:
+    """Headers signing everything a mutating call must sign (a fresh nonce each time)."""
     return sign_ksig1(
         key.api_key,
         key.secret_key,
@@ -32,8 +36,19 @@ def signed(key: ManagementKey, method: str, path: str, body: bytes = b"") -> dic
         method=method,
         path_and_query=path,
         body=body,
-        elements=("API-Key", "HTTP-Verb", "URL-Path", "Content-MD5"),
+        elements=("API-Key", *MUTATION_ELEMENTS),
+        timestamp=int(time.time()),
     )
+
+
+def api_key_only(key: ManagementKey) -> dict[str, str]:
+    """Kompliant's minimal signature: the same Authorization value on every request of the key."""
+    return sign_ksig1(key.api_key, key.secret_key, key.auth_token)
+
+
+def missing_header(name: str) -> dict[str, list[dict[str, str]]]:
+    message = f"Required header '{name}' is missing from the request."
+    return {"errors": [{"code": "AUTH_MISSING_HEADER", "message": message}]}
 
 
 def test_keys_can_be_listed_created_and_rotated(client: TestClient, credential: ManagementKey) -> None:
@@ -118,3 +133,87 @@ def test_a_key_revoked_through_the_api_stops_signing_at_once(
     assert (
         client.post("/v1/job_status", json=partner.signed(user_id="u", job_id="j")).json()["code"] == "2205"
     )
+
+
+def test_get_signed_with_the_api_key_alone_is_accepted(client: TestClient, credential: ManagementKey) -> None:
+    response = client.get("/v1/management/callback", headers=api_key_only(credential))
+    assert response.status_code == 200
+
+
+def test_replayed_management_header_refused(
+    client: TestClient, runtime: Runtime, credential: ManagementKey
+) -> None:
+    # A header captured from a GET (API key alone signed) does not authorise a change.
+    captured = api_key_only(credential)
+    assert client.get("/v1/management/callback", headers=captured).status_code == 200
+    body = json.dumps({"default_callback_url": "https://attacker.example/cb"}).encode()
+    redirected = client.put("/v1/management/callback", content=body, headers=captured)
+    assert redirected.status_code == 401
+    assert redirected.json() == missing_header("X-API-Signed-Elements")
+    minted = client.post("/v1/management/keys", headers=captured)
+    assert minted.status_code == 401 and minted.json() == missing_header("X-API-Signed-Elements")
+
+    # A fully signed change works once; the same headers again are refused, on this process...
+    path = "/v1/management/keys"
+    headers = signed(credential, "POST", path)
+    assert client.post(path, headers=headers).status_code == 200
+    replayed = client.post(path, headers=headers)
+    assert replayed.status_code == 401
+    assert replayed.json()["errors"][0]["code"] == "AUTH_INVALID_HEADER"
+    assert "nonce" in replayed.json()["errors"][0]["message"].lower()
+    # ... and on another API process sharing the database (its own app, engine and memory).
+    other = make_runtime(runtime.settings.data_dir.parent)
+    with TestClient(create_app(other), raise_server_exceptions=False) as other_client:
+        elsewhere = other_client.post(path, headers=headers)
+    assert elsewhere.status_code == 401 and elsewhere.json() == replayed.json()
+    with transaction(runtime.sessions) as session:
+        keys = partners.list_keys(
+            db_session=session, partner_id=credential.partner_id, environment=Environment.SANDBOX
+        )
+    assert len(keys) == 2  # the original sandbox key and the one minted once
+
+
+@pytest.mark.parametrize(
+    ("elements", "header"),
+    [
+        (("API-Key", "URL-Path", "Content-MD5", "Timestamp", "Nonce"), "X-API-Signed-Elements"),
+        (("API-Key", "HTTP-Verb", "Content-MD5", "Timestamp", "Nonce"), "X-API-Signed-Elements"),
+        (("API-Key", "HTTP-Verb", "URL-Path", "Timestamp", "Nonce"), "X-API-Content-Hash"),
+        (("API-Key", "HTTP-Verb", "URL-Path", "Content-MD5", "Nonce"), "X-API-Timestamp"),
+        (("API-Key", "HTTP-Verb", "URL-Path", "Content-MD5", "Timestamp"), "X-API-Nonce"),
+    ],
+)
+def test_mutating_management_call_without_method_path_digest_refused(
+    client: TestClient, credential: ManagementKey, elements: tuple[str, ...], header: str
+) -> None:
+    body = json.dumps({"default_callback_url": "https://attacker.example/cb"}).encode()
+    path = "/v1/management/callback"
+    headers = sign_ksig1(
+        credential.api_key,
+        credential.secret_key,
+        credential.auth_token,
+        method="PUT",
+        path_and_query=path,
+        body=body,
+        elements=elements,
+        timestamp=int(time.time()),
+    )
+    response = client.put(path, content=body, headers=headers)
+    assert response.status_code == 401 and response.json() == missing_header(header)
+    got = client.get(path, headers=signed(credential, "GET", path))
+    assert got.json() == {"default_callback_url": None}  # nothing changed
+
+
+def test_stale_signed_timestamp_is_refused(client: TestClient, credential: ManagementKey) -> None:
+    path = "/v1/management/keys"
+    headers = sign_ksig1(
+        credential.api_key,
+        credential.secret_key,
+        credential.auth_token,
+        method="POST",
+        path_and_query=path,
+        elements=("API-Key", *MUTATION_ELEMENTS),
+        timestamp=int(time.time()) - 3600,
+    )
+    response = client.post(path, headers=headers)
+    assert response.status_code == 401 and response.json()["errors"][0]["code"] == "AUTH_INVALID_HEADER"

@@ -9,6 +9,7 @@ import pytest
 
 from openkyc.signing.errors import KSig1Error
 from openkyc.signing.ksig1 import (
+    MUTATION_ELEMENTS,
     compute_ksig1_signature,
     content_md5,
     sign_ksig1,
@@ -481,3 +482,61 @@ def test_sign_ksig1_makes_up_a_nonce_when_signing_one() -> None:
     second = sign_ksig1(VECTOR_API_KEY, VECTOR_SECRET, TOKEN, elements=("API-Key", "Nonce"))
     assert first["X-API-Nonce"] != second["X-API-Nonce"]
     assert check(first) is KEY
+
+
+# --- required elements (mutating management calls) ------------------------------------------------
+
+
+def check_required(headers: dict[str, str], store: InMemoryNonceStore | None = None) -> ManagementKey:
+    return verify_ksig1(
+        "POST",
+        PATH,
+        headers,
+        BODY,
+        KEYS.get,
+        NOW,
+        nonce_store=store if store is not None else InMemoryNonceStore(),
+        required_elements=MUTATION_ELEMENTS,
+    )
+
+
+def missing(header: str) -> dict[str, list[dict[str, str]]]:
+    return body_of("AUTH_MISSING_HEADER", f"Required header '{header}' is missing from the request.")
+
+
+def test_api_key_only_signature_is_refused_where_elements_are_required() -> None:
+    headers = sign_ksig1(VECTOR_API_KEY, VECTOR_SECRET, TOKEN)
+    with pytest.raises(KSig1Error) as info:
+        check_required(headers)
+    assert info.value.body() == missing("X-API-Signed-Elements")
+
+
+@pytest.mark.parametrize(
+    ("left_out", "header"),
+    [
+        ("HTTP-Verb", "X-API-Signed-Elements"),
+        ("URL-Path", "X-API-Signed-Elements"),
+        ("Content-MD5", "X-API-Content-Hash"),
+        ("Timestamp", "X-API-Timestamp"),
+        ("Nonce", "X-API-Nonce"),
+    ],
+)
+def test_each_required_element_left_out_is_a_missing_header(left_out: str, header: str) -> None:
+    elements = tuple(name for name in ALL_ELEMENTS if name != left_out)
+    with pytest.raises(KSig1Error) as info:
+        check_required(full_headers(elements=elements))
+    assert info.value.body() == missing(header)
+
+
+def test_required_elements_in_any_order_are_accepted_once() -> None:
+    store = InMemoryNonceStore()
+    headers = full_headers(elements=("Nonce", "Content-MD5", "API-Key", "Timestamp", "URL-Path", "HTTP-Verb"))
+    assert check_required(headers, store) is KEY
+    with pytest.raises(KSig1Error) as info:
+        check_required(headers, store)
+    assert info.value.body()["errors"][0]["code"] == "AUTH_INVALID_HEADER"
+
+
+def test_requiring_a_nonce_without_a_store_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="nonce_store"):
+        verify_ksig1("POST", PATH, full_headers(), BODY, KEYS.get, NOW, required_elements=MUTATION_ELEMENTS)

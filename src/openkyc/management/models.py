@@ -22,3 +22,18 @@ class ManagementCredential(Base):
     auth_token_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     revoked: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UsedNonce(Base):
+    """A KSig1 nonce already accepted, kept until its request's timestamp leaves the window.
+
+    In the database, not in a process, so that a captured request cannot be replayed against
+    another API process (or after a restart) either.
+    """
+
+    __tablename__ = "management_nonces"
+
+    # The credential's API key and SHA-256 of the nonce: a fixed size whatever the client sent.
+    api_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -3,6 +3,20 @@
 Every request is authenticated with KSig1 headers; failures are HTTP 401 with exactly the
 ``{"errors": [{"code", "message"}]}`` bodies of seed 003. The credential's environment scopes
 what it manages (a sandbox credential sees sandbox keys and users only).
+
+Signing rule: a GET may sign the API key alone (Kompliant's minimal signature). A mutating call
+(PUT, POST, PATCH, DELETE) must sign ``HTTP-Verb``, ``URL-Path``, ``Content-MD5``, ``Timestamp``
+and ``Nonce`` besides ``API-Key``, in any order, for example::
+
+    X-API-Signed-Elements: API-Key;HTTP-Verb;URL-Path;Content-MD5;Timestamp;Nonce
+
+otherwise it is refused with ``AUTH_MISSING_HEADER`` ("Required header 'X-API-Signed-Elements' is
+missing from the request.", or the header of the first element left out: ``X-API-Content-Hash``,
+``X-API-Timestamp``, ``X-API-Nonce``). The timestamp must be within 300 s of the server's clock,
+and each nonce is accepted once per API key: nonces are remembered in the database
+(``management_nonces``), so a captured request replayed against any API process is refused with
+``AUTH_INVALID_HEADER``. Without this, the ``Authorization`` value of a key never changes, and one
+read from any request (a GET in a proxy log) could redirect callbacks or mint keys.
 """
 
 from __future__ import annotations
@@ -16,18 +30,18 @@ from openkyc.api_errors import INVALID_VALUE, NOT_FOUND, ApiError
 from openkyc.audit import Actor
 from openkyc.db import transaction, utcnow
 from openkyc.http import read_limited_body
+from openkyc.management.nonces import DatabaseNonceStore
 from openkyc.management.service import lookup_credential
 from openkyc.partners import service as partners
 from openkyc.partners.models import Environment
 from openkyc.runtime import Runtime
-from openkyc.signing import InMemoryNonceStore, ManagementKey, verify_ksig1
+from openkyc.signing import MUTATING_METHODS, MUTATION_ELEMENTS, ManagementKey, verify_ksig1
 from openkyc.users import service as users
 from openkyc.users.models import UserStatus
 from openkyc.users.purge import purge_user_biometrics
 from openkyc.webdeps import get_runtime
 
 router = APIRouter(prefix="/v1/management", tags=["management"])
-_nonces = InMemoryNonceStore()
 
 
 async def management_caller(
@@ -49,7 +63,8 @@ async def management_caller(
         body,
         lookup,
         utcnow(),
-        nonce_store=_nonces,
+        nonce_store=DatabaseNonceStore(runtime.sessions),
+        required_elements=MUTATION_ELEMENTS if request.method.upper() in MUTATING_METHODS else (),
     )
 
 

@@ -25,7 +25,13 @@ from openkyc.signing.errors import (
     UnknownPartner,
     WrongDataType,
 )
-from openkyc.signing.ksig1 import DEFAULT_TIMESTAMP_WINDOW, sign_ksig1, verify_ksig1
+from openkyc.signing.ksig1 import (
+    DEFAULT_TIMESTAMP_WINDOW,
+    MUTATING_METHODS,
+    MUTATION_ELEMENTS,
+    sign_ksig1,
+    verify_ksig1,
+)
 from openkyc.signing.management_keys import ManagementKey, generate_management_key
 from openkyc.signing.nonces import InMemoryNonceStore, NonceStore
 from openkyc.signing.sid_request import (
@@ -46,6 +52,8 @@ from openkyc.signing.verify import CandidateKey, CandidateKeyLike, MatchedKey, v
 __all__ = [
     "DEFAULT_FRESHNESS",
     "DEFAULT_TIMESTAMP_WINDOW",
+    "MUTATING_METHODS",
+    "MUTATION_ELEMENTS",
     "SIGNATURE_HEADERS",
     "BadTimestampFormat",
     "CandidateKey",

@@ -17,6 +17,16 @@ The scheme is Kompliant's. Its multi-element joining rule was never captured, so
 Hardening beyond Kompliant, applied only after the signature verified (so unauthenticated traffic
 cannot fill the nonce store): a signed ``Timestamp`` must be within ±300 s, a signed ``Nonce`` must
 not have been seen before (when a ``NonceStore`` is given).
+
+Required elements: with the default (``API-Key`` alone) the ``Authorization`` header is the same
+on every request of a key, so one captured from any call authenticates any other. A caller that
+passes ``required_elements`` (the management API does, ``MUTATION_ELEMENTS`` for PUT, POST,
+PATCH and DELETE) refuses a request whose ``X-API-Signed-Elements`` is absent or leaves one of
+them out with ``AUTH_MISSING_HEADER``, worded as seed 003 words it ("Required header '…' is
+missing from the request."). The header named is the carrier of the first element left out
+(``X-API-Timestamp``, ``X-API-Nonce``, ``X-API-Content-Hash``), or ``X-API-Signed-Elements`` itself
+when it is absent or when the element left out is ``HTTP-Verb`` or ``URL-Path``. Signing method,
+path, body digest, timestamp and nonce binds the header to one request, once, within the window.
 """
 
 from __future__ import annotations
@@ -79,6 +89,11 @@ ELEMENT_HEADERS: dict[str, str | None] = {
     NONCE: NONCE_HEADER,
     CONTENT_MD5: CONTENT_HASH_HEADER,
 }
+
+# What a state-changing request must sign: the request itself (method, path, body) and, against
+# replay, when it was made and a value used only once.
+MUTATION_ELEMENTS = (HTTP_VERB, URL_PATH, CONTENT_MD5, TIMESTAMP, NONCE)
+MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 DEFAULT_TIMESTAMP_WINDOW = timedelta(seconds=300)
 # Bounded so int() never meets a pathological header (Unix seconds need 10–11 digits for ages).
@@ -163,13 +178,17 @@ def verify_ksig1(
     *,
     timestamp_window: timedelta | None = DEFAULT_TIMESTAMP_WINDOW,
     nonce_store: NonceStore | None = None,
+    required_elements: Sequence[str] = (),
 ) -> ManagementKey:
     """Authenticate a management-API request; return its key or raise ``KSig1Error`` (HTTP 401).
 
     ``raw_path_and_query`` is the path as sent (percent-encoding untouched) plus ``?query`` when
     there is one. ``timestamp_window=None`` disables the Timestamp check; without ``nonce_store``
-    nonces are signed but not checked for reuse.
+    nonces are signed but not checked for reuse. ``required_elements`` must all be signed (see the
+    module docstring); requiring ``Nonce`` without a ``nonce_store`` is a programming error.
     """
+    if NONCE in required_elements and nonce_store is None:
+        raise ValueError("requiring a signed Nonce needs a nonce_store to check it against")
     lowered = {name.lower(): value for name, value in headers.items()}
 
     def header(name: str) -> str | None:
@@ -182,7 +201,9 @@ def verify_ksig1(
     presented = _signature_from_authorization(header(AUTHORIZATION_HEADER) or "")
 
     # Present-but-empty is a malformed list here, not an absent header (which means API-Key only).
-    names = _signed_element_names(lowered.get(SIGNED_ELEMENTS_HEADER.lower()))
+    raw_names = lowered.get(SIGNED_ELEMENTS_HEADER.lower())
+    names = _signed_element_names(raw_names)
+    _check_required(names, required_elements, listed=raw_names is not None)
     values: list[str] = []
     for name in names:
         carrier = ELEMENT_HEADERS[name]
@@ -248,6 +269,15 @@ def _signed_element_names(raw: str | None) -> list[str]:
     if API_KEY not in names:
         raise _invalid(SIGNED_ELEMENTS_HEADER, f"It must include '{API_KEY}'.")
     return names
+
+
+def _check_required(names: list[str], required: Sequence[str], *, listed: bool) -> None:
+    for element in required:
+        if element not in names:
+            carrier = ELEMENT_HEADERS[element] if listed else None
+            raise KSig1Error(
+                AUTH_MISSING_HEADER, MESSAGE_MISSING_HEADER.format(header=carrier or SIGNED_ELEMENTS_HEADER)
+            )
 
 
 def _check_replay(

@@ -1,7 +1,8 @@
 """Remembering KSig1 nonces so a signed request cannot be replayed inside the timestamp window.
 
 ``NonceStore`` is the whole interface, so a database- or Redis-backed store can replace the
-in-memory one (which only protects a single process) without touching the verifier.
+in-memory one (which only protects a single process) without touching the verifier. The
+management API uses the database one (``openkyc.management.nonces``), shared by every process.
 """
 
 from __future__ import annotations
