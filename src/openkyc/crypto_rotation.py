@@ -1,24 +1,30 @@
 """Re-encrypting every stored secret and blob under the newest key (``openkyc encryption rotate``).
 
 Restartable: a database value whose token already names the newest KEK is skipped without being
-decrypted. Blobs are re-encrypted each run (the blob store offers no read of the raw token to
+decrypted. Sealed JSON values (job results, their history, partner_params, callback payloads; see
+``openkyc.sealed``) are re-sealed the same way, and those still in clear from before sealing
+existed are sealed. Blobs are re-encrypted each run (the blob store offers no read of the raw token to
 tell). Direct uploads under ``uploads/`` are the partner's zips as sent, not ours to re-encrypt.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import Text, cast, inspect, select, update
 
 from openkyc import audit
 from openkyc.authorities.models import RegistryRecord
 from openkyc.business.models import BusinessRegistryRecord
+from openkyc.callbacks.models import CallbackDelivery
 from openkyc.crypto import DecryptionError
 from openkyc.db import Base, transaction
+from openkyc.jobs.models import Job
 from openkyc.management.models import ManagementCredential
 from openkyc.partners.models import ApiKey
 from openkyc.runtime import Runtime
+from openkyc.sealed import SealedJSON
 from openkyc.storage import UPLOADS_PREFIX, BlobNotFound
 from openkyc.users.models import EnrolledUser
 
@@ -29,6 +35,11 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
     (EnrolledUser, ("embedding_encrypted",)),
     (RegistryRecord, ("record_encrypted",)),
     (BusinessRegistryRecord, ("record_encrypted",)),
+)
+# Every SealedJSON column (tests check none is missing here).
+SEALED_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
+    (Job, ("partner_params", "result", "history")),
+    (CallbackDelivery, ("payload",)),
 )
 BATCH = 200
 
@@ -88,11 +99,58 @@ def _rewrap_table(runtime: Runtime, model: type[Base], names: tuple[str, ...], c
         last = rows[-1][0]
 
 
+def _reseal_table(runtime: Runtime, model: type[Base], names: tuple[str, ...], counts: _Counts) -> None:
+    box = runtime.box
+    key = inspect(model).primary_key[0]
+    columns = [getattr(model, name) for name in names]
+    # The stored text, not what the column type makes of it: the tokens' key ids are read from
+    # it, and it is the compare-and-set value (JSON itself has no equality on PostgreSQL).
+    stored_texts = [cast(column, Text) for column in columns]
+    last: object = None
+    while True:
+        with transaction(runtime.sessions) as session:
+            query = select(key, *stored_texts).order_by(key).limit(BATCH)
+            if last is not None:
+                query = query.where(key > last)
+            rows = session.execute(query).all()
+            for row in rows:
+                for name, column, stored_text, text in zip(
+                    names, columns, stored_texts, row[1:], strict=True
+                ):
+                    if text is None:
+                        continue
+                    sealed_type = column.type
+                    assert isinstance(sealed_type, SealedJSON)
+                    stored = json.loads(text)
+                    if not sealed_type.is_stale(box, stored):
+                        counts.current += any(token is not None for token in sealed_type.tokens(stored))
+                        continue
+                    try:
+                        value = sealed_type.unseal_value(box, stored)
+                    except DecryptionError:
+                        counts.failed += 1
+                        continue
+                    # Written through the column type: sealed again, under the newest KEK. A value
+                    # the application changed meanwhile is left alone (compare-and-set).
+                    changed = session.execute(
+                        update(model)
+                        .where(key == row[0], stored_text == text)
+                        .values({name: value})
+                        .execution_options(synchronize_session=False)
+                    )
+                    counts.done += changed.rowcount  # type: ignore[attr-defined]
+        if len(rows) < BATCH:
+            return
+        last = rows[-1][0]
+
+
 def rewrap_database(runtime: Runtime) -> tuple[int, int, int]:
     """Re-encrypt every encrypted column under the newest KEK: (re-encrypted, current, failed)."""
     counts = _Counts()
     for model, names in ENCRYPTED_COLUMNS:
         _rewrap_table(runtime, model, names, counts)
+    for model, names in SEALED_COLUMNS:
+        _reseal_table(runtime, model, names, counts)
     return counts.done, counts.current, counts.failed
 
 

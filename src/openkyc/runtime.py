@@ -21,6 +21,7 @@ from openkyc.config import Settings
 from openkyc.crypto import SecretBox, load_secret_box
 from openkyc.db import make_engine, make_session_factory, upgrade_schema
 from openkyc.partners.key_cache import KeyCache
+from openkyc.sealed import bind_secret_box
 from openkyc.storage import BlobStore, build_blob_store
 from openkyc.storage.links import LinkSigner
 
@@ -128,6 +129,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     if migrate:
         upgrade_schema(engine)
     box = load_secret_box(settings)
+    bind_secret_box(engine, box)  # job results and callback payloads are sealed with it
     return Runtime(
         settings=settings,
         engine=engine,

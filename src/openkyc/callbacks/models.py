@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openkyc.db import Base, utcnow
+from openkyc.sealed import CLEAR_RESULT_KEYS, SealedJSON
 
 
 class CallbackDelivery(Base):
@@ -17,8 +18,9 @@ class CallbackDelivery(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     smile_job_id: Mapped[str] = mapped_column(ForeignKey("jobs.smile_job_id"), index=True)
     url: Mapped[str] = mapped_column(String(2048))
-    # The result body without timestamp/signature: those are made fresh on every attempt.
-    payload: Mapped[dict[str, Any]]
+    # The result body without timestamp/signature: those are made fresh on every attempt. Sealed
+    # (encrypted) like the job's result: it is the same personal data.
+    payload: Mapped[dict[str, Any]] = mapped_column(SealedJSON(CLEAR_RESULT_KEYS))
     delivered: Mapped[bool] = mapped_column(default=False, index=True)
     abandoned: Mapped[bool] = mapped_column(default=False)
     attempts: Mapped[int] = mapped_column(default=0)

@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from openkyc.db import Base, utcnow
+from openkyc.sealed import CLEAR_PARTNER_PARAMS_KEYS, CLEAR_RESULT_KEYS, SealedJSON
 
 
 class JobState(StrEnum):
@@ -40,7 +41,8 @@ class Job(Base):
     user_id: Mapped[str] = mapped_column(String(200), index=True)
     job_id: Mapped[str] = mapped_column(String(200))
     job_type: Mapped[int]
-    partner_params: Mapped[dict[str, Any]]
+    # Partner-defined (may name a person); sealed, see openkyc.sealed.
+    partner_params: Mapped[dict[str, Any]] = mapped_column(SealedJSON(CLEAR_PARTNER_PARAMS_KEYS))
     callback_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     use_enrolled_image: Mapped[bool] = mapped_column(default=False)
     state: Mapped[str] = mapped_column(String(24), default=JobState.AWAITING_UPLOAD, index=True)
@@ -49,8 +51,9 @@ class Job(Base):
     upload_expires_at: Mapped[datetime | None] = mapped_column(default=None)
     # Inputs after intake: id_info and blob keys of the images ({"selfie": key, "liveness": [...]}).
     inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    result: Mapped[dict[str, Any] | None] = mapped_column(default=None)
-    history: Mapped[list[Any]] = mapped_column(default=list)
+    # What the ID authority answered (names, ID numbers, dates of birth...) is sealed (encrypted).
+    result: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON(CLEAR_RESULT_KEYS), default=None)
+    history: Mapped[list[Any]] = mapped_column(SealedJSON(CLEAR_RESULT_KEYS, items=True), default=list)
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
