@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import Request
 
 from openkyc.api_errors import INVALID_JSON, PAYLOAD_TOO_LARGE, WRONG_DATA_TYPE, ApiError
+from openkyc.partner_input import PartnerInputError, parse_json
 
 
 async def read_limited_body(request: Request, limit: int) -> bytes:
@@ -34,12 +34,16 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
 
 
 async def read_json_object(request: Request, limit: int) -> dict[str, Any]:
-    """The body as a JSON object. The PHP SDK sends no Content-Type, so none is required."""
+    """The body as a JSON object. The PHP SDK sends no Content-Type, so none is required.
+
+    Parsed by :func:`openkyc.partner_input.parse_json`: absurd numbers, deep nesting, NUL and
+    unpaired surrogates are 2203 here, before any of it reaches the signature check or the database.
+    """
     raw = await read_limited_body(request, limit)
     try:
-        value = json.loads(raw.decode("utf-8-sig")) if raw.strip() else None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ApiError(INVALID_JSON) from error
+        value = parse_json(raw) if raw.strip() else None
+    except PartnerInputError as error:
+        raise ApiError(INVALID_JSON, f"Invalid JSON: {error}") from None
     if not isinstance(value, dict):
         raise ApiError(WRONG_DATA_TYPE, "The request body must be a JSON object")
     return value

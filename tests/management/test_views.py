@@ -2,6 +2,9 @@ from __future__ import annotations
 
 import json
 import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +16,8 @@ from openkyc.partners import service as partners
 from openkyc.partners.models import Environment
 from openkyc.runtime import Runtime
 from openkyc.signing import MUTATION_ELEMENTS, ManagementKey, sign_ksig1
-from tests.server import PartnerCreds, make_runtime
+from tests.observability.postgres import database_url, throwaway_database
+from tests.server import PartnerCreds, make_partner, make_runtime
 
 
 @pytest.fixture
@@ -217,3 +221,36 @@ def test_stale_signed_timestamp_is_refused(client: TestClient, credential: Manag
     )
     response = client.post(path, headers=headers)
     assert response.status_code == 401 and response.json()["errors"][0]["code"] == "AUTH_INVALID_HEADER"
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_a_nul_in_a_callback_url_or_user_id_is_refused_not_500(database: str, tmp_path: Path) -> None:
+    # PostgreSQL refuses NUL in text: stored or even looked up, it was a 500.
+    with ExitStack() as stack:
+        overrides: dict[str, Any] = {}
+        if database == "postgresql":
+            overrides["database_url"] = database_url(stack.enter_context(throwaway_database("openkyc_mgmt")))
+        runtime = make_runtime(tmp_path, **overrides)
+        stack.callback(runtime.engine.dispose)
+        partner = make_partner(runtime)
+        with transaction(runtime.sessions) as session:
+            key = issue_credential(
+                db_session=session,
+                box=runtime.box,
+                partner_id=partner.partner_id,
+                environment=Environment.SANDBOX,
+            )
+        client = stack.enter_context(TestClient(create_app(runtime), raise_server_exceptions=False))
+        for body in (
+            b'{"default_callback_url": "https://x/\\u0000"}',
+            b'{"default_callback_url": "\\ud800"}',
+        ):
+            put = client.put(
+                "/v1/management/callback",
+                content=body,
+                headers=signed(key, "PUT", "/v1/management/callback", body),
+            )
+            assert (put.status_code, put.json()["code"]) == (400, "2413"), put.text
+        for path in ("/v1/management/users/%00/disable", "/v1/management/users/u%00/delete"):
+            changed = client.post(path, headers=signed(key, "POST", path))
+            assert (changed.status_code, changed.json()["code"]) == (404, "2404"), changed.text

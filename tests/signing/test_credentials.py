@@ -155,3 +155,28 @@ def test_request_uses_headers_when_any_signature_header_is_present() -> None:
 def test_request_without_body_or_headers_is_missing_credentials() -> None:
     with pytest.raises(MissingCredential):
         credentials_from_request({}, None)
+
+
+@pytest.mark.parametrize("bad", ["\ud800", "10\x0001", "a\udc00b"], ids=["surrogate", "nul", "low-surrogate"])
+@pytest.mark.parametrize("field", ["partner_id", "timestamp", "signature"])
+def test_nul_or_lone_surrogate_in_a_body_credential_is_2204(field: str, bad: str) -> None:
+    body: dict[str, object] = {
+        "partner_id": PARTNER_ID,
+        "timestamp": "2026-11-21T23:52:10Z",
+        "signature": "s",
+    }
+    body[field] = bad
+    with pytest.raises(WrongDataType) as caught:
+        credentials_from_body(body)
+    assert caught.value.code == "2204" and caught.value.field == field
+    assert bad not in caught.value.message
+
+
+@pytest.mark.parametrize("bad", ["\ud800", "10\x0001"], ids=["surrogate", "nul"])
+@pytest.mark.parametrize("header", ["SmileID-Partner-ID", "SmileID-Timestamp", "SmileID-Request-Signature"])
+def test_nul_or_lone_surrogate_in_a_signature_header_is_2204(header: str, bad: str) -> None:
+    headers = {"SmileID-Partner-ID": PARTNER_ID, "SmileID-Timestamp": "t", "SmileID-Request-Signature": "s"}
+    headers[header] = bad
+    with pytest.raises(WrongDataType) as caught:
+        credentials_from_headers(headers)
+    assert caught.value.code == "2204" and caught.value.field == header

@@ -128,3 +128,17 @@ def test_sign_response_timestamp_is_a_js_and_java_friendly_string() -> None:
     assert datetime.fromisoformat(signed["timestamp"]) == now.replace(microsecond=5000)
     assert parse_timestamp(signed["timestamp"]) == now.replace(microsecond=5000)
     assert isinstance(signed["signature"], str)
+
+
+@pytest.mark.parametrize("signature", ["\ud800", "sig\udfff", "é" * 44, "\x00"])
+def test_a_lone_surrogate_or_non_ascii_signature_does_not_match_and_does_not_raise(signature: str) -> None:
+    assert not signature_matches(API_KEY, PARTNER_ID, TIMESTAMP, signature)
+
+
+def test_a_lone_surrogate_in_the_signed_text_does_not_raise() -> None:
+    # Refused before it gets here (credentials), but computing a signature must be total on str.
+    assert not signature_matches(API_KEY, "\ud800", TIMESTAMP, sdk_signature(TIMESTAMP))
+
+
+def test_a_huge_integer_timestamp_offers_no_form_and_does_not_raise() -> None:
+    assert signed_strings(10**5000) == ()

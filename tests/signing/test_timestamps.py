@@ -131,3 +131,16 @@ def test_freshness_refuses_naive_datetimes() -> None:
 def test_an_absurdly_long_epoch_is_a_format_error_not_an_overflow() -> None:
     with pytest.raises(TimestampError):
         parse_timestamp("9" * 400)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["9" * 5000, " " + "1" * 5000, "1" * 5000 + ".5", "2026-11-21T23:52:10." + "1" * 5000 + "Z", 10**5000],
+    ids=["digits", "padded", "fraction", "iso-fraction", "huge-int"],
+)
+def test_a_5000_digit_timestamp_is_a_format_error_not_a_crash(raw: str | int) -> None:
+    # int() refuses strings of more than 4,300 digits (a ValueError that is not a TimestampError),
+    # and repr() of such an int raises too: both used to escape as a 500.
+    with pytest.raises(TimestampError) as caught:
+        parse_timestamp(raw)
+    assert len(str(caught.value)) < 200

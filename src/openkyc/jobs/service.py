@@ -25,6 +25,7 @@ from openkyc.api_errors import (
 )
 from openkyc.db import utcnow
 from openkyc.jobs.models import Job, JobState
+from openkyc.partner_input import PartnerInputError, check_strings
 
 # Job types of the seeds (api-reference §3.1) and the ones this server runs through /v1/upload.
 KNOWN_JOB_TYPES = frozenset(range(1, 13))
@@ -61,6 +62,12 @@ def parse_partner_params(value: Any) -> PartnerParams:
         raise ApiError(INVALID_JOB_TYPE)
     if len(str(user_id)) > 200 or len(str(job_id)) > 200:
         raise ApiError(WRONG_DATA_TYPE, "partner_params.user_id and job_id must be at most 200 characters")
+    try:
+        # Parsed bodies were checked already; this keeps every job's stored params encodable
+        # (SQLite, PostgreSQL's jsonb, the UTF-8 job_status answer) whatever built them.
+        check_strings(value)
+    except PartnerInputError as error:
+        raise ApiError(WRONG_DATA_TYPE, f"partner_params: {error}") from None
     return PartnerParams(user_id=str(user_id), job_id=str(job_id), job_type=int(job_type), raw=dict(value))
 
 

@@ -22,6 +22,7 @@ from openkyc.api_errors import INVALID_JSON, INVALID_VALUE, PAYLOAD_TOO_LARGE, W
 from openkyc.engine.errors import ImageError
 from openkyc.engine.images.decode import DecodedImage, ImageLimits, load_image
 from openkyc.jobs.views import as_bool, optional_url
+from openkyc.partner_input import PartnerInputError, parse_json, text_problem
 
 # A selfie, a comparison image and at most 8 frames: the slack lets a 9th or 10th frame get the
 # specific liveness message below rather than the parser's "too many files".
@@ -168,7 +169,11 @@ async def _read_file(upload: UploadFile, name: str) -> bytes:
 
 
 def _text(form: FormData, name: str) -> str | None:
-    """A text part (the last one when repeated); None when absent or empty."""
+    """A text part (the last one when repeated); None when absent or empty.
+
+    A NUL or an unpaired surrogate (which a JSON string literal can carry) is 2413 here, before
+    the value reaches the database or a log line.
+    """
     values = form.getlist(name)
     if not values:
         return None
@@ -177,13 +182,18 @@ def _text(form: FormData, name: str) -> str | None:
         raise ApiError(WRONG_DATA_TYPE, f"{name} must be a text part, not a file.")
     value = value.strip()
     if len(value) >= 2 and value[0] == value[-1] == '"':
-        # Retrofit with a JSON converter sends a String part as a JSON string literal.
+        # Retrofit with a JSON converter sends a String part as a JSON string literal. Text that
+        # starts and ends with a quote is at most one string (no numbers or nesting to bound);
+        # what it decodes to, an escaped NUL or lone surrogate included, is checked below.
         try:
             decoded = json.loads(value)
         except json.JSONDecodeError:
             decoded = None
         if isinstance(decoded, str):
             value = decoded.strip()
+    problem = text_problem(value)
+    if problem is not None:
+        raise ApiError(INVALID_VALUE, f"{name} {problem}.")
     return value or None
 
 
@@ -191,9 +201,9 @@ def _partner_params(text: str | None) -> dict[str, Any]:
     if text is None:
         return {}
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ApiError(INVALID_JSON, "partner_params is not valid JSON.") from error
+        value = parse_json(text)
+    except PartnerInputError as error:
+        raise ApiError(INVALID_JSON, f"partner_params is not valid JSON: {error}.") from None
     if not isinstance(value, dict):
         raise ApiError(WRONG_DATA_TYPE, "partner_params must be a JSON object.")
     return value

@@ -32,6 +32,7 @@ from openkyc.db import transaction, utcnow
 from openkyc.http import read_limited_body
 from openkyc.management.nonces import DatabaseNonceStore
 from openkyc.management.service import lookup_credential
+from openkyc.partner_input import parse_json, text_problem
 from openkyc.partners import service as partners
 from openkyc.partners.models import Environment
 from openkyc.runtime import Runtime
@@ -188,6 +189,9 @@ def change_user(user_id: str, action: str, caller: Caller, runtime: RuntimeDep) 
     status = _USER_ACTIONS.get(action)
     if status is None:
         raise ApiError(INVALID_VALUE, f"Unknown action; use one of {', '.join(_USER_ACTIONS)}")
+    if text_problem(user_id) is not None:
+        # No user_id holds a NUL ("%00" in the path), and PostgreSQL refuses to even look one up.
+        raise ApiError(NOT_FOUND, "No enrolled user with this user_id")
     who = {"partner_id": caller.partner_id, "environment": caller.environment, "user_id": user_id}
     actor = Actor.partner(caller.partner_id)
     try:
@@ -212,8 +216,9 @@ def get_callback(caller: Caller, runtime: RuntimeDep) -> dict[str, Any]:
 async def set_callback(request: Request, caller: Caller, runtime: RuntimeDep) -> dict[str, Any]:
     body = await read_limited_body(request, runtime.settings.max_json_body)
     try:
-        settings = CallbackSettings.model_validate_json(body or b"{}")
-    except ValueError:
+        # The partner-input parser: PostgreSQL refuses a NUL in the stored URL (a 500).
+        settings = CallbackSettings.model_validate(parse_json(body or b"{}"))
+    except ValueError:  # PartnerInputError and pydantic's ValidationError alike
         raise ApiError(INVALID_VALUE, 'Expected {"default_callback_url": "https://..." or null}') from None
     url = settings.default_callback_url
     if url is not None and not url.startswith(("https://", "http://")):

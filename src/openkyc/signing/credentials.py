@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from openkyc.partner_input import text_problem
 from openkyc.signing.errors import MissingCredential, WrongDataType
 
 PARTNER_ID_HEADER = "SmileID-Partner-ID"
@@ -100,4 +101,8 @@ def _non_empty_string(value: object, field: str) -> str:
         raise MissingCredential(field)
     if not isinstance(value, str):
         raise WrongDataType(field, "a string")
+    if text_problem(value) is not None:
+        # A NUL or lone surrogate breaks the UTF-8 encoding of the HMAC input and the key
+        # lookup; headers never went through the JSON parser that refuses them in bodies.
+        raise WrongDataType(field, "text without NUL characters or unpaired surrogates")
     return value

@@ -29,8 +29,12 @@ def compute_signature(api_key: str, partner_id: str, timestamp: str) -> str:
 
     The API key is used as its UTF-8 bytes, not base64-decoded, exactly as the SDKs do.
     """
+    # surrogatepass: a lone surrogate (refused at the door, but this function must not raise on
+    # any str) hashes as its own bytes, which no SDK can have signed.
     digest = hmac.new(
-        api_key.encode("utf-8"), (timestamp + partner_id + _SUFFIX).encode("utf-8"), hashlib.sha256
+        api_key.encode("utf-8"),
+        (timestamp + partner_id + _SUFFIX).encode("utf-8", "surrogatepass"),
+        hashlib.sha256,
     ).digest()
     return base64.b64encode(digest).decode("ascii")
 
@@ -78,7 +82,9 @@ def signed_strings(timestamp_as_received: str | int | float) -> tuple[str, ...]:
         # JS Date truncates a fractional millisecond count toward zero.
         forms.append(js_iso_string(int(timestamp_as_received)))
     if isinstance(timestamp_as_received, int):
-        forms.append(str(timestamp_as_received))
+        # str() refuses integers of more than 4,300 digits; no client signs one of those.
+        with contextlib.suppress(ValueError):
+            forms.append(str(timestamp_as_received))
     return tuple(forms)
 
 
@@ -90,7 +96,8 @@ def signature_matches(
     Every candidate form is compared in constant time and none short-circuits, so the time taken
     does not depend on which form (if any) matched.
     """
-    received = signature.encode("utf-8")
+    # A base64 signature is ASCII; anything else (a lone surrogate too) can only fail to match.
+    received = signature.encode("utf-8", "surrogatepass")
     matched = False
     for timestamp in signed_strings(timestamp_as_received):
         expected = compute_signature(api_key, partner_id, timestamp).encode("ascii")

@@ -43,13 +43,28 @@ _ISO = re.compile(
 _EPOCH = re.compile(r"(?P<whole>\d+)(?:\.(?P<fraction>\d+))?")
 
 
+# The longest timestamp a real client sends is ISO 8601 with nanoseconds and an offset (35
+# characters); anything far longer is refused before a regex or int() looks at it.
+MAX_TIMESTAMP_LENGTH = 64
+
+
 class TimestampError(ValueError):
     """The value is not a timestamp in any format a Smile ID client sends."""
 
     def __init__(self, raw: object, reason: str) -> None:
-        super().__init__(f"unrecognised timestamp {raw!r}: {reason}")
+        super().__init__(f"unrecognised timestamp {_describe(raw)}: {reason}")
         self.raw = raw
         self.reason = reason
+
+
+def _describe(raw: object) -> str:
+    # repr() of an int of more than 4,300 digits raises, and a huge value does not belong in a
+    # message anyway: long values are described by their size.
+    if isinstance(raw, int) and not isinstance(raw, bool) and raw.bit_length() > 64:
+        return f"<integer of {raw.bit_length()} bits>"
+    if isinstance(raw, str) and len(raw) > MAX_TIMESTAMP_LENGTH:
+        return f"<string of {len(raw)} characters>"
+    return repr(raw)
 
 
 class StaleTimestamp(ValueError):
@@ -82,6 +97,8 @@ def parse_timestamp(raw: str | int | float) -> datetime:
     if not isinstance(raw, str):
         raise TimestampError(raw, f"expected a string or a number, got {type(raw).__name__}")
     text = raw.strip()
+    if len(text) > MAX_TIMESTAMP_LENGTH:
+        raise TimestampError(raw, f"longer than {MAX_TIMESTAMP_LENGTH} characters")
     epoch = _EPOCH.fullmatch(text)
     if epoch:
         # A float keeps ~16 significant digits, which is microseconds for epoch seconds.

@@ -30,8 +30,12 @@ class LinkSigner:
     def verify(self, resource: str, expiry: int, signature: str, now: datetime) -> bool:
         if expiry < int(now.timestamp()):
             return False
-        return hmac.compare_digest(self._mac(resource, expiry), signature)
+        # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a
+        # 500), while any bytes compare in constant time and a non-ASCII sig simply does not match.
+        received = signature.encode("utf-8", "surrogatepass")
+        return hmac.compare_digest(self._mac(resource, expiry).encode("ascii"), received)
 
     def _mac(self, resource: str, expiry: int) -> str:
-        digest = hmac.new(self._key, f"{resource}\n{expiry}".encode(), hashlib.sha256).digest()
+        message = f"{resource}\n{expiry}".encode("utf-8", "surrogatepass")
+        digest = hmac.new(self._key, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")

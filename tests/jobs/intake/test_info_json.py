@@ -162,6 +162,27 @@ def test_invalid_json_is_2203(data: bytes) -> None:
     assert error.message.startswith("Invalid JSON")
 
 
+@pytest.mark.parametrize(
+    "partner_params",
+    [
+        '{"user_id": "u", "job_id": "j", "job_type": 4, "extra": "\\ud800"}',
+        '{"user_id": "\\udfff", "job_id": "j", "job_type": 4}',
+        '{"user_id": "u", "job_id": "j\\u0000", "job_type": 4}',
+        '{"user_id": "u", "job_id": "j", "job_type": 4, "\\u0000": "key"}',
+    ],
+    ids=["surrogate-extra", "surrogate-user-id", "nul-job-id", "nul-key"],
+)
+def test_a_lone_surrogate_or_nul_in_info_json_is_2203(partner_params: str) -> None:
+    # Stored, these made the job's job_status a 500 forever (and PostgreSQL refuses them outright).
+    data = (
+        '{"package_information": {"apiVersion": {"buildNumber": 0, "majorVersion": 2, "minorVersion": 0}},'
+        ' "misc_information": {"partner_params": ' + partner_params + "},"
+        ' "images": [{"image_type_id": 0, "image": "", "file_name": "selfie.jpg"}]}'
+    ).encode()
+    error = refused(data)
+    assert (error.code, error.http_status) == (codes.INVALID_JSON, 400)
+
+
 def _with_params(**params: Any) -> dict[str, Any]:
     base: dict[str, Any] = {"user_id": "u", "job_id": "j", "job_type": 4}
     base.update(params)

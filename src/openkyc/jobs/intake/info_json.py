@@ -20,7 +20,6 @@ value.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -37,6 +36,7 @@ from pydantic_core import ErrorDetails, PydanticCustomError
 
 from openkyc.jobs.intake import codes
 from openkyc.jobs.intake.errors import IntakeError
+from openkyc.partner_input import PartnerInputError, parse_json
 
 FILE_IMAGE_TYPES = frozenset({0, 1, 4, 5})
 BASE64_IMAGE_TYPES = frozenset({2, 3, 6, 7})
@@ -217,11 +217,10 @@ def parse_info_json(data: bytes | str) -> InfoJson:
 
 def _load_json(data: bytes | str) -> dict[str, Any]:
     try:
-        # utf-8-sig: some Windows tooling writes a BOM; json.loads refuses one.
-        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.removeprefix("\ufeff")
-        document = json.loads(text, parse_constant=_refuse_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        # ValueError covers JSONDecodeError and ints too long to convert; RecursionError deep nesting.
+        # The partner-input parser: a BOM tolerated, NaN/Infinity, absurd numbers, deep nesting,
+        # NUL and unpaired surrogates refused.
+        document = parse_json(data)
+    except PartnerInputError:
         raise IntakeError(
             codes.INVALID_JSON, "Invalid JSON: info.json is not valid JSON", reason="info.invalid_json"
         ) from None
@@ -230,11 +229,6 @@ def _load_json(data: bytes | str) -> dict[str, Any]:
             codes.INVALID_JSON, "Invalid JSON: info.json is not a JSON object", reason="info.not_object"
         )
     return document
-
-
-def _refuse_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON; Python accepts them unless told not to.
-    raise ValueError(f"{name} is not valid JSON")
 
 
 def _intake_error(errors: list[ErrorDetails]) -> IntakeError:
