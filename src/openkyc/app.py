@@ -16,6 +16,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openkyc import __version__
 from openkyc.aml.views import router as aml_router
@@ -137,15 +139,65 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
         return outage.service_unavailable()
 
+    # Innermost, next to the routes: every user middleware (request id, metrics) sees the 2201
+    # answer as an ordinary response. Appended, since add_middleware would put it outermost.
+    app.user_middleware.append(Middleware(UnexpectedErrorMiddleware))
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
-        # Log the route template and error type only: bodies carry images and PII, and raw
-        # paths carry upload capabilities.
-        log.error(
-            "unhandled %s on %s %s",
-            type(error).__name__,
-            request.method,
-            route_template(request.scope),
-            exc_info=error,
-        )
+        # Last resort, for an exception raised by a middleware itself: Starlette's
+        # ServerErrorMiddleware calls this, sends the answer and then re-raises to the server.
+        if not request.scope.get(_LOGGED):
+            _log_unexpected(request.scope, error)
         return _json(500, ApiError(SYSTEM_ERROR).body())
+
+
+# Set in the request's scope once its exception is logged, so that it is logged only once.
+_LOGGED = "openkyc.unexpected_error_logged"
+
+
+def _log_unexpected(scope: Scope, error: Exception) -> None:
+    # Log the route template and error type only: bodies carry images and PII, and raw paths
+    # carry upload capabilities.
+    log.error(
+        "unhandled %s on %s %s",
+        type(error).__name__,
+        scope.get("method", ""),
+        route_template(scope),
+        exc_info=error,
+    )
+
+
+class UnexpectedErrorMiddleware:
+    """Answers an exception no handler took with the JSON 2201 body, logged once, and returns.
+
+    Starlette's ServerErrorMiddleware also answers it, but then re-raises so that the server can
+    log it: uvicorn logs it a second time and, the response having started, closes the keep-alive
+    connection under the client's next request (a reset). Handled here, the exception never
+    reaches the server. Only an exception after the response started is re-raised: half an answer
+    is gone, and closing the connection is the only way left to tell the client.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:
+            _log_unexpected(scope, error)
+            scope[_LOGGED] = True
+            if started:
+                raise
+            await _json(500, ApiError(SYSTEM_ERROR).body())(scope, receive, send)

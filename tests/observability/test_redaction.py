@@ -85,6 +85,23 @@ def test_ordinary_text_survives(text: str) -> None:
     assert redact(text) == text
 
 
+@pytest.mark.parametrize(
+    "name",
+    ["PydanticSerializationError", "ResponseValidationErrorException", "HTTPXConnectionTimeoutError"],
+)
+def test_exception_class_names_are_not_redacted_as_tokens(name: str) -> None:
+    line = f"unhandled {name} on GET /v1/job_status"
+    assert redact(line) == line
+    assert (
+        redact(f"pydantic_core._pydantic_core.{name}: boom") == f"pydantic_core._pydantic_core.{name}: boom"
+    )
+
+
+def test_a_token_that_ends_like_an_exception_name_but_has_digits_is_still_redacted() -> None:
+    token = secrets.token_urlsafe(24) + "9Error"
+    assert token not in redact(f"value {token} here")
+
+
 def test_kept_strings_survive() -> None:
     assert redact("job id 1234567890 and 98765432101", keep=["1234567890"]) == (
         "job id 1234567890 and [redacted:number]"

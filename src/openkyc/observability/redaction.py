@@ -33,6 +33,10 @@ _URL_PASSWORD = re.compile(r"(?P<prefix>\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@/\s]
 # Capability tokens, API keys (UUIDs), signatures (standard base64: '+' and '/'): long runs mixing
 # kinds of characters. snake_case names and lowercase paths in tracebacks survive.
 _TOKEN_CANDIDATE = re.compile(r"(?<![A-Za-z0-9_+/=-])[A-Za-z0-9_+/=-]{24,}")
+# Exception class names (PydanticSerializationError in "unhandled ..." lines and tracebacks):
+# letters only, capitalised, ending in Error/Exception/Warning. 24 random base64url characters are
+# all letters about once in 150 tries, and then end in one of those words below once in 10^8.
+_EXCEPTION_NAME = re.compile(r"[A-Z][A-Za-z]*(?:Error|Exception|Warning)")
 _EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # Dates without a time of day are what a DOB looks like; timestamps with a time are kept.
 _DATE = re.compile(
@@ -61,6 +65,8 @@ def redact(text: str, keep: Collection[str] = ()) -> str:
 
 def _token(match: re.Match[str]) -> str:
     run = match.group()
+    if _EXCEPTION_NAME.fullmatch(run):
+        return run
     upper, lower = any(c.isupper() for c in run), any(c.islower() for c in run)
     if "/" in run or "+" in run:
         # A path has slashes too: only mixed-case runs (base64) count as tokens then.
