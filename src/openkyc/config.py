@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     callback_timeout: timedelta = timedelta(seconds=10)
     # Callbacks to loopback/private/link-local addresses are refused (SSRF) unless allowed here.
     allow_private_callbacks: bool = False
+    # Deliveries made at once by each delivering process, at most callback_per_host of them to one
+    # host and callback_per_partner for one partner: a receiver that never answers (or a partner's
+    # many such receivers) holds back only its own partner's callbacks, never another partner's.
+    callback_workers: int = Field(default=8, ge=1, le=64)
+    callback_per_host: int = Field(default=2, ge=1, le=64)
+    callback_per_partner: int = Field(default=4, ge=1, le=64)
 
     # In-process verification workers of `openkyc serve`.
     workers: int = Field(default=1, ge=1, le=32)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
+from openkyc.callbacks import service as callbacks
+from openkyc.callbacks.dispatch import CallbackDispatcher
 from openkyc.callbacks.models import CallbackDelivery
 from openkyc.db import transaction, utcnow
 from openkyc.jobs import service as jobs
@@ -14,7 +17,9 @@ from openkyc.jobs.models import Job, JobState
 from openkyc.runtime import Runtime
 from openkyc.tasks import work
 from openkyc.tasks.work import Outcome
-from tests.server import PartnerCreds, upload_job
+from openkyc.testing.callback_receiver import CallbackReceiver
+from tests.server import PartnerCreds, make_partner, make_runtime, upload_job
+from tests.tasks.conftest import SilentReceiver, finished_jobs_with_callbacks
 
 OBAMA = "ageitgey+face_recognition/examples/obama.jpg"
 
@@ -121,3 +126,39 @@ def test_a_lease_is_renewed_while_the_job_runs(
                 db_session=session, smile_job_id=smile_job_id, lease=runtime.settings.job_lease
             )
         assert taken is None  # renewed in time: nobody can take it over
+
+
+def test_callback_tasks_return_at_once_and_a_never_answering_host_delays_no_other_partner(
+    tmp_path: Path, silent: SilentReceiver, receiver: CallbackReceiver
+) -> None:
+    runtime = make_runtime(
+        tmp_path, callback_timeout=timedelta(seconds=4), callback_per_host=2, callback_per_partner=2
+    )
+    slow_partner, other_partner = make_partner(runtime, "Slow"), make_partner(runtime, "Other")
+    slow = finished_jobs_with_callbacks(runtime, slow_partner, silent.url, 6)
+    others = finished_jobs_with_callbacks(runtime, other_partner, receiver.url, 3)
+    dispatcher = CallbackDispatcher(
+        lambda due: work.deliver_from_dispatcher(runtime, due), workers=3, per_host=2, per_partner=2
+    )
+    with transaction(runtime.sessions) as session:
+        ids = dict(session.query(CallbackDelivery.smile_job_id, CallbackDelivery.id).all())
+    try:
+        started = time.monotonic()
+        # The tasks as the callbacks queue hands them out: the slow partner's first, one duplicated.
+        for smile_job_id in [*slow, slow[0], *others]:
+            work.dispatch_callback(runtime, dispatcher, ids[smile_job_id], 0)
+        assert time.monotonic() - started < 2.0  # no task waited on a receiver
+        for smile_job_id in others:
+            receiver.wait_accepted(smile_job_id, timeout=8)
+        assert time.monotonic() - started < 2.0
+        assert silent.accepted() == 2
+        # What waits in this process is held: the sweep does not hand it out again meanwhile.
+        assert callbacks.claim_due(runtime, limit=100) == []
+    finally:
+        silent.close()
+        dispatcher.close(wait_s=5)
+    with transaction(runtime.sessions) as session:
+        first = session.get(CallbackDelivery, ids[slow[0]])
+        assert first is not None and first.attempts == 1  # the duplicated task sent nothing more
+    # A task for an attempt already made (a redelivered message) is dropped without a thread.
+    assert work.dispatch_callback(runtime, dispatcher, ids[slow[0]], 0) == Outcome.NOTHING_TO_DO

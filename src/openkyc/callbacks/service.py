@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -55,13 +55,29 @@ def backoff(attempts: int, first: timedelta) -> timedelta:
     return min(delay, MAX_BACKOFF)
 
 
+class DueDelivery(NamedTuple):
+    """A claimed delivery and what a dispatcher needs to share out delivery threads fairly."""
+
+    id: int
+    attempt: int
+    url: str
+    partner_id: str
+
+
 def claim_due(runtime: Runtime, limit: int = 10) -> list[tuple[int, int]]:
     """Due deliveries as (id, attempt), claimed for a while so other sweeps leave them alone."""
+    return [(due.id, due.attempt) for due in claim_due_deliveries(runtime, limit)]
+
+
+def claim_due_deliveries(runtime: Runtime, limit: int = 10) -> list[DueDelivery]:
+    """Due deliveries, oldest first, claimed for a while so other sweeps leave them alone."""
     now = utcnow()
-    claimed: list[tuple[int, int]] = []
+    claimed: list[DueDelivery] = []
     with transaction(runtime.sessions) as session:
         due = session.execute(
-            select(CallbackDelivery.id, CallbackDelivery.attempts)
+            select(CallbackDelivery.id, CallbackDelivery.attempts, CallbackDelivery.url, Job.partner_id)
+            # Outer: a delivery whose job is gone is still claimed, and deliver() abandons it.
+            .outerjoin(Job, Job.smile_job_id == CallbackDelivery.smile_job_id)
             .where(
                 CallbackDelivery.delivered.is_(False),
                 CallbackDelivery.abandoned.is_(False),
@@ -71,7 +87,7 @@ def claim_due(runtime: Runtime, limit: int = 10) -> list[tuple[int, int]]:
             .order_by(CallbackDelivery.next_attempt_at)
             .limit(limit)
         ).all()
-        for delivery_id, attempts in due:
+        for delivery_id, attempts, url, partner_id in due:
             result = session.execute(
                 update(CallbackDelivery)
                 .where(
@@ -81,8 +97,42 @@ def claim_due(runtime: Runtime, limit: int = 10) -> list[tuple[int, int]]:
                 .values(claimed_until=now + CLAIM_FOR)
             )
             if result.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append((delivery_id, attempts))
+                claimed.append(DueDelivery(delivery_id, attempts, url, partner_id or ""))
     return claimed
+
+
+def due_delivery(runtime: Runtime, delivery_id: int, attempt: int) -> DueDelivery | None:
+    """Attempt ``attempt`` of a delivery as a dispatcher takes it; None when it was made already
+    (or the delivery is finished), so a duplicated task is dropped without a thread."""
+    with transaction(runtime.sessions) as session:
+        found = session.execute(
+            select(CallbackDelivery.url, Job.partner_id)
+            .outerjoin(Job, Job.smile_job_id == CallbackDelivery.smile_job_id)
+            .where(
+                CallbackDelivery.id == delivery_id,
+                CallbackDelivery.attempts == attempt,
+                CallbackDelivery.delivered.is_(False),
+                CallbackDelivery.abandoned.is_(False),
+            )
+        ).first()
+    return None if found is None else DueDelivery(delivery_id, attempt, found[0], found[1] or "")
+
+
+def hold(runtime: Runtime, delivery_id: int, attempt: int) -> None:
+    """Keep other dispatchers (the sweep) off attempt ``attempt`` for a while: it waits in this
+    process for a delivery thread, or was refused one and is looked at again once the hold ends.
+    The row stays undelivered until a receiver accepts it, so nothing is lost if this process dies."""
+    with transaction(runtime.sessions) as session:
+        session.execute(
+            update(CallbackDelivery)
+            .where(
+                CallbackDelivery.id == delivery_id,
+                CallbackDelivery.attempts == attempt,
+                CallbackDelivery.delivered.is_(False),
+                CallbackDelivery.abandoned.is_(False),
+            )
+            .values(claimed_until=utcnow() + CLAIM_FOR)
+        )
 
 
 def _start_attempt(session: Session, delivery_id: int, attempt: int) -> bool:

@@ -14,6 +14,7 @@ from typing import Any
 from celery import Celery
 from celery.signals import worker_process_init, worker_ready, worker_shutdown
 
+from openkyc.callbacks.dispatch import CallbackDispatcher
 from openkyc.config import Settings
 from openkyc.runtime import Runtime, build_runtime
 from openkyc.tasks.celery_app import (
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 app: Celery = make_celery(Settings())
 _runtime: Runtime | None = None
+_dispatcher: CallbackDispatcher | None = None
 _sweep_stop = threading.Event()
 
 
@@ -43,9 +45,27 @@ def runtime() -> Runtime:
     return _runtime
 
 
+def dispatcher() -> CallbackDispatcher:
+    """This process's callback dispatcher (threads of its own, made after any fork)."""
+    global _dispatcher
+    if _dispatcher is None:
+        from openkyc.tasks import work
+
+        built = runtime()
+        settings = built.settings
+        _dispatcher = CallbackDispatcher(
+            lambda due: work.deliver_from_dispatcher(built, due),
+            workers=settings.callback_workers,
+            per_host=settings.callback_per_host,
+            per_partner=settings.callback_per_partner,
+        )
+    return _dispatcher
+
+
 @worker_process_init.connect
 def _fresh_runtime_after_fork(**_: Any) -> None:
-    global _runtime
+    global _runtime, _dispatcher
+    _dispatcher = None  # the parent's threads did not survive the fork
     if _runtime is not None:
         # The parent's pooled connections belong to the parent: forget them without closing.
         _runtime.engine.dispose(close=False)
@@ -74,6 +94,8 @@ def _start_sweeper(sender: Any = None, **_: Any) -> None:
 @worker_shutdown.connect
 def _stop_sweeper(**_: Any) -> None:
     _sweep_stop.set()
+    if _dispatcher is not None:
+        _dispatcher.close()
 
 
 @app.task(name=VERIFY_JOB)
@@ -94,4 +116,6 @@ def collect_upload(smile_job_id: str) -> None:
 def deliver_callback(delivery_id: int, attempt: int) -> None:
     from openkyc.tasks import work
 
-    work.deliver_callback(runtime(), delivery_id, attempt)
+    # Handed to this process's dispatcher (per-host and per-partner caps), not sent here: a task
+    # waiting on a receiver that never answers would keep this process from every other callback.
+    work.dispatch_callback(runtime(), dispatcher(), delivery_id, attempt)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from openkyc.callbacks import service as callbacks
+from openkyc.callbacks.dispatch import CallbackDispatcher
 from openkyc.db import transaction
 from openkyc.engine.warmup import load_models
 from openkyc.jobs import service as jobs
@@ -21,6 +22,9 @@ from openkyc.tasks.sweeper import Sweeper
 log = logging.getLogger(__name__)
 
 IDLE_POLL_S = 1.0
+STOP_WAIT_S = 10.0
+# Deliveries claimed per round; the dispatcher starts them as threads and caps allow.
+CLAIM_BATCH = 50
 # A job in processing longer than this is taken for abandoned by a dead worker.
 STALE_PROCESSING = timedelta(minutes=10)
 
@@ -54,7 +58,7 @@ class WorkerPool:
         sweeper = Sweeper(self.runtime, redispatch_jobs=False, hand_over_callbacks=False)
         self._spawn("openkyc-sweeper", lambda: sweeper.run(self._stop))
 
-    def stop(self, timeout: float = 10.0) -> None:
+    def stop(self, timeout: float = STOP_WAIT_S) -> None:
         self._stop.set()
         self.runtime.notify_work()
         for thread in self._threads:
@@ -81,16 +85,35 @@ class WorkerPool:
                 self._idle()
 
     def _run_callbacks(self) -> None:
-        while not self._stop.is_set():
-            try:
-                due = callbacks.claim_due(self.runtime)
-                for delivery_id, attempt in due:
-                    callbacks.deliver(self.runtime, delivery_id, attempt)
-                if not due:
+        """Claim due deliveries and hand them to the dispatcher, which sends them on its threads
+        with the per-host and per-partner caps (callbacks/dispatch.py)."""
+        settings = self.runtime.settings
+        dispatcher = CallbackDispatcher(
+            lambda due: callbacks.deliver(self.runtime, due.id, due.attempt),
+            workers=settings.callback_workers,
+            per_host=settings.callback_per_host,
+            per_partner=settings.callback_per_partner,
+        )
+        try:
+            while not self._stop.is_set():
+                try:
+                    room = dispatcher.room()
+                    if not room:
+                        dispatcher.wait_for_room(IDLE_POLL_S)
+                        continue
+                    due = callbacks.claim_due_deliveries(self.runtime, limit=min(room, CLAIM_BATCH))
+                    for delivery in due:
+                        # Refused when its receiver's backlog is full: the claim just made keeps
+                        # it aside for a while, so the next round reaches other receivers' rows.
+                        dispatcher.offer(delivery)
+                    if not due:
+                        self._idle()
+                except Exception:
+                    log.exception("callback dispatcher error")
                     self._idle()
-            except Exception:
-                log.exception("callback dispatcher error")
-                self._idle()
+        finally:
+            # Deliveries under way get to record their attempt (stop() waits as long for this thread).
+            dispatcher.close(wait_s=min(settings.callback_timeout.total_seconds(), STOP_WAIT_S))
 
     def _idle(self) -> None:
         self.runtime.work_available.wait(IDLE_POLL_S)

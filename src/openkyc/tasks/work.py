@@ -10,7 +10,9 @@ from contextlib import AbstractContextManager
 from enum import StrEnum
 
 from openkyc.callbacks import service as callbacks
+from openkyc.callbacks.dispatch import CallbackDispatcher
 from openkyc.callbacks.models import CallbackDelivery
+from openkyc.callbacks.service import DueDelivery
 from openkyc.db import transaction
 from openkyc.jobs import service as jobs
 from openkyc.jobs import uploads
@@ -56,6 +58,31 @@ def deliver_callback(runtime: Runtime, delivery_id: int, attempt: int) -> Outcom
     with bind_delivery(runtime, delivery_id):
         callbacks.deliver(runtime, delivery_id, attempt)
     return Outcome.DONE
+
+
+def dispatch_callback(
+    runtime: Runtime, dispatcher: CallbackDispatcher, delivery_id: int, attempt: int
+) -> Outcome:
+    """Hand attempt ``attempt`` of a delivery to this process's dispatcher and return at once.
+
+    A task that sent the callback itself would hold a worker process for as long as the receiver
+    keeps it waiting, so a few receivers that never answer would hold every other partner's
+    callbacks back; the dispatcher's caps per host and per partner prevent that. The delivery is
+    held (claimed) meanwhile, so the sweep does not hand it over again; if this process dies with
+    it, the hold runs out and the sweep hands it over again: still at least once.
+    """
+    due = callbacks.due_delivery(runtime, delivery_id, attempt)
+    if due is None:
+        return Outcome.NOTHING_TO_DO  # made already (a duplicated task), or finished
+    callbacks.hold(runtime, delivery_id, attempt)
+    dispatcher.offer(due)  # refused (a full backlog): the hold makes the sweep offer it again later
+    return Outcome.DONE
+
+
+def deliver_from_dispatcher(runtime: Runtime, due: DueDelivery) -> None:
+    """What a dispatcher thread of a Celery worker runs: the attempt, its log lines naming the job."""
+    with bind_delivery(runtime, due.id):
+        callbacks.deliver(runtime, due.id, due.attempt)
 
 
 def collect_upload(runtime: Runtime, smile_job_id: str) -> Outcome:
