@@ -33,7 +33,8 @@ from openkyc.sealed import (
     unseal,
 )
 from tests.idverification.test_views import body
-from tests.server import PartnerCreds, make_runtime
+from tests.observability.postgres import database_url, throwaway_database
+from tests.server import PartnerCreds, make_partner, make_runtime
 
 MANDELA = {"FullName": "Nelson Rolihlahla Mandela", "DOB": "1918-07-18", "PhoneNumber": "0271234567"}
 PERSONAL = ("Nelson Rolihlahla Mandela", "1918-07-18", "0271234567", "00000000004")
@@ -44,10 +45,11 @@ def stored_texts(runtime: Runtime) -> list[str]:
     with runtime.engine.connect() as connection:
         rows = connection.execute(
             text(
-                "SELECT partner_params, result, history FROM jobs UNION ALL SELECT payload, '', '' FROM callback_deliveries"
+                "SELECT CAST(partner_params AS TEXT), CAST(result AS TEXT), CAST(history AS TEXT) FROM jobs"
+                " UNION ALL SELECT CAST(payload AS TEXT), NULL, NULL FROM callback_deliveries"
             )
         ).all()
-    return [str(value) for row in rows for value in row]
+    return [value for row in rows for value in row if value is not None]
 
 
 def verify_with_custom_record(client: TestClient, partner: PartnerCreds, job_id: str) -> dict[str, Any]:
@@ -209,3 +211,26 @@ def test_an_engine_without_a_secret_box_refuses_to_store_a_result(tmp_path: Path
         session.add(job)
     assert isinstance(info.value.orig, SealingUnavailable)  # refused before anything was written
     engine.dispose()
+
+
+def test_rotation_reseals_results_on_postgresql(tmp_path: Path) -> None:
+    # JSON has no equality on PostgreSQL: the compare-and-set compares the stored text instead.
+    with throwaway_database("openkyc_sealed") as name:
+        runtime = make_runtime(tmp_path, database_url=database_url(name))
+        partner = make_partner(runtime)
+        with TestClient(create_app(runtime)) as client:
+            answered = verify_with_custom_record(client, partner, "sealed-pg")
+        prepend_key_file(runtime.settings.master_key_file, generate_key())
+        rotated = make_runtime(tmp_path, database_url=database_url(name))
+        report = rotate(rotated, actor=audit.operator())
+        assert report.values >= 3 and report.failed == 0
+        with transaction(rotated.sessions) as session:
+            job = session.get(Job, answered["SmileJobID"])
+            assert job is not None and job.result is not None
+            assert job.result["FullName"] == MANDELA["FullName"]
+        for value in stored_texts(rotated):
+            assert not any(personal in value for personal in PERSONAL), value
+            if SEALED_KEY in value:
+                assert {token_key_id(t) for t in tokens_in(json.loads(value))} == {rotated.box.key_id}
+        runtime.engine.dispose()
+        rotated.engine.dispose()
