@@ -98,13 +98,24 @@ def blazeface_full() -> _BlazeFace:
     return _BlazeFace(1)
 
 
+# dlib's object detectors keep scratch state in the detector object (its HOG feature pyramid, the
+# CNN's tensors) and release the GIL while they run: two threads running one detector at once
+# corrupt the heap and abort the process (the liveness frames are analysed in a background thread
+# while the selfie is, and several requests verify at once). Each detector runs one image at a time.
+_hog_lock = threading.Lock()
+_cnn_lock = threading.Lock()
+_haar_lock = threading.Lock()
+
+
 def find_hog(rgb: NDArray[Any], upsample: int) -> list[RawBox]:
-    rects, scores, _ = hog_detector().run(rgb, upsample, 0.0)
+    with _hog_lock:
+        rects, scores, _ = hog_detector().run(rgb, upsample, 0.0)
     return [(r.left(), r.top(), r.right(), r.bottom(), float(s)) for r, s in zip(rects, scores, strict=True)]
 
 
 def find_cnn(rgb: NDArray[Any], upsample: int) -> list[RawBox]:
-    found = cnn_detector()(rgb, upsample)
+    with _cnn_lock:
+        found = cnn_detector()(rgb, upsample)
     return [
         (d.rect.left(), d.rect.top(), d.rect.right(), d.rect.bottom(), float(d.confidence)) for d in found
     ]
@@ -115,9 +126,10 @@ def find_haar(rgb: NDArray[Any], upsample: int) -> list[RawBox]:
     factor = 2**upsample
     if factor > 1:
         gray = cv2.resize(gray, None, fx=factor, fy=factor, interpolation=cv2.INTER_LINEAR)
-    boxes, _, weights = haar_detector().detectMultiScale3(
-        gray, scaleFactor=1.1, minNeighbors=5, minSize=(40, 40), outputRejectLevels=True
-    )
+    with _haar_lock:  # OpenCV does not promise that one cascade may run in two threads at once
+        boxes, _, weights = haar_detector().detectMultiScale3(
+            gray, scaleFactor=1.1, minNeighbors=5, minSize=(40, 40), outputRejectLevels=True
+        )
     return [
         (x / factor, y / factor, (x + w) / factor, (y + h) / factor, float(s))
         for (x, y, w, h), s in zip(boxes, np.ravel(weights), strict=True)
