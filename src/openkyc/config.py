@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     # image at a time, at most a few hundred MB for a large progressive JPEG: this bounds the memory
     # and CPU that concurrent big uploads take, while the loop keeps answering.
     upload_check_workers: int = Field(default=2, ge=1, le=16)
+    # Threads (per API process) that run the synchronous v2 SmartSelfie verifications (decoding,
+    # face, liveness): each takes a core and a few hundred MB, so concurrent requests beyond this
+    # wait their turn instead of all running at once.
+    sync_verification_workers: int = Field(default=2, ge=1, le=16)
 
     # Scaled-out mode. "inprocess": `openkyc serve` runs the workers (the database is the queue).
     # "celery": API processes only enqueue; `openkyc worker` processes verify and call back.

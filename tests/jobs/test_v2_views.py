@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +19,7 @@ from sqlalchemy import select
 from openkyc.app import create_app
 from openkyc.callbacks.models import CallbackDelivery
 from openkyc.db import transaction
-from openkyc.jobs import service
+from openkyc.jobs import service, v2_views
 from openkyc.jobs.flows import process_job
 from openkyc.jobs.models import Job, JobState
 from openkyc.runtime import Runtime
@@ -452,3 +455,40 @@ def test_a_lookup_job_interrupted_by_a_restart_is_closed_as_failed(runtime: Runt
         "2201",
         "System Error",
     )
+
+
+def test_concurrent_v2_requests_verify_at_most_sync_verification_workers_at_once(
+    tmp_path: Path, photos: dict[str, bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each verification takes a core and hundreds of MB: six requests at once run two at a time
+    (the setting), on threads other than the event loop's, and every one is answered."""
+    runtime = make_runtime(tmp_path, sync_verification_workers=2)
+    partner = make_partner(runtime)
+    running, most = 0, 0
+    lock = threading.Lock()
+    real_run = v2_views._run
+
+    def counted_run(*args: Any) -> dict[str, Any]:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        try:
+            time.sleep(0.2)
+            return real_run(*args)
+        finally:
+            with lock:
+                running -= 1
+
+    monkeypatch.setattr(v2_views, "_run", counted_run)
+    with TestClient(create_app(runtime), raise_server_exceptions=False) as client:
+
+        def one(index: int) -> int:
+            return submit(
+                client, ENROLL, partner, selfie=photos["obama"], user_id=f"user-{index}"
+            ).status_code
+
+        with ThreadPoolExecutor(6) as senders:
+            codes = list(senders.map(one, range(6)))
+    assert codes == [200] * 6
+    assert most == 2

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import io
 import socket
 import threading
@@ -161,6 +162,37 @@ def test_job_status_is_signed_and_pending_until_processed(client: TestClient, pa
     )
     assert body["job_complete"] is False and body["code"] == "2302"
     assert body["history"] == []
+
+
+def test_job_views_do_their_database_and_blob_work_off_the_event_loop(
+    client: TestClient, runtime: Runtime, partner: PartnerCreds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy SQLite lock or a 30 MB blob write must hold up one request, not the event loop
+    (health checks, every other partner): each transaction of prep-upload, the zip PUT and
+    job_status is opened on a thread without a running loop."""
+    from openkyc.jobs import views
+
+    opened_on_loop: list[bool] = []
+    real_transaction = views.transaction
+
+    def watched(sessions: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            opened_on_loop.append(True)
+        except RuntimeError:
+            opened_on_loop.append(False)
+        return real_transaction(sessions)
+
+    monkeypatch.setattr(views, "transaction", watched)
+    prep = client.post("/v1/upload", json=upload_body(partner, job_id="off-loop")).json()
+    put = client.put(
+        prep["upload_url"].removeprefix("http://testserver"),
+        content=b"PK\x05\x06" + b"\x00" * 18,
+        headers={"Content-Type": "application/zip"},
+    )
+    status = client.post("/v1/job_status", json=partner.signed(user_id="user-1", job_id="off-loop"))
+    assert put.status_code == 200 and status.status_code == 200
+    assert len(opened_on_loop) >= 4 and not any(opened_on_loop)
 
 
 def test_job_status_of_unknown_job_is_2304(client: TestClient, partner: PartnerCreds) -> None:

@@ -14,7 +14,7 @@ from openkyc.db import utcnow
 from openkyc.http import read_json_object
 from openkyc.jobs import service as jobs
 from openkyc.jobs.sync import open_sync_job, publish_sync_result
-from openkyc.partners.auth import authenticate
+from openkyc.partners.auth import Caller, authenticate
 from openkyc.runtime import Runtime
 from openkyc.signing import sign_response
 from openkyc.webdeps import get_runtime
@@ -131,7 +131,13 @@ async def aml_check(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
         "StrictMatch": strict,
         "no_of_persons_found": len(screening.people),
     }
+    result = await run_in_threadpool(_record, runtime, caller, params, result)
+    return {**result, **sign_response(caller.api_key, caller.partner_id, utcnow())}
+
+
+def _record(runtime: Runtime, caller: Caller, params: jobs.PartnerParams, result: dict[str, Any]) -> dict[str, Any]:
+    """Store the screening as a finished job (database writes: run off the event loop)."""
     smile_job_id = open_sync_job(runtime, caller, params, None)
     result = {"SmileJobID": smile_job_id, **result}
     publish_sync_result(runtime, smile_job_id, result, call_back=False)
-    return {**result, **sign_response(caller.api_key, caller.partner_id, utcnow())}
+    return result

@@ -7,12 +7,7 @@ answer them, so they become the job's failed result and its callback instead.
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
-import functools
 import logging
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from itertools import islice
 
@@ -26,6 +21,7 @@ from openkyc.engine.images.decode import ImageLimits
 from openkyc.jobs import lookup_products, service
 from openkyc.jobs.intake import IntakeError, IntakeLimits, JobPayload, read_job_payload
 from openkyc.jobs.models import Job, JobState
+from openkyc.offload import run_bounded
 from openkyc.runtime import Runtime
 from openkyc.storage import BlobNotFound, UploadTooLarge
 from openkyc.storage.keys import UPLOADS_PREFIX
@@ -78,28 +74,13 @@ def check_payload(runtime: Runtime, job: Job, payload: bytes) -> dict[str, objec
     return dict(lookup_products.check_upload(runtime, job, parsed)) if parsed is not None else {}
 
 
-# One pool per size (the setting), shared by every runtime of the process: the API process has one.
-_check_pools: dict[int, ThreadPoolExecutor] = {}
-_check_pools_lock = threading.Lock()
-
-
-def _check_pool(size: int) -> ThreadPoolExecutor:
-    with _check_pools_lock:
-        pool = _check_pools.get(size)
-        if pool is None:
-            pool = _check_pools[size] = ThreadPoolExecutor(size, thread_name_prefix="openkyc-upload-check")
-        return pool
-
-
 async def check_payload_off_loop(runtime: Runtime, job: Job, payload: bytes) -> dict[str, object]:
     """:func:`check_payload` on the bounded upload-check pool, so that the event loop goes on
     answering (health checks, other partners) while images are decoded. The pool, not the request
     count, bounds how many checks run at once: further uploads wait for a free thread."""
-    loop = asyncio.get_running_loop()
-    # The check's log lines keep the request's context (request id, partner).
-    context = contextvars.copy_context()
-    call = functools.partial(context.run, check_payload, runtime, job, payload)
-    return await loop.run_in_executor(_check_pool(runtime.settings.upload_check_workers), call)
+    return await run_bounded(
+        "upload-check", runtime.settings.upload_check_workers, check_payload, runtime, job, payload
+    )
 
 
 def store_and_queue(

@@ -18,7 +18,6 @@ from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from starlette.concurrency import run_in_threadpool
 
 from openkyc.api_errors import INVALID_VALUE, NO_PHOTO_ON_FILE, SYSTEM_ERROR, ApiError
 from openkyc.db import transaction
@@ -36,6 +35,7 @@ from openkyc.jobs.v2_forms import (
     read_submission,
     refuse_declared_oversize,
 )
+from openkyc.offload import run_bounded
 from openkyc.partners.auth import Caller, authenticate
 from openkyc.partners.models import Environment
 from openkyc.products import (
@@ -112,7 +112,17 @@ async def _submit(request: Request, runtime: Runtime, endpoint: Endpoint) -> dic
     finally:
         await form.close()
     params = partner_params_for(submission, endpoint)
-    return await run_in_threadpool(_run, runtime, caller, endpoint, params, submission)
+    # Decoding and verification take a core each: on their own bounded pool, not Starlette's 40.
+    return await run_bounded(
+        "sync-verification",
+        runtime.settings.sync_verification_workers,
+        _run,
+        runtime,
+        caller,
+        endpoint,
+        params,
+        submission,
+    )
 
 
 def partner_params_for(submission: SmartSelfieSubmission, endpoint: Endpoint) -> service.PartnerParams:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from openkyc import audit
 from openkyc.api_errors import MISSING_PARAMETER, NOT_FOUND, WRONG_DATA_TYPE, ApiError
@@ -13,7 +15,7 @@ from openkyc.audit import Actor
 from openkyc.db import transaction, utcnow
 from openkyc.http import read_json_object, read_limited_body
 from openkyc.jobs import service, uploads
-from openkyc.jobs.models import JobState
+from openkyc.jobs.models import Job, JobState
 from openkyc.jobs.status import job_status_body
 from openkyc.partners.auth import Caller, authenticate
 from openkyc.runtime import Runtime
@@ -23,6 +25,10 @@ from openkyc.webdeps import get_runtime, public_base_url
 
 router = APIRouter(prefix="/v1", tags=["jobs"])
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+# The views are async only to read their bodies; the rest (key look-up, database, encryption,
+# blob files) runs on the thread pool, so a busy SQLite lock or a 30 MB blob write never holds up
+# the event loop (and with it /healthz and every other request).
 
 REGISTRATION, AUTHENTICATION, DOCUMENT_VERIFICATION = 4, 2, 6
 
@@ -46,7 +52,15 @@ def optional_url(value: Any, name: str) -> str | None:
 async def prep_upload(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """Create a job and hand out the URL its zip is PUT to (api-reference §4.1)."""
     body = await read_json_object(request, runtime.settings.max_json_body)
-    caller = authenticate(runtime, headers=request.headers, body=body)
+    return await run_in_threadpool(
+        _prep_upload, runtime, request.headers, body, public_base_url(request, runtime)
+    )
+
+
+def _prep_upload(
+    runtime: Runtime, headers: Mapping[str, str], body: dict[str, Any], base: str
+) -> dict[str, Any]:
+    caller = authenticate(runtime, headers=headers, body=body)
     if body.get("partner_params") is None:
         raise ApiError(MISSING_PARAMETER, "partner_params is required")
     params = service.parse_partner_params(body.get("partner_params"))
@@ -66,7 +80,6 @@ async def prep_upload(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
             upload_ttl=runtime.settings.upload_url_ttl,
         )
         smile_job_id = ticket.job.smile_job_id
-    base = public_base_url(request, runtime)
     return {
         "upload_url": uploads.upload_url(runtime, smile_job_id, ticket.upload_token, base),
         "ref_id": f"{caller.partner_id}-{smile_job_id}-{secrets.token_hex(6)}",
@@ -101,28 +114,46 @@ def _check_enrolled_user_rules(
 @router.put("/uploads/{token}", include_in_schema=False)
 async def receive_zip(token: str, request: Request, runtime: RuntimeDep) -> Response:
     """The capability URL handed out by prep-upload: store the zip and queue the job."""
-    with transaction(runtime.sessions) as session:
-        service.job_for_upload(db_session=session, token=token, now=utcnow())
+    await run_in_threadpool(_job_for_upload, runtime, token)
     payload = await read_limited_body(request, runtime.settings.max_zip_body)
-    with transaction(runtime.sessions) as session:
-        job = service.job_for_upload(db_session=session, token=token, now=utcnow())
-        session.expunge(job)
+    job = await run_in_threadpool(_job_for_upload, runtime, token)
     # The ID a look-up job names is checked (and counted against the rate limit) before the job
     # is accepted: its errors answer this PUT, as the synchronous look-ups answer theirs. Images are
     # decoded on a bounded pool, never on the event loop.
     lookup = await uploads.check_payload_off_loop(runtime, job, payload)
+    await run_in_threadpool(_store_and_queue, runtime, token, payload, lookup)
+    return Response(status_code=200)
+
+
+def _job_for_upload(runtime: Runtime, token: str) -> Job:
+    """The job waiting for this upload, detached (refused with the documented code otherwise)."""
+    with transaction(runtime.sessions) as session:
+        job = service.job_for_upload(db_session=session, token=token, now=utcnow())
+        session.expunge(job)
+    return job
+
+
+def _store_and_queue(runtime: Runtime, token: str, payload: bytes, lookup: dict[str, object]) -> None:
     with transaction(runtime.sessions) as session:
         job = service.job_for_upload(db_session=session, token=token, now=utcnow())
         uploads.store_and_queue(runtime, db_session=session, job=job, payload=payload, lookup=lookup)
-    runtime.queue.job_queued(job.smile_job_id)
-    return Response(status_code=200)
+        smile_job_id = job.smile_job_id
+    runtime.queue.job_queued(smile_job_id)
 
 
 @router.post("/job_status")
 async def job_status(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """A job's state and result, signed with the caller's key (api-reference §4.3)."""
     body = await read_json_object(request, runtime.settings.max_json_body)
-    caller = authenticate(runtime, headers=request.headers, body=body)
+    return await run_in_threadpool(
+        _job_status, runtime, request.headers, body, public_base_url(request, runtime)
+    )
+
+
+def _job_status(
+    runtime: Runtime, headers: Mapping[str, str], body: dict[str, Any], base: str
+) -> dict[str, Any]:
+    caller = authenticate(runtime, headers=headers, body=body)
     user_id, job_id = body.get("user_id"), body.get("job_id")
     if user_id in (None, "") or job_id in (None, ""):
         raise ApiError(MISSING_PARAMETER, "user_id and job_id are required")
@@ -141,7 +172,7 @@ async def job_status(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
             job,
             history=as_bool(body.get("history")),
             image_links=as_bool(body.get("image_links")),
-            base_url=public_base_url(request, runtime),
+            base_url=base,
             links=runtime.links,
             link_expires=utcnow() + runtime.settings.image_link_ttl,
         )
@@ -159,6 +190,10 @@ async def job_status(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
 @router.get("/images/{smile_job_id}/{kind}", include_in_schema=False)
 async def image_link(smile_job_id: str, kind: str, expires: int, sig: str, runtime: RuntimeDep) -> Response:
     """An image behind an expiring signed link from job_status."""
+    return await run_in_threadpool(_image, runtime, smile_job_id, kind, expires, sig)
+
+
+def _image(runtime: Runtime, smile_job_id: str, kind: str, expires: int, sig: str) -> Response:
     if not runtime.links.verify(f"{smile_job_id}/{kind}", expires, sig, utcnow()):
         raise ApiError(NOT_FOUND, "This link is invalid or has expired")
     with transaction(runtime.sessions) as session:

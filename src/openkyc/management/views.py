@@ -25,6 +25,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from openkyc.api_errors import INVALID_VALUE, NOT_FOUND, ApiError
 from openkyc.audit import Actor
@@ -57,7 +58,9 @@ async def management_caller(
         with transaction(runtime.sessions) as session:
             return lookup_credential(db_session=session, box=runtime.box, api_key=api_key)
 
-    return verify_ksig1(
+    # The key look-up and the nonce insert are database work: off the event loop.
+    return await run_in_threadpool(
+        verify_ksig1,
         request.method,
         raw_path + (f"?{query}" if query else ""),
         request.headers,
@@ -223,7 +226,11 @@ async def set_callback(request: Request, caller: Caller, runtime: RuntimeDep) ->
     url = settings.default_callback_url
     if url is not None and not url.startswith(("https://", "http://")):
         raise ApiError(INVALID_VALUE, "default_callback_url must be an http(s) URL")
-    with transaction(runtime.sessions) as session:
-        partner = partners.get_partner(db_session=session, partner_id=caller.partner_id)
-        partner.default_callback_url = url
+    await run_in_threadpool(_store_callback, runtime, caller.partner_id, url)
     return {"default_callback_url": url}
+
+
+def _store_callback(runtime: Runtime, partner_id: str, url: str | None) -> None:
+    with transaction(runtime.sessions) as session:
+        partner = partners.get_partner(db_session=session, partner_id=partner_id)
+        partner.default_callback_url = url

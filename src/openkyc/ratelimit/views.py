@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from openkyc.api_errors import MISSING_PARAMETER, WRONG_DATA_TYPE, ApiError
 from openkyc.db import transaction
@@ -43,15 +44,20 @@ async def reset_rate_limit(request: Request, runtime: RuntimeDep) -> dict[str, s
     caller = authenticate(runtime, headers=request.headers, body=body)
     id_type = _required_text(body, "id_type")
     id_number = _required_text(body, "id_number")
-    with transaction(runtime.sessions) as session:
-        service.reset(
-            db_session=session,
-            key=service.digest_key(runtime.box),
-            partner_id=caller.partner_id,
-            environment=caller.environment.value,
-            id_type=id_type,
-            id_number=id_number,
-            country=_optional_text(body, "country"),
-        )
+    country = _optional_text(body, "country")
+
+    def reset() -> None:  # a database write: off the event loop
+        with transaction(runtime.sessions) as session:
+            service.reset(
+                db_session=session,
+                key=service.digest_key(runtime.box),
+                partner_id=caller.partner_id,
+                environment=caller.environment.value,
+                id_type=id_type,
+                id_number=id_number,
+                country=country,
+            )
+
+    await run_in_threadpool(reset)
     # "success" is the string "true" in the docs' example; resetting an unblocked number succeeds too.
     return {"message": "Rate limit reset successful", "success": "true"}
