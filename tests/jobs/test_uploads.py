@@ -249,6 +249,51 @@ def test_a_second_put_after_the_upload_was_taken_in_is_deleted_by_the_sweep(
     assert s3_runtime.queue.jobs == [smile_job_id]  # type: ignore[attr-defined]
 
 
+def _retry(runtime: Runtime, partner: PartnerCreds, job_id: str) -> Any:
+    signature = Signature(partner.partner_id, partner.sandbox_key).generate_signature()
+    with TestClient(create_app(runtime)) as client:
+        return client.post(
+            "/v1/upload",
+            json={
+                "smile_client_id": partner.partner_id,
+                "partner_params": {"user_id": f"user-{job_id}", "job_id": job_id, "job_type": 4},
+                "retry": True,
+                **signature,
+            },
+        )
+
+
+def test_a_retry_deletes_a_zip_left_under_the_jobs_direct_upload_key(
+    s3_runtime: Runtime, s3_partner: PartnerCreds
+) -> None:
+    """A retry re-arms the same upload key: a zip PUT there before (through the old URL, not yet
+    swept) must not be taken in as the retried job's upload."""
+    answer = prep(s3_runtime, s3_partner, "retried")[1]
+    smile_job_id = answer["smile_job_id"]
+    raw = uploads.direct_upload_key(smile_job_id)
+    with transaction(s3_runtime.sessions) as session:
+        session.get(Job, smile_job_id).state = JobState.COMPLETE  # type: ignore[union-attr]
+    httpx.put(answer["upload_url"], content=b"PK\x05\x06" + b"\0" * 18).raise_for_status()
+    assert s3_runtime.blobs.uploaded_size(raw) is not None
+    retried = _retry(s3_runtime, s3_partner, "retried")
+    assert retried.status_code == 200 and retried.json()["smile_job_id"] == smile_job_id
+    assert s3_runtime.blobs.uploaded_size(raw) is None
+    assert job(s3_runtime, smile_job_id).state == JobState.AWAITING_UPLOAD
+    assert not uploads.collect_direct_upload(s3_runtime, smile_job_id)
+
+
+def test_a_retry_while_a_direct_upload_is_taken_in_is_2215(
+    s3_runtime: Runtime, s3_partner: PartnerCreds
+) -> None:
+    """A worker taking the upload in owns the job: a retry then would reset it under the worker."""
+    answer = prep(s3_runtime, s3_partner, "receiving-retry")[1]
+    with transaction(s3_runtime.sessions) as session:
+        session.get(Job, answer["smile_job_id"]).state = JobState.RECEIVING  # type: ignore[union-attr]
+    retried = _retry(s3_runtime, s3_partner, "receiving-retry")
+    assert retried.status_code == 400 and retried.json()["code"] == "2215"
+    assert job(s3_runtime, answer["smile_job_id"]).state == JobState.RECEIVING
+
+
 def test_only_uploads_no_job_waits_for_are_removed(s3_runtime: Runtime, s3_partner: PartnerCreds) -> None:
     awaited = prep(s3_runtime, s3_partner, "awaited")[1]
     receiving = prep(s3_runtime, s3_partner, "receiving")[1]

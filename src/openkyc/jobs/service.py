@@ -104,6 +104,8 @@ def _new_job(
 class UploadTicket:
     job: Job
     upload_token: str  # goes into the upload URL; only its hash is stored
+    # An existing job re-armed by ``retry``: a zip left under its direct-upload key must go.
+    retried: bool = False
 
 
 def create_upload_job(
@@ -144,7 +146,7 @@ def create_upload_job(
         db_session.add(job)
     elif not retry:
         raise ApiError(JOB_EXISTS)
-    elif existing.state in (JobState.QUEUED, JobState.PROCESSING):
+    elif existing.state in (JobState.RECEIVING, JobState.QUEUED, JobState.PROCESSING):
         raise ApiError(JOB_EXISTS, "Job is still being processed; retry once it has a result")
     elif existing.state == JobState.REVIEW:
         # Its provisional result waits for a reviewer: re-arming the upload would take the job out
@@ -165,7 +167,7 @@ def create_upload_job(
         db_session.flush()
     except IntegrityError as error:  # a concurrent request created the same job_id meanwhile
         raise ApiError(JOB_EXISTS) from error
-    return UploadTicket(job=job, upload_token=token)
+    return UploadTicket(job=job, upload_token=token, retried=job is existing)
 
 
 def _arm_upload(job: Job, token: str, ttl: timedelta) -> None:

@@ -47,6 +47,14 @@ def direct_upload_key(smile_job_id: str) -> str:
     return f"uploads/{smile_job_id}.zip"
 
 
+def discard_direct_upload(runtime: Runtime, smile_job_id: str) -> None:
+    """Delete a zip left under a job's direct-upload key (S3 mode): a retry re-arms the same key,
+    and a zip PUT there earlier (a second PUT through the old URL, not yet swept) must not be taken
+    in as the retried job's upload."""
+    if runtime.settings.uses_s3:
+        runtime.blobs.delete(direct_upload_key(smile_job_id))
+
+
 def upload_url(runtime: Runtime, smile_job_id: str, token: str, base_url: str) -> str:
     """Where the partner PUTs the zip: a presigned storage URL when the store offers one."""
     direct = runtime.blobs.direct_upload_url(direct_upload_key(smile_job_id), runtime.settings.upload_url_ttl)

@@ -80,6 +80,8 @@ def _prep_upload(
             upload_ttl=runtime.settings.upload_url_ttl,
         )
         smile_job_id = ticket.job.smile_job_id
+    if ticket.retried:
+        uploads.discard_direct_upload(runtime, smile_job_id)
     return {
         "upload_url": uploads.upload_url(runtime, smile_job_id, ticket.upload_token, base),
         "ref_id": f"{caller.partner_id}-{smile_job_id}-{secrets.token_hex(6)}",
