@@ -119,3 +119,37 @@ def test_non_2xx_is_not_delivered(receiver: tuple[str, list[Any]]) -> None:
 def test_unreachable_receiver_is_a_failed_delivery() -> None:
     outcome = post_json("http://127.0.0.1:1/cb", {}, allow_private=True, timeout_s=2)
     assert not outcome.delivered and outcome.status_code is None and outcome.error
+
+
+@pytest.fixture
+def endless_receiver() -> Iterator[str]:
+    """Answers 200 at once, then streams its body without end."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.end_headers()
+            try:
+                while True:
+                    self.wfile.write(b"x" * 65536)
+            except OSError:
+                pass  # the client hung up, as it should
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/cb"
+    server.shutdown()
+
+
+def test_an_endless_answer_body_costs_neither_memory_nor_time(endless_receiver: str) -> None:
+    """Only the status counts: the body is drained up to a small cap, then the connection closes."""
+    outcome = post_json(endless_receiver, {"a": 1}, allow_private=True, timeout_s=5.0)
+    assert outcome.delivered and outcome.status_code == 200
+    assert outcome.duration_ms < 2000

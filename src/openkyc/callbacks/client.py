@@ -21,6 +21,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+# How much of a receiver's answer is read (its status is all that counts).
+MAX_ANSWER_BYTES = 64 * 1024
+
 
 class CallbackRefused(Exception):
     """The URL may not be called (scheme, address range, credentials in the URL...)."""
@@ -110,9 +113,22 @@ def post_json(url: str, body: dict[str, Any], *, allow_private: bool, timeout_s:
     pinned = urlunsplit((scheme, f"{netloc_ip}:{port}", parts.path or "/", parts.query, ""))
     default_port = port == (443 if scheme == "https" else 80)
     headers = {"Host": host if default_port else f"{host}:{port}", "User-Agent": "openkyc-callbacks"}
+    deadline = started + timeout_s
     try:
-        with httpx.Client(timeout=timeout_s, follow_redirects=False) as client:
-            response = client.post(pinned, json=body, headers=headers, extensions={"sni_hostname": host})
+        with (
+            httpx.Client(timeout=timeout_s, follow_redirects=False) as client,
+            client.stream(
+                "POST", pinned, json=body, headers=headers, extensions={"sni_hostname": host}
+            ) as response,
+        ):
+            # Only the status matters. The answer's body is drained up to a small cap and only
+            # while the deadline lasts: a receiver that streams without end (or trickles) costs
+            # neither memory nor a delivery thread for longer than the timeout.
+            drained = 0
+            for chunk in response.iter_raw():
+                drained += len(chunk)
+                if drained > MAX_ANSWER_BYTES or time.perf_counter() > deadline:
+                    break
     except httpx.HTTPError as error:
         return DeliveryOutcome(False, None, f"{type(error).__name__}", _ms(started))
     ok = 200 <= response.status_code < 300
