@@ -1,0 +1,61 @@
+"""The fuzz harness's real server: `openkyc serve` (embedded: SQLite, local blobs, in-process
+workers) on loopback, its first partner's sandbox key, a management-API credential issued with the
+CLI, and a /healthz probe running for the whole session."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fuzz.harness import STATS, FuzzClient, FuzzTarget, HealthProbe, ManagementCredential, write_report
+from tests.live_server import LiveServer, openkyc_command, running_server
+
+
+def _issue_management_credential(server: LiveServer) -> ManagementCredential:
+    command = openkyc_command(
+        "keys",
+        "create-management",
+        "--partner-id",
+        server.partner_id,
+        "--env",
+        "sandbox",
+        "--data-dir",
+        str(server.data_dir),
+        "--json",
+    )
+    env = {**os.environ, "OPENKYC_LOG_LEVEL": "WARNING"}
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env, check=True)
+    issued = json.loads(finished.stdout.strip().splitlines()[-1])
+    return ManagementCredential(issued["api_key"], issued["secret_key"], issued["auth_token"])
+
+
+@pytest.fixture(scope="session")
+def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget]:
+    data_dir = tmp_path_factory.mktemp("fuzz") / "data"
+    with running_server(data_dir, {"OPENKYC_WORKERS": "1"}) as server:
+        client = FuzzClient(server.base_url)
+        probe = HealthProbe(server.base_url)
+        probe.start()
+        try:
+            yield FuzzTarget(server, client, probe, _issue_management_credential(server))
+        finally:
+            probe.stop()
+            client.close()
+            errors = [line for line in server.log_text().splitlines() if '"level": "ERROR"' in line]
+            STATS.server_errors = errors
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not STATS.requests:
+        return
+    terminalreporter.section("fuzz harness")
+    for line in STATS.summary_lines():
+        terminalreporter.write_line(line)
+    report = os.environ.get("OPENKYC_FUZZ_REPORT")
+    if report:
+        write_report(report)
+        terminalreporter.write_line(f"fuzz report written to {report}")
