@@ -213,13 +213,38 @@ def test_unauthenticated_junk_to_every_route(fuzz: FuzzTarget, operations: list[
     assert_clean(fuzz)
 
 
+# Headers a client or a proxy in front sets; uvicorn trusts X-Forwarded-* from loopback, as from a
+# proxy on the same host, so hostile values reach the URLs the server builds (upload_url, links).
+REQUEST_HEADERS = [
+    "Host",
+    "X-Forwarded-Proto",
+    "X-Forwarded-For",
+    "X-Forwarded-Host",
+    "Forwarded",
+    "X-Request-ID",
+    "Content-Type",
+    "Content-Encoding",
+    "Accept",
+    "Accept-Encoding",
+]
+ODD_HEADER_VALUES = ["https", "ftp", "javascript", "evil.example", "[::1]:99999", "a" * 300, "gzip", "utf-16"]
+
+
 def test_validly_signed_hostile_bodies(fuzz: FuzzTarget, signed_routes: list[str]) -> None:
     """Bodies with a valid signature (in the body or the SmileID-* headers) and hostile fields:
-    huge numbers, deep nesting, lone surrogates, NUL, wrong types."""
+    huge numbers, deep nesting, lone surrogates, NUL, wrong types; sometimes hostile request
+    headers (Host, X-Forwarded-*, Content-Encoding) too."""
+    header_values = st.one_of(header_text(), st.sampled_from(ODD_HEADER_VALUES))
 
     @fuzz_settings(450)
-    @given(data=st.data(), in_headers=st.booleans())
-    def run(data: st.DataObject, in_headers: bool) -> None:
+    @given(
+        data=st.data(),
+        in_headers=st.booleans(),
+        extra_headers=st.one_of(
+            st.just({}), st.dictionaries(st.sampled_from(REQUEST_HEADERS), header_values, max_size=2)
+        ),
+    )
+    def run(data: st.DataObject, in_headers: bool, extra_headers: dict[str, str]) -> None:
         route = data.draw(st.sampled_from(signed_routes), label="route")
         body = data.draw(body_for(route), label="body")
         credentials = fresh_credentials(fuzz)
@@ -230,6 +255,7 @@ def test_validly_signed_hostile_bodies(fuzz: FuzzTarget, signed_routes: list[str
         else:
             body = {**body, **credentials}
             headers = {}
+        headers.update({name: value.encode("latin-1") for name, value in extra_headers.items()})
         fuzz.client.send("POST", route, headers=headers, content=json_bytes(body))
 
     run()
