@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -36,6 +37,7 @@ def _issue_management_credential(server: LiveServer) -> ManagementCredential:
 @pytest.fixture(scope="session")
 def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget]:
     data_dir = tmp_path_factory.mktemp("fuzz") / "data"
+    STATS.started = time.monotonic()
     with running_server(data_dir, {"OPENKYC_WORKERS": "1"}) as server:
         client = FuzzClient(server.base_url)
         probe = HealthProbe(server.base_url)
@@ -43,6 +45,7 @@ def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget
         try:
             yield FuzzTarget(server, client, probe, _issue_management_credential(server))
         finally:
+            STATS.finished = time.monotonic()
             probe.stop()
             client.close()
             errors = [line for line in server.log_text().splitlines() if '"level": "ERROR"' in line]

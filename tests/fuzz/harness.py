@@ -154,7 +154,9 @@ class Violation:
 class Stats:
     """Figures of the whole session, for the terminal summary and the optional JSON report."""
 
+    # From the fuzz server's start to its stop (set by the session fixture).
     started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
     requests: int = 0
     by_test: Counter[str] = field(default_factory=Counter)
     statuses: Counter[str] = field(default_factory=Counter)
@@ -180,8 +182,12 @@ class Stats:
             found[f"{record.get('logger')}: {excerpt(str(record.get('message')), 160)}"] += 1
         return found
 
+    @property
+    def seconds(self) -> float:
+        return (self.finished or time.monotonic()) - self.started
+
     def summary_lines(self) -> list[str]:
-        elapsed = time.monotonic() - self.started
+        elapsed = self.seconds
         lines = [
             f"fuzz: {self.requests} requests in {elapsed:.1f} s "
             f"({self.requests / elapsed if elapsed else 0:.0f}/s), "
@@ -206,7 +212,7 @@ class Stats:
     def as_json(self) -> dict[str, Any]:
         return {
             "requests": self.requests,
-            "seconds": round(time.monotonic() - self.started, 1),
+            "seconds": round(self.seconds, 1),
             "requests_by_test": dict(self.by_test),
             "seconds_by_test": {k: round(v, 1) for k, v in self.seconds_by_test.items()},
             "answers": dict(self.statuses),
