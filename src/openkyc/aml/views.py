@@ -135,7 +135,9 @@ async def aml_check(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     return {**result, **sign_response(caller.api_key, caller.partner_id, utcnow())}
 
 
-def _record(runtime: Runtime, caller: Caller, params: jobs.PartnerParams, result: dict[str, Any]) -> dict[str, Any]:
+def _record(
+    runtime: Runtime, caller: Caller, params: jobs.PartnerParams, result: dict[str, Any]
+) -> dict[str, Any]:
     """Store the screening as a finished job (database writes: run off the event loop)."""
     smile_job_id = open_sync_job(runtime, caller, params, None)
     result = {"SmileJobID": smile_job_id, **result}
