@@ -1,4 +1,5 @@
-"""A real `openkyc serve` process on loopback ports, for tests that need a real HTTP server."""
+"""Real HTTP servers on loopback ports for tests: a whole `openkyc serve` process, or an app on
+uvicorn in a thread of the test process (to patch it or read its log records)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -14,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import uvicorn
+from fastapi import FastAPI
 
 START_TIMEOUT_S = 60.0
 
@@ -82,3 +86,21 @@ def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, log_path: Pa
     raise RuntimeError(
         f"openkyc serve did not answer within {START_TIMEOUT_S:.0f} s:\n{log_path.read_text()}"
     )
+
+
+@contextmanager
+def served_in_thread(app: FastAPI) -> Iterator[str]:
+    """``app`` on a real uvicorn server (its own thread and event loop) on a free loopback port."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

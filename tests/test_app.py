@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import logging
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic_core import PydanticSerializationError
@@ -20,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from openkyc.app import create_app
 from openkyc.observability.redaction import redact
 from openkyc.runtime import Runtime
+from tests.live_server import served_in_thread
 
 SYSTEM_ERROR = {"code": "2201", "error": "System Error", "success": False}
 
@@ -32,26 +27,6 @@ def _failing_app(runtime: Runtime) -> FastAPI:
 
     app.add_api_route("/boom", boom)
     return app
-
-
-@contextmanager
-def _served(app: FastAPI) -> Iterator[str]:
-    """``app`` on a real uvicorn server (its own thread and event loop) on a free loopback port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 def _local_port(response: httpx.Response) -> int:
@@ -69,7 +44,7 @@ def test_a_500_on_a_keep_alive_connection_is_logged_once_and_the_next_request_su
     # Starlette's 500 handler re-raised to uvicorn, which logged the error again and closed the
     # connection: the client's next request on it was reset (8 times in 10).
     caplog.set_level(logging.INFO)
-    with _served(_failing_app(runtime)) as base, httpx.Client(base_url=base, timeout=10) as client:
+    with served_in_thread(_failing_app(runtime)) as base, httpx.Client(base_url=base, timeout=10) as client:
         for _ in range(10):
             failed = client.get("/boom")
             assert failed.status_code == 500 and failed.json() == SYSTEM_ERROR

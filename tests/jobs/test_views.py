@@ -2,19 +2,14 @@ from __future__ import annotations
 
 import asyncio
 import io
-import socket
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import numpy as np
 import pytest
-import uvicorn
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 from smile_id_core.Signature import Signature
@@ -25,6 +20,7 @@ from openkyc.jobs.models import Job, JobState
 from openkyc.partners import service as partners
 from openkyc.runtime import Runtime
 from tests.jobs.intake.builders import build_zip, info_document, info_json_bytes
+from tests.live_server import served_in_thread
 from tests.server import PartnerCreds, make_partner, make_runtime
 
 
@@ -226,26 +222,6 @@ def _big_progressive_jpeg(side: int = 6300) -> bytes:
     return buffer.getvalue()
 
 
-@contextmanager
-def served(app: FastAPI) -> Iterator[str]:
-    """``app`` on a real uvicorn server (its own event loop thread) on a free loopback port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
 def test_healthz_answers_within_a_second_while_big_image_zips_are_checked(
     runtime: Runtime, partner: PartnerCreds
 ) -> None:
@@ -254,7 +230,7 @@ def test_healthz_answers_within_a_second_while_big_image_zips_are_checked(
     info = info_json_bytes(info_document([{"image_type_id": 0, "file_name": name} for name in names]))
     payload = build_zip([("info.json", info), *((name, image) for name in names)])
     assert len(payload) < runtime.settings.max_zip_body
-    with served(create_app(runtime)) as base, httpx.Client(base_url=base, timeout=60) as client:
+    with served_in_thread(create_app(runtime)) as base, httpx.Client(base_url=base, timeout=60) as client:
         upload_urls = [
             client.post("/v1/upload", json=upload_body(partner, job_id=f"big-{index}")).json()["upload_url"]
             for index in range(4)

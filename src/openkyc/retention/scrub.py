@@ -11,33 +11,17 @@ from typing import Any
 
 from openkyc.jobs.models import Job
 from openkyc.jobs.uploads import direct_upload_key
+from openkyc.sealed import CLEAR_PARTNER_PARAMS_KEYS, CLEAR_RESULT_KEYS
 from openkyc.storage import BlobStore
 
 # Result (job_status ``result``, history entries, callback payloads) keys kept after a purge:
-# what was decided and how, never whom about. Country and IDType name a document kind, not a person.
-KEPT_RESULT_KEYS = frozenset(
-    {
-        "SmileJobID",
-        "PartnerParams",
-        "JSONVersion",
-        "ResultType",
-        "ResultCode",
-        "ResultText",
-        "Actions",
-        "ConfidenceValue",
-        "IsFinalResult",
-        "IsMachineResult",
-        "Country",
-        "IDType",
-        "Source",
-        "timestamp",
-        "_success",  # job_status job_success
-        "_decision",  # reviewers' record, itself filtered below
-    }
-)
+# what was decided and how, never whom about, which is what the database keeps readable anyway
+# (:data:`openkyc.sealed.CLEAR_RESULT_KEYS`), plus the PartnerParams (cut to the ids below) and the
+# reviewers' record (itself filtered below), which are sealed while the job is live.
+KEPT_RESULT_KEYS = CLEAR_RESULT_KEYS | {"PartnerParams", "_decision"}
 # partner_params: only the ids the job is looked up by. Anything else a partner sent is theirs to
 # define and may be personal (names, phone numbers, a custom Photo in the sandbox).
-KEPT_PARTNER_PARAMS = frozenset({"user_id", "job_id", "job_type"})
+KEPT_PARTNER_PARAMS = CLEAR_PARTNER_PARAMS_KEYS
 # The stored decision (ProductResult.to_record) without id_fields (names, numbers, dates read).
 KEPT_DECISION_KEYS = frozenset(
     {
