@@ -1,7 +1,7 @@
 """Errors a partner's request can cause: the documented code, text and HTTP status, as JSON.
 
-Texts follow the seeds' tables (``Error - …`` rows, without the prefix) and the SDK fixtures
-quoted in api-reference §4 and §11. Views raise :class:`ApiError`; ``app.py`` renders it as
+Texts follow the documentation's tables (``Error - …`` rows, without the prefix) and the SDK fixtures
+quoted in compatibility §4 and §11. Views raise :class:`ApiError`; ``app.py`` renders it as
 ``{"code": "...", "error": "...", "success": false}``.
 """
 

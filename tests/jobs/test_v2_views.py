@@ -1,4 +1,4 @@
-"""The v2 SmartSelfie endpoints, end to end through the app with real photos (api-reference §9.2)."""
+"""The v2 SmartSelfie endpoints, end to end through the app with real photos (compatibility §9.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The catalogue quotes the seeds exactly, and is the only place codes and texts are written."""
+"""The catalogue quotes Smile ID's documentation exactly, and is the only place codes and texts are written."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ PRODUCTS_DIR = Path(openkyc.products.__file__).parent
 def seed_lines() -> list[str]:
     seeds = sorted((REPO_ROOT.parent / "shared" / "spec" / "seeds").glob("001_*.txt"))
     if not seeds:
-        pytest.fail("seed 001 (the product docs) not found beside the checkout")
+        pytest.fail("Smile ID's documentation (the product docs) not found beside the checkout")
     return seeds[0].read_text(encoding="utf-8").splitlines()
 
 
@@ -83,11 +83,11 @@ def test_every_description_is_quoted_from_the_seed(item: tuple[Product, ResultEn
     assert entry.description in seed_text
 
 
-HISTORY_SAMPLE = "seed 001, job_status history sample"
+HISTORY_SAMPLE = "Smile ID's documentation, job_status history sample"
 
 
 def test_rows_not_in_a_seed_table_say_where_they_come_from() -> None:
-    """Only the products the seeds print no table for have such rows, and each names its source."""
+    """Only the products Smile ID's documentation prints no table for have such rows, and each names its source."""
     documented = {Product.BIOMETRIC_KYC, Product.ENHANCED_DOCUMENT_VERIFICATION}
     for product, entry in all_entries():
         if entry.origin is None:
@@ -97,7 +97,7 @@ def test_rows_not_in_a_seed_table_say_where_they_come_from() -> None:
 
 
 def test_biometric_kyc_history_rows_are_the_sample_s() -> None:
-    """The three rows the seeds' job_type 1 history shows keep its codes and texts."""
+    """The three rows the documentation's job_type 1 history shows keep its codes and texts."""
     sample = {("1210", "Enroll User"), ("0814", "Provisional Enroll - Under Review")}
     rows = {(entry.code, entry.text) for entry in CATALOGUE[Product.BIOMETRIC_KYC]}
     assert sample <= rows

@@ -15,7 +15,7 @@ PRODUCTS = {
     "ekyc_smartselfie",
     "enhanced_document_verification",
 }
-# The tokens the Android and iOS SDKs can decode (api-reference §4.7).
+# The tokens the Android and iOS SDKs can decode (compatibility §4.7).
 REQUIRED_FIELD_TOKENS = {
     "id_number",
     "first_name",

@@ -1,4 +1,4 @@
-"""The timestamp strings each official client sends (api-reference §2.1), rebuilt independently.
+"""The timestamp strings each official client sends (compatibility §2.1), rebuilt independently.
 
 These formatters deliberately do not use ``openkyc.signing`` so the tests compare our parser with
 an independent rendering of each SDK's output.

@@ -19,7 +19,7 @@ from openkyc.signing.ksig1 import (
 from openkyc.signing.management_keys import ManagementKey
 from openkyc.signing.nonces import InMemoryNonceStore
 
-# Kompliant's published test vector (api-reference §13).
+# Kompliant's published test vector (compatibility §13).
 VECTOR_API_KEY = "sb_3eY9UJuj09636NVPlgmhfa"
 VECTOR_SECRET = "xBeain5pFnPyQkl98qzA+BG+Cjzskpqq9fGKDbDoXNP5"
 VECTOR_SIGNATURE = "iWEh4jjK9wfjTXd/3GzImPLL1swTZiCPpDbj62vFo2Q="
@@ -359,7 +359,7 @@ def test_wrong_secret() -> None:
     )
 
 
-# --- check order (api-reference §13 step 5) -----------------------------------------------------
+# --- check order (compatibility §13 step 5) -----------------------------------------------------
 
 
 def test_checks_run_in_the_documented_order() -> None:

@@ -151,7 +151,7 @@ def screen(
 
 
 def person_body(entry: WatchlistEntry) -> dict[str, Any]:
-    """One ``people[]`` item as Smile ID returns it (api-reference §4.9)."""
+    """One ``people[]`` item as Smile ID returns it (compatibility §4.9)."""
     source_name = SOURCE_NAMES.get(ListSource(entry.list_source), entry.list_source)
     is_pep = entry.kind in (EntryKind.PEP, EntryKind.SANCTION_AND_PEP)
     is_sanction = entry.kind in (EntryKind.SANCTION, EntryKind.SANCTION_AND_PEP)

@@ -1,4 +1,4 @@
-"""POST /v1/aml: screen a person against the loaded sanctions and PEP lists (api-reference §4.9)."""
+"""POST /v1/aml: screen a person against the loaded sanctions and PEP lists (compatibility §4.9)."""
 
 from __future__ import annotations
 

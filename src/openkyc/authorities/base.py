@@ -78,7 +78,7 @@ class Authority(Protocol):
 
 
 def split_full_name(full_name: str) -> tuple[str, str | None, str]:
-    """(first, middle, last) of a full name, as the seeds derive FirstName/MiddleName/LastName:
+    """(first, middle, last) of a full name, as Smile ID's documentation derives FirstName/MiddleName/LastName:
     the first word, the words between, the last word."""
     words = full_name.split()
     if not words:

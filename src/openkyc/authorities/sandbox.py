@@ -1,6 +1,6 @@
 """The sandbox authority: the documented test numbers and their simulated outcomes.
 
-api-reference §10.2: each (country, id_type) has a test number; its final digit selects the
+compatibility §10.2: each (country, id_type) has a test number; its final digit selects the
 outcome — 0 a record, 1 no record, 2 an invalid number, 3 the authority unavailable, 4 a record
 whose fields come from ``partner_params`` (any standard result key, e.g. ``"FullName"``; first,
 middle and last names derived from it). Any other number is "not found" in the sandbox; in
@@ -23,7 +23,7 @@ from openkyc.engine.errors import ImageError
 from openkyc.engine.images.decode import ImageLimits, decode_base64
 from openkyc.services.id_types import id_number_type
 
-# The sandbox's standard record (the seeds' own examples use "Joe Leo Doe").
+# The sandbox's standard record (the documentation's own examples use "Joe Leo Doe").
 SANDBOX_RECORD = AuthorityRecord(
     full_name="Joe Leo Doe",
     first_name="Joe",

@@ -10,7 +10,7 @@ from openkyc.business.supported import BUSINESS_TYPES, is_supported, needs_busin
 from openkyc.jobs.service import PartnerParams, parse_partner_params
 
 JOB_TYPE = 7
-UNSUPPORTED_BUSINESS_TYPE = "Unsupported business type"  # the SDK fixture's text (api-reference §4.5)
+UNSUPPORTED_BUSINESS_TYPE = "Unsupported business type"  # the SDK fixture's text (compatibility §4.5)
 
 
 @dataclass(frozen=True)

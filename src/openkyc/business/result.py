@@ -1,4 +1,4 @@
-"""The job result of a business look-up, as the wire shows it (api-reference §4.5).
+"""The job result of a business look-up, as the wire shows it (compatibility §4.5).
 
 Success carries the fixture's codes and the business's data. A failed look-up is still a job
 result (HTTP 200), with the ID API's 1013/1014/1015 family (§11) and no business data, as Enhanced

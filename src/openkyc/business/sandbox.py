@@ -1,6 +1,6 @@
 """The sandbox business registry: the documented sample business and simulated failures.
 
-Documented (api-reference §10.2, SDK fixtures): NG ``BUSINESS_REGISTRATION`` ``0000000`` with
+Documented (compatibility §10.2, SDK fixtures): NG ``BUSINESS_REGISTRATION`` ``0000000`` with
 ``business_type`` ``co`` is the sample business; §10.2 also lists the NG sandbox numbers of the
 registries themselves, CAC ``0000000`` and TIN ``00000000-0000``, which serve the registration and
 tax ID types here. The docs give no outcome digits for KYB; as an openkyc extension the person

@@ -1,6 +1,6 @@
 """Which (country, id_type) pairs and business types Business Verification accepts.
 
-Sources: api-reference §3.4 (the three ``id_type`` values the SDKs validate, and the business types
+Sources: compatibility §3.4 (the three ``id_type`` values the SDKs validate, and the business types
 ``bn`` business name, ``co`` limited company, ``it`` incorporated trustees), the docs' KYB
 "Supported Countries" (docs-map: NG business registration and tax information, KE and ZA business
 registration) and the KE ``TAX_INFORMATION`` regex of §10.3. BASIC_BUSINESS_REGISTRATION is the

@@ -1,4 +1,4 @@
-"""POST /v1/business_verification and /v1/async_business_verification (api-reference §4.5).
+"""POST /v1/business_verification and /v1/async_business_verification (compatibility §4.5).
 
 Signed-body v1 endpoints like the others: the body's signature authenticates the partner, the
 answer is signed with the same key. Each request is a job (job_type 7) so /v1/job_status and the

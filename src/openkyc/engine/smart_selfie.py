@@ -42,7 +42,7 @@ class SelfieFace(Evidence):
 class SmartSelfieEvidence(Evidence):
     face: SelfieFace
     quality: QualityEvidence
-    # Active when liveness frames were sent, passive (the seeds' Selfie_Check) on a lone selfie;
+    # Active when liveness frames were sent, passive (the documentation's Selfie_Check) on a lone selfie;
     # None when there was no face to check.
     liveness: LivenessEvidence | None = None
     # The comparison with the reference face (authentication / compare); None without a reference.

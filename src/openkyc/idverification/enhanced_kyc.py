@@ -1,4 +1,4 @@
-"""Enhanced KYC (job_type 5): the authority's record returned as the job result (api-reference §4.4)."""
+"""Enhanced KYC (job_type 5): the authority's record returned as the job result (compatibility §4.4)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,11 @@
 """Is the ID number well formed for its type? Decided before any look-up or rate-limit count.
 
-A malformed number is answered with the job result 1014 (not an HTTP error): the seeds make 1014
+A malformed number is answered with the job result 1014 (not an HTTP error): Smile ID's documentation makes 1014
 the ID API's "invalid/unsupported ID number format" *result*, SDKs surface a non-2xx answer as an
 exception, and the partner gets a job it can find in job_status like any other outcome.
 
 In the sandbox the documented test numbers are always well formed: the sandbox selects outcomes by
-their final digit, and some test numbers do not satisfy their type's regex (api-reference §10.3).
+their final digit, and some test numbers do not satisfy their type's regex (compatibility §10.3).
 In production those same test numbers are refused as an unsupported format (§10.2).
 """
 

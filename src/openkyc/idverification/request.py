@@ -1,4 +1,4 @@
-"""The body of an ID verification request (api-reference §4.4, §9.1): flat JSON, id_info at top level."""
+"""The body of an ID verification request (compatibility §4.4, §9.1): flat JSON, id_info at top level."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from openkyc.api_errors import INVALID_JOB_TYPE, INVALID_VALUE, MISSING_PARAMETE
 from openkyc.jobs.service import PartnerParams, parse_partner_params
 from openkyc.services.id_types import IdNumberType, id_number_type
 
-ID_VERIFICATION_JOB_TYPE = 5  # Enhanced and Basic KYC share it in every SDK (api-reference §3.1)
+ID_VERIFICATION_JOB_TYPE = 5  # Enhanced and Basic KYC share it in every SDK (compatibility §3.1)
 MAX_TEXT = 200
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 

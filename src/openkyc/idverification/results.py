@@ -1,7 +1,7 @@
 """Result codes, texts and the shared parts of an ID verification job result.
 
-Texts: the seeds give no Enhanced/Basic KYC table. 1012 "ID Number Validated" is the text
-api-reference §4.4 gives for this endpoint (the seeds' "ID Validated" is a Biometric KYC history
+Texts: Smile ID's documentation gives no Enhanced/Basic KYC table. 1012 "ID Number Validated" is the text
+compatibility §4.4 gives for this endpoint (the documentation's "ID Validated" is a Biometric KYC history
 entry); 1014 "Unsupported ID number format" is quoted in §10.2; 1013, 1015 and the Basic KYC
 family 1020/1021/1022 (§11: "exact/partial/no match") are our own clear wording.
 """
@@ -37,7 +37,7 @@ NO_MATCH = ResultCode("1022", "No Match")
 
 
 class VerifyIdNumber(StrEnum):
-    """``Actions.Verify_ID_Number`` values (the Android SDK's Actions enum, api-reference §4.3)."""
+    """``Actions.Verify_ID_Number`` values (the Android SDK's Actions enum, compatibility §4.3)."""
 
     VERIFIED = "Verified"
     NOT_VERIFIED = "Not Verified"
@@ -65,7 +65,7 @@ def result_head(code: ResultCode, actions: dict[str, str]) -> dict[str, Any]:
         "ResultType": RESULT_TYPE,
         "ResultText": code.text,
         "ResultCode": code.code,
-        "IsFinalResult": "true",  # strings, as the seeds send them
+        "IsFinalResult": "true",  # strings, as Smile ID's documentation sends them
         "IsMachineResult": "true",
         "Actions": actions,
     }

@@ -1,4 +1,4 @@
-"""The ID verification endpoints: Enhanced KYC (v1, api-reference §4.4) and Basic KYC (v2, §9.1).
+"""The ID verification endpoints: Enhanced KYC (v1, compatibility §4.4) and Basic KYC (v2, §9.1).
 
 Body-signed JSON. The look-up (database and possibly an authority's HTTP API) runs in a worker
 thread so the event loop keeps serving other requests.

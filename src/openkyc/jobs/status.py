@@ -1,4 +1,4 @@
-"""The body of a job_status answer (api-reference §4.3), before signing."""
+"""The body of a job_status answer (compatibility §4.3), before signing."""
 
 from __future__ import annotations
 

@@ -62,7 +62,7 @@ def upload_url(runtime: Runtime, smile_job_id: str, token: str, base_url: str) -
 
 
 def refuse_request_errors(payload: bytes) -> JobPayload | None:
-    """A zip whose info.json is malformed (2203/2204/2213/2314) is a request error, as the seeds
+    """A zip whose info.json is malformed (2203/2204/2213/2314) is a request error, as Smile ID's documentation
     list these; a job-level problem (0001, 0903: a corrupt zip or image) is accepted and becomes
     the job's rejected result, as on the hosted platform (None)."""
     if not payload:

@@ -1,4 +1,4 @@
-"""Reading a v2 SmartSelfie request (api-reference §9.2): the multipart body, its parts, its images.
+"""Reading a v2 SmartSelfie request (compatibility §9.2): the multipart body, its parts, its images.
 
 Everything a partner can get wrong is answered with a documented JSON error: 413 for a body over
 the limit (refused before it is read, or as soon as it passes the limit), 2413 for a missing,

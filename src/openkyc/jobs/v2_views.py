@@ -1,4 +1,4 @@
-"""The synchronous v2 SmartSelfie endpoints (api-reference §9.2): enroll, authentication, compare.
+"""The synchronous v2 SmartSelfie endpoints (compatibility §9.2): enroll, authentication, compare.
 
 Header-signed multipart requests, answered with the final (or, for enroll/authentication, the
 provisional) result in the v2 shape. Each request is a job like a v1 one: a row, its images
@@ -232,7 +232,7 @@ def _store_images(runtime: Runtime, job: Job, submission: SmartSelfieSubmission)
 
 
 def _sandbox(caller: Caller, submission: SmartSelfieSubmission) -> str | None:
-    """``sandbox_result`` forces an outcome in the sandbox only (api-reference §10.2)."""
+    """``sandbox_result`` forces an outcome in the sandbox only (compatibility §10.2)."""
     return submission.sandbox_result if caller.environment == Environment.SANDBOX else None
 
 

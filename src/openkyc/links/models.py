@@ -12,7 +12,7 @@ from openkyc.db import Base, utcnow
 
 
 class WebProduct(StrEnum):
-    """The ``product`` values the SDKs send to /v1/token (api-reference §3.3, Java ``Product``)."""
+    """The ``product`` values the SDKs send to /v1/token (compatibility §3.3, Java ``Product``)."""
 
     AUTHENTICATION = "authentication"
     BASIC_KYC = "basic_kyc"

@@ -1,4 +1,4 @@
-"""POST /v1/token: a token for the hosted web integration (api-reference §4.6)."""
+"""POST /v1/token: a token for the hosted web integration (compatibility §4.6)."""
 
 from __future__ import annotations
 

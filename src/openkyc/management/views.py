@@ -1,7 +1,7 @@
 """Management endpoints under /v1/management: API keys, enrolled users, callback settings.
 
 Every request is authenticated with KSig1 headers; failures are HTTP 401 with exactly the
-``{"errors": [{"code", "message"}]}`` bodies of seed 003. The credential's environment scopes
+``{"errors": [{"code", "message"}]}`` bodies of compatibility §13. The credential's environment scopes
 what it manages (a sandbox credential sees sandbox keys and users only).
 
 Signing rule: a GET may sign the API key alone (Kompliant's minimal signature). A mutating call

@@ -8,7 +8,7 @@ from openkyc.products.failures import PRODUCTS_BY_JOB_TYPE
 
 PRODUCT_NAMES: dict[int, str] = {
     **{job_type: product.value for job_type, product in PRODUCTS_BY_JOB_TYPE.items()},
-    # Enhanced and Basic KYC share job_type 5 (api-reference §3.1).
+    # Enhanced and Basic KYC share job_type 5 (compatibility §3.1).
     ID_VERIFICATION_JOB_TYPE: "id_verification",
     BUSINESS_VERIFICATION_JOB_TYPE: "business_verification",
 }

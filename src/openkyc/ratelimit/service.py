@@ -1,4 +1,4 @@
-"""The per-ID-number rate limit (docs "Rate Limits", api-reference §4.10).
+"""The per-ID-number rate limit (docs "Rate Limits", compatibility §4.10).
 
 The docs: "a total of 30 requests, where each request comes within 3 days of each other. 3 days
 after a request comes in, the limit for that unique ID number will be reset." Precisely, per

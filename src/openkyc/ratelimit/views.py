@@ -1,4 +1,4 @@
-"""POST /v1/id_number_rate_limit_reset: lift the per-ID-number block (api-reference §4.10)."""
+"""POST /v1/id_number_rate_limit_reset: lift the per-ID-number block (compatibility §4.10)."""
 
 from __future__ import annotations
 

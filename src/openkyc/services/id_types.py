@@ -1,7 +1,7 @@
 """ID types that can be checked by number against an ID authority, per country.
 
 Sources: the docs' "Using ID Number" list (docs-map.txt) for which types exist and their labels,
-api-reference §10.2 for sandbox test numbers and §10.3 for the ID-number regexes. Types the
+compatibility §10.2 for sandbox test numbers and §10.3 for the ID-number regexes. Types the
 reference gives sandbox numbers for but the current docs no longer list (GH ``DRIVERS_LICENSE``,
 ``SSNIT``, ``NEW_VOTER_ID``; NG ``NIN``, ``PASSPORT``, ``DRIVERS_LICENSE``, ``NATIONAL_ID``) are kept:
 SDKs and integrations still send them. Business registry types (NG ``CAC``, ``TIN``) are KYB, not

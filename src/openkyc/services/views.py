@@ -20,7 +20,7 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 @router.get("/services")
 async def services() -> JSONResponse:
-    """Supported ID types per country and per hosted-web product (api-reference §4.7); no auth,
+    """Supported ID types per country and per hosted-web product (compatibility §4.7); no auth,
     as the PHP and Java SDKs and the mobile SDKs call it before they hold any signature."""
     # JSONResponse directly: the body is large and already JSON-ready, so skip re-validation.
     return JSONResponse(services_body(), headers={"Cache-Control": "public, max-age=3600"})
@@ -28,7 +28,7 @@ async def services() -> JSONResponse:
 
 @router.post("/valid_documents")
 async def documents(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
-    """Document types accepted for Document Verification, per country (api-reference §4.8)."""
+    """Document types accepted for Document Verification, per country (compatibility §4.8)."""
     body = await read_json_object(request, runtime.settings.max_json_body)
     authenticate(runtime, headers=request.headers, body=body)
     return {"valid_documents": list(valid_documents())}

@@ -3,7 +3,7 @@
 v1 endpoints carry them in the JSON body (``partner_id`` — or ``smile_client_id`` on
 ``/v1/upload`` — ``timestamp``, ``signature``); v2 endpoints and Ruby's address verification carry
 them in ``SmileID-Partner-ID`` / ``SmileID-Timestamp`` / ``SmileID-Request-Signature`` headers,
-which Ruby sends in lower case (api-reference §2.4), so header names are matched case-insensitively.
+which Ruby sends in lower case (compatibility §2.4), so header names are matched case-insensitively.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def _partner_id(value: object, field: str) -> str:
 
 
 def _timestamp(value: object) -> str | int | float:
-    # A JSON number is the JS SDK's generate_signature(epoch_ms) edge (api-reference §2.1).
+    # A JSON number is the JS SDK's generate_signature(epoch_ms) edge (compatibility §2.1).
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
     return _non_empty_string(value, "timestamp")

@@ -2,10 +2,10 @@
 
 Two vocabularies live here:
 
-* Smile ID's v1 errors for the ``signature`` scheme (api-reference §11, seed 000): code ``"2205"``
+* Smile ID's v1 errors for the ``signature`` scheme (compatibility §11): code ``"2205"``
   "You're not authorized to do that" for anything that fails authentication and ``"2204"`` for a
   credential of the wrong JSON type. Body shape ``{"code": "...", "error": "..."}``.
-* The KSig1 management-API errors (seed 003, api-reference §13): always HTTP 401 with body
+* The KSig1 management-API errors (compatibility §13): always HTTP 401 with body
   ``{"errors": [{"code": "...", "message": "..."}]}``.
 
 Messages that refine 2205 (bad timestamp format, stale timestamp) keep the generic sentence as
@@ -21,7 +21,7 @@ from datetime import timedelta
 CODE_WRONG_DATA_TYPE = "2204"
 CODE_NOT_AUTHORIZED = "2205"
 
-# Seed 000's wording (the troubleshooting page titled "... - "You're not authorized to do that"").
+# The wording of Smile ID's troubleshooting page (the troubleshooting page titled "... - "You're not authorized to do that"").
 MESSAGE_NOT_AUTHORIZED = "You're not authorized to do that"
 MESSAGE_BAD_TIMESTAMP_FORMAT = (
     MESSAGE_NOT_AUTHORIZED + ": the timestamp is not in a recognised format "
@@ -38,7 +38,7 @@ MESSAGE_STALE_TIMESTAMP_FUTURE = (
 MESSAGE_MISSING_CREDENTIAL = MESSAGE_NOT_AUTHORIZED + ": the request has no '{field}'"
 MESSAGE_WRONG_DATA_TYPE = "A parameter is of the wrong data type: '{field}' must be {expected}"
 
-# SDK fixtures answer 2204/2205 with HTTP 400 (api-reference §11).
+# SDK fixtures answer 2204/2205 with HTTP 400 (compatibility §11).
 SMILE_AUTH_HTTP_STATUS = 400
 
 # --- KSig1 (management API) ---------------------------------------------------------------------
@@ -51,7 +51,7 @@ AUTH_INVALID_AUTH_TOKEN = "AUTH_INVALID_AUTH_TOKEN"
 AUTH_SIGNATURE_MISMATCH = "AUTH_SIGNATURE_MISMATCH"
 AUTH_MISSING_HEADER = "AUTH_MISSING_HEADER"
 
-# Seed 003's exact sentences.
+# The exact sentences of Kompliant's error page (compatibility §13).
 MESSAGE_AUTHORIZATION_PREFIX = (
     "The 'Authorization' header is not in the correct format. It must start with 'KSig1-HMAC-SHA256'."
 )
@@ -60,7 +60,7 @@ MESSAGE_INVALID_AUTH_TOKEN = "The authentication token is invalid."
 MESSAGE_SIGNATURE_MISMATCH = "The provided signature does not match the calculated signature."
 MESSAGE_MISSING_HEADER = "Required header '{header}' is missing from the request."
 
-# Ours, in the seed's style, for the format problems the seed does not spell out.
+# Ours, in the documentation's style, for the format problems the documentation does not spell out.
 MESSAGE_AUTHORIZATION_SIGNATURE = (
     "The 'Authorization' header is not in the correct format. It must be 'KSig1-HMAC-SHA256' "
     "followed by a single space and the base64 encoding of a 32-byte HMAC-SHA256."

@@ -1,4 +1,4 @@
-"""KSig1-HMAC-SHA256, the management API's request authentication (api-reference §13, seed 003).
+"""KSig1-HMAC-SHA256, the management API's request authentication (compatibility §13).
 
 The scheme is Kompliant's. Its multi-element joining rule was never captured, so this implements
 §13's "proposed precise definition" exactly:
@@ -22,7 +22,7 @@ Required elements: with the default (``API-Key`` alone) the ``Authorization`` he
 on every request of a key, so one captured from any call authenticates any other. A caller that
 passes ``required_elements`` (the management API does, ``MUTATION_ELEMENTS`` for PUT, POST,
 PATCH and DELETE) refuses a request whose ``X-API-Signed-Elements`` is absent or leaves one of
-them out with ``AUTH_MISSING_HEADER``, worded as seed 003 words it ("Required header '…' is
+them out with ``AUTH_MISSING_HEADER``, worded as compatibility §13 words it ("Required header '…' is
 missing from the request."). The header named is the carrier of the first element left out
 (``X-API-Timestamp``, ``X-API-Nonce``, ``X-API-Content-Hash``), or ``X-API-Signed-Elements`` itself
 when it is absent or when the element left out is ``HTTP-Verb`` or ``URL-Path``. Signing method,
@@ -69,7 +69,7 @@ SIGNED_ELEMENTS_HEADER = "X-API-Signed-Elements"
 TIMESTAMP_HEADER = "X-API-Timestamp"
 NONCE_HEADER = "X-API-Nonce"
 CONTENT_HASH_HEADER = "X-API-Content-Hash"
-API_VERSION_HEADER = "X-API-Version"  # name assumed (api-reference §13)
+API_VERSION_HEADER = "X-API-Version"  # name assumed (compatibility §13)
 REQUIRED_HEADERS = (AUTHORIZATION_HEADER, API_KEY_HEADER, AUTH_TOKEN_HEADER)
 
 API_KEY = "API-Key"

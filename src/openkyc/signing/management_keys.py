@@ -1,6 +1,6 @@
 """Management-API (KSig1) credentials: what is stored per key, and how new ones are minted.
 
-Following Kompliant's published shape (api-reference §13): an API key prefixed ``sb_`` (sandbox)
+Following Kompliant's published shape (compatibility §13): an API key prefixed ``sb_`` (sandbox)
 or ``lv_`` (live), a secret that is the base64 of 33 random bytes (the HMAC key is the decoded
 bytes) and a separate auth token. All three are case-sensitive.
 """

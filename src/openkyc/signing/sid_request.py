@@ -1,6 +1,6 @@
 """Smile ID's ``signature`` scheme: ``base64(HMAC-SHA256(api_key, timestamp + partner_id + "sid_request"))``.
 
-Identical in every official SDK (api-reference §2.1). Requests are verified over the exact
+Identical in every official SDK (compatibility §2.1). Requests are verified over the exact
 timestamp string received; responses (job_status, sync results, callbacks) are signed with the same
 formula and a fresh server timestamp (§2.2).
 """
@@ -69,7 +69,7 @@ def signed_strings(timestamp_as_received: str | int | float) -> tuple[str, ...]:
 
     A string is hashed as received, byte for byte. A JSON number comes from the JS SDK's
     ``generate_signature(number)``, which signs ``new Date(n).toISOString()`` but sends ``n``
-    (api-reference §2.1); an integer is also tried as its decimal text, which is what PHP/Ruby
+    (compatibility §2.1); an integer is also tried as its decimal text, which is what PHP/Ruby
     string concatenation of an integer timestamp would have signed.
     """
     if isinstance(timestamp_as_received, str):
@@ -110,7 +110,7 @@ def sign_response(api_key: str, partner_id: str, now: datetime) -> ResponseSigna
 
     The timestamp is a fresh ``YYYY-MM-DDTHH:MM:SS.sssZ`` string: every SDK needs a JSON string
     (Python encodes it), JS ``Date`` and Java ``Instant.parse`` both read this form, and echoing
-    the client's own timestamp would break Java for Ruby-style values (api-reference §2.2).
+    the client's own timestamp would break Java for Ruby-style values (compatibility §2.2).
     """
     timestamp = format_js_iso(now)
     return {"timestamp": timestamp, "signature": compute_signature(api_key, partner_id, timestamp)}

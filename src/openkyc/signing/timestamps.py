@@ -1,7 +1,7 @@
 """Lenient parsing of the timestamps Smile ID clients send, and the freshness check.
 
 The HMAC is always computed over the exact string received (see ``sid_request``); parsing here is
-only for the freshness window, so it accepts every format a real SDK emits (api-reference §2.1):
+only for the freshness window, so it accepts every format a real SDK emits (compatibility §2.1):
 
 * ISO 8601 with ``T`` or a space, ``Z``/``±HH:MM``/``±HHMM``/``±HH`` or no offset (naive = UTC,
   which is what Python SDKs before 3.0.1 effectively meant to send), any number of fraction digits
@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from openkyc.signing.errors import describe_duration
 
 # The Python SDK's WebApi signs once in its constructor and reuses that timestamp for every upload
-# and job_status poll made with the object (api-reference §2.1), so a partner that keeps one
+# and job_status poll made with the object (compatibility §2.1), so a partner that keeps one
 # WebApi for the life of its process sends timestamps as old as the process. A day keeps such
 # daily-restarted workers working while still refusing captured requests replayed days later.
 DEFAULT_FRESHNESS = timedelta(hours=24)

@@ -358,7 +358,7 @@ def locate_document(bgr: NDArray[Any]) -> LocateEvidence:
     if outline is not None and fits is not None and _inside_cropped_document(outline, (height, width)):
         outline = None
     if outline is None and fits is not None:
-        # The seeds ask partners to crop the image to the document: a photo with a document's
+        # Smile ID's documentation asks partners to crop the image to the document: a photo with a document's
         # proportions and no outline inside it that is itself document-shaped is that crop.
         evidence = LocateEvidence(
             decision=Decision.PASS,

@@ -53,7 +53,7 @@ DECODE_LONG_SIDE = 2400
 
 @dataclass(frozen=True)
 class ImageLimits:
-    """Bounds on what a partner may send. Defaults allow the seeds' 10 MB document images."""
+    """Bounds on what a partner may send. Defaults allow the documentation's 10 MB document images."""
 
     max_bytes: int = 15 * 1024 * 1024
     max_pixels: int = 40_000_000

@@ -1,4 +1,4 @@
-"""Passive liveness on a lone selfie (the seeds' ``Selfie_Check``).
+"""Passive liveness on a lone selfie (the documentation's ``Selfie_Check``).
 
 One image carries no motion, so only the traces of a second imaging chain are left: a device bezel
 or paper edge framing the face, a screen's pixel grid or a print's halftone (moiré), recapture

@@ -1,4 +1,4 @@
-"""Smile ID v1 result codes the intake answers with (api-reference §11).
+"""Smile ID v1 result codes the intake answers with (compatibility §11).
 
 The SDKs only surface these codes to partners, so intake keeps to the documented ones; finer
 detail for logs and tests travels in :attr:`IntakeError.reason`.

@@ -1,4 +1,4 @@
-"""``info.json`` from a job zip: one tolerant model for every SDK's variant (api-reference §5).
+"""``info.json`` from a job zip: one tolerant model for every SDK's variant (compatibility §5).
 
 Tolerated, because real SDKs send them: ``retry``/``entered`` as bools or "true"/"false" strings,
 ``image_type_id`` as an int or a numeric string (Android), ``job_type`` as a numeric string,
