@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,12 +18,12 @@ from smile_id_core.Signature import Signature
 
 from openkyc.app import create_app
 from openkyc.config import Settings
-from openkyc.db import transaction
+from openkyc.db import make_engine, transaction, upgrade_schema
 from openkyc.jobs import service
 from openkyc.jobs.flows import process_job
 from openkyc.partners import service as partners
 from openkyc.partners.models import Environment
-from openkyc.runtime import Runtime, build_runtime
+from openkyc.runtime import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, Runtime, build_runtime
 
 
 @dataclass(frozen=True)
@@ -33,8 +38,50 @@ class PartnerCreds:
         return {"partner_id": self.partner_id, **signature, **fields}
 
 
+@functools.cache
+def migrated_template() -> bytes:
+    """An embedded (SQLite) database migrated to head, once per test process, as its file's bytes.
+
+    Running every migration for each test's fresh data dir cost 40-240 ms a runtime; a copy of
+    this file is found at head, so build_runtime's upgrade has nothing to do. The migrations
+    themselves still run for real in tests/test_db.py and wherever a test builds its runtime
+    without :func:`make_runtime` (tests/test_runtime.py, the CLI and server tests).
+    """
+    directory = Path(tempfile.mkdtemp(prefix="openkyc-template-"))
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    database = directory / "openkyc.db"
+    engine = make_engine(f"sqlite:///{database}")
+    upgrade_schema(engine)
+    with engine.connect() as connection:
+        # Everything into the main file, so the bytes alone are the whole database.
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return database.read_bytes()
+
+
+def seed_migrated_database(settings: Settings) -> None:
+    """Put a copy of :func:`migrated_template` where ``settings``' embedded database will be.
+
+    Only for the default SQLite database of a data dir that has none yet (a second runtime on the
+    same data dir keeps its data; a server database is migrated as usual). The copy is made 0600
+    and the data dir 0700 whatever the umask: the data files stay private, as build_runtime's own.
+    """
+    if settings.database_url:
+        return
+    database = settings.data_dir / "openkyc.db"
+    if database.exists():
+        return
+    settings.data_dir.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    descriptor = os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(migrated_template())
+
+
 def make_runtime(tmp_path: Path, **overrides: Any) -> Runtime:
-    return build_runtime(Settings(data_dir=tmp_path / "data", allow_private_callbacks=True, **overrides))
+    """A runtime on ``tmp_path / "data"``, its embedded database copied from the migrated template."""
+    settings = Settings(data_dir=tmp_path / "data", allow_private_callbacks=True, **overrides)
+    seed_migrated_database(settings)
+    return build_runtime(settings)
 
 
 def make_partner(runtime: Runtime, name: str = "Test partner") -> PartnerCreds:
