@@ -43,8 +43,8 @@ from benchmarks.common import REPO_ROOT, TESTDATA, out_path, percentile, timing_
 from openkyc.engine.document_verification import assess_document_verification
 from openkyc.engine.images import load_image
 from openkyc.engine.smart_selfie import assess_smart_selfie
-from openkyc.testing import attacks
-from openkyc.testing.documents import DocumentSpec, render_document
+from testkit import attacks
+from testkit.documents import DocumentSpec, render_document
 
 FACES = TESTDATA / "faces" / "ageitgey+face_recognition" / "examples"
 VIDEO = TESTDATA / "liveness" / "timesler+facenet-pytorch_examples_video.mp4"

@@ -513,9 +513,9 @@ def task_intervals(data_dir: Path) -> dict[str, list[tuple[float, float]]]:
 def run_setting(
     args: argparse.Namespace, processes: int, material: Material, mix: dict[str, float]
 ) -> dict[str, Any]:
-    from openkyc.testing.callback_receiver import CallbackReceiver
-    from openkyc.testing.deployment import start_deployment
-    from openkyc.testing.partner_client import PartnerClient
+    from testkit.callback_receiver import CallbackReceiver
+    from testkit.deployment import start_deployment
+    from testkit.partner_client import PartnerClient
 
     data_dir = Path(tempfile.mkdtemp(prefix=f"openkyc-load-{processes}-"))
     started = time.monotonic()

@@ -85,7 +85,7 @@ def _on_desk(document: NDArray[np.uint8], seed: int) -> NDArray[np.uint8]:
 
 def build_zip() -> tuple[bytes, dict[str, int]]:
     """The zip, and the byte size of each image in it."""
-    from openkyc.testing.documents import DocumentSpec, render_document
+    from testkit.documents import DocumentSpec, render_document
 
     selfie = _noisy(_square_face(FACES / "obama2.jpg"), 1)
     portrait = cv2.imread(str(FACES / "obama.jpg"))
@@ -172,7 +172,7 @@ def worker_run(zip_bytes: bytes, mode: str) -> dict[str, Any]:
     # Load every model with a small job, as a worker that has run jobs before.
     small_face = load_image(FACES / "obama2.jpg")
     small_doc = cv2.imread(str(FACES / "obama.jpg"))
-    from openkyc.testing.documents import DocumentSpec, render_document
+    from testkit.documents import DocumentSpec, render_document
 
     doc = render_document(DocumentSpec(), portrait_bgr=small_doc, long_side=1200)
     assess_document_verification(load_image(_jpeg(doc, 90)), small_face, declared_id_type="PASSPORT")

@@ -6,7 +6,7 @@ Material, each sample tagged with its source:
 
 - real documents (``benchmarks/doc_material.py``): the shared PassportEye specimens and the other
   public sources under ``benchmarks/data/docs``, truth transcribed by eye;
-- generated documents (``openkyc.testing.specimens``), one source per layout family (passport data
+- generated documents (``testkit.specimens``), one source per layout family (passport data
   page, card back, card front, TD2 card, MRV-A visa sticker, MRV-B visa), captured as small scans,
   scans, photocopies, phone photos and turned phone photos, a quarter with one broken check digit;
   and the same phone photos stored upright in pixels but turned by their EXIF orientation tag.
@@ -41,7 +41,7 @@ from benchmarks.doc_material import iter_documents
 from openkyc.engine.document.mrz import decode as mrz_decode
 from openkyc.engine.document.mrz.read import MrzReading, read_mrz
 from openkyc.engine.images import load_image
-from openkyc.testing import specimens
+from testkit import specimens
 
 # Thresholds the valid-confidence is chosen from.
 THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.30, 1.0, 0.025))

@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 from openkyc.engine.face.detect import detect_faces, primary_face
 from openkyc.engine.images.decode import load_image
 from openkyc.engine.liveness.mesh import mesh_landmarks
-from openkyc.testing.documents import jpeg
+from testkit.documents import jpeg
 
 # A genuine crop is kept only when the face mesh (the face the engine will analyse) is centred on
 # the tracked face within this fraction of its width: in a crowd the crop can hold a second face

@@ -25,7 +25,7 @@ from typing import IO, Literal
 
 import httpx
 
-from openkyc.testing.tcp_proxy import TcpProxy
+from testkit.tcp_proxy import TcpProxy
 
 Mode = Literal["embedded", "scaled"]
 Broker = Literal["redis", "rabbitmq"]
@@ -263,7 +263,7 @@ def _wait_for_group_exit(pgid: int, timeout: float = 10) -> None:
 
 
 def _scaled_environment(data_dir: Path, cleanups: list[Callable[[], None]], broker: Broker) -> dict[str, str]:
-    from openkyc.testing.s3 import s3_environment, start_s3_server
+    from testkit.s3 import s3_environment, start_s3_server
 
     database_url = create_database(cleanups)
     endpoint, stop_s3 = start_s3_server(buckets=[S3_BUCKET])

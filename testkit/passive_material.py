@@ -4,7 +4,7 @@
   live, kind, source repository), the material the model is judged on, source by source;
 * ``shared``: the shared genuine face photos (``faces/identities.csv``, role ``face``), live;
 * ``generated``: recaptured prints and screens of the shared photos and their genuine twins
-  (:mod:`openkyc.testing.recapture`).
+  (:mod:`testkit.recapture`).
 
 Shared and generated examples carry an identity half (``A``/``B``: alternate identities in sorted
 order): the shipped model learns from half A only, so half B measures it on people it never saw.
@@ -29,8 +29,8 @@ from numpy.typing import NDArray
 from openkyc.engine.images.decode import load_image
 from openkyc.engine.liveness.passive_model import PassiveModel, fit_logistic
 from openkyc.engine.liveness.recapture import FEATURE_NAMES, selfie_features
-from openkyc.testing import attacks
-from openkyc.testing.recapture import RecaptureKind, recaptured_selfie
+from testkit import attacks
+from testkit.recapture import RecaptureKind, recaptured_selfie
 
 # Spoof kinds the recapture heads learn; masks are not a recapture (no second imaging chain) and
 # are measured, never learned.

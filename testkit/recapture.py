@@ -1,6 +1,6 @@
 """Lone-selfie material for the passive liveness check: generated recaptures and their genuine twins.
 
-A recapture starts from :mod:`openkyc.testing.attacks` (a halftone print on a sheet with a paper
+A recapture starts from :mod:`testkit.attacks` (a halftone print on a sheet with a paper
 margin, or a screen with its sub-pixel grid, bezel and reflections, held in front of a camera) and
 is then varied the way real recaptured-photo spoofs vary:
 
@@ -27,8 +27,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from openkyc.engine.face.detect import detect_faces, primary_face
-from openkyc.testing import attacks
-from openkyc.testing.documents import jpeg
+from testkit import attacks
+from testkit.documents import jpeg
 
 RecaptureKind = Literal["print", "screen", "genuine"]
 

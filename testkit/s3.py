@@ -10,7 +10,7 @@ Needs the ``dev`` extra (``moto[server]``). In-process::
 Or as its own process, which prints the endpoint URL on its first stdout line and serves until
 SIGTERM or Ctrl-C::
 
-    python -m openkyc.testing.s3 --bucket openkyc-test [--port 9000]
+    python -m testkit.s3 --bucket openkyc-test [--port 9000]
 
 The server checks neither signatures nor the expiry of presigned URLs, and keeps its objects in
 memory: each start is empty.
@@ -44,7 +44,7 @@ def start_s3_server(
     *, buckets: Sequence[str] = (), host: str = "127.0.0.1", port: int = 0
 ) -> tuple[str, Callable[[], None]]:
     """Start a server thread on ``host:port`` (0: a free port) with ``buckets``; (endpoint URL, stop)."""
-    # Imported here: moto is a dev dependency, and openkyc.testing ships with the package.
+    # Imported here: moto is a dev dependency, only needed once a server starts.
     from moto.server import ThreadedMotoServer
 
     # Werkzeug would log every request to stderr.
@@ -79,9 +79,7 @@ def s3_environment(endpoint_url: str, bucket: str, prefix: str = "") -> dict[str
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Serve until SIGTERM or Ctrl-C, after printing the endpoint URL."""
-    parser = argparse.ArgumentParser(
-        prog="python -m openkyc.testing.s3", description="An S3-compatible test server."
-    )
+    parser = argparse.ArgumentParser(prog="python -m testkit.s3", description="An S3-compatible test server.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0: a free port (default)")
     parser.add_argument("--bucket", action="append", default=[], help="a bucket to create (repeatable)")

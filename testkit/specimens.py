@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw
 
-from openkyc.testing import documents as docs
+from testkit import documents as docs
 
 BGR = npt.NDArray[Any]
 Quad = npt.NDArray[np.float32]  # (4, 2): top-left, top-right, bottom-right, bottom-left

@@ -2,10 +2,10 @@
 
 Run from the repository root (the seed is the documentation snapshot the project implements)::
 
-    python -m openkyc.services.build_data ../shared/spec/seeds/001_d853214dc64d47f7.txt
+    .venv/bin/python -m tools.build_data ../shared/spec/seeds/001_d853214dc64d47f7.txt
 
 The server never parses the seed: it loads the committed JSON, so a docs change is a reviewed diff.
-Only the Africa table is in the seeds; the other continents' pages are listed in the docs' table of
+Only the Africa table is in Smile ID's documentation; the other continents' pages are listed in the docs' table of
 contents but not captured, so they are absent until a seed carries them.
 """
 
@@ -19,7 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-DEFAULT_OUTPUT = Path(__file__).with_name("data") / "valid_documents.json"
+# The checkout's copy, which the wheel packages and ``openkyc.services.documents`` reads.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUTPUT = REPO_ROOT / "src" / "openkyc" / "services" / "data" / "valid_documents.json"
 CONTINENTS = ("Africa", "Asia and the Middle East", "Europe", "North America", "Oceania", "South America")
 TABLE_HEADER = ("Country", "Country code", "ID Type", "Examples")
 

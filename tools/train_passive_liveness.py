@@ -2,7 +2,7 @@
 
 Reproducible on CPU in a few minutes: every generated picture has a fixed seed (``--seed`` offsets
 them all), feature extraction is deterministic and the logistic heads are fitted by Newton's method
-(no random initialisation). The recipe and material are :mod:`openkyc.testing.passive_material`:
+(no random initialisation). The recipe and material are :mod:`testkit.passive_material`:
 
 1. features of the real presentation-attack photos (``liveness/pad``: every source), the shared
    genuine face photos and generated recaptures (identity half A only; half B is kept for the
@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 
 from openkyc.engine.liveness.passive_model import MODEL_PATH, PassiveModel
 from openkyc.engine.liveness.recapture import FEATURE_NAMES
-from openkyc.testing.passive_material import (
+from testkit.passive_material import (
     Example,
     Recipe,
     cached,
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
             },
             "generated": {
                 "what": "recaptured prints/screens and genuine twins of the shared photos "
-                "(openkyc.testing.recapture), identity half A",
+                "(testkit.recapture), identity half A",
                 "count": sum(e.group == "generated" for e in training_extra),
             },
         },

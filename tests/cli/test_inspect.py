@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from openkyc.cli import app
-from openkyc.testing.documents import DocumentSpec, render_document
+from testkit.documents import DocumentSpec, render_document
 
 runner = CliRunner()
 

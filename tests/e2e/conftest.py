@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from openkyc.testing.deployment import (
+from testkit.deployment import (
     Deployment,
     Mode,
     TlsOptions,

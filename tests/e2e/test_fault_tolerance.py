@@ -23,9 +23,9 @@ from sqlalchemy import create_engine, text
 
 from openkyc.config import Settings
 from openkyc.tasks.celery_app import DELIVER_CALLBACK, VERIFY_JOB, make_celery
-from openkyc.testing.callback_receiver import CallbackReceiver
-from openkyc.testing.deployment import Deployment, start_deployment
-from openkyc.testing.partner_client import PartnerClient
+from testkit.callback_receiver import CallbackReceiver
+from testkit.deployment import Deployment, start_deployment
+from testkit.partner_client import PartnerClient
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from smile_id_core.Signature import Signature
 
-from openkyc.testing.documents import DocumentSpec, render_document
+from testkit.documents import DocumentSpec, render_document
 from tests.e2e.conftest import CallbackReceiver, Server, TlsFiles
 
 pytestmark = pytest.mark.slow

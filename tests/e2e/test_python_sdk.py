@@ -12,7 +12,7 @@ import pytest
 from smile_id_core.Signature import Signature
 from smile_id_core.WebApi import WebApi
 
-from openkyc.testing.documents import DocumentSpec, render_document
+from testkit.documents import DocumentSpec, render_document
 from tests.e2e.conftest import CallbackReceiver, Server
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ from openkyc.engine.evidence import Decision
 from openkyc.engine.face.compare import FaceOutcome
 from openkyc.engine.images import load_image
 from openkyc.engine.images.decode import DecodedImage
-from openkyc.testing.documents import DocumentSpec, render_document
+from testkit.documents import DocumentSpec, render_document
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from openkyc.engine.face.compare import FaceOutcome
 from openkyc.engine.images import load_image
 from openkyc.engine.images.decode import DecodedImage
 from openkyc.engine.smart_selfie import SELFIE_QUALITY, assess_smart_selfie
-from openkyc.testing import attacks
+from testkit import attacks
 
 
 def keys_of(value: object) -> set[str]:

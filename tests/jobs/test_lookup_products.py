@@ -16,8 +16,8 @@ from openkyc.jobs.models import Job, JobState
 from openkyc.partners import service as partners
 from openkyc.ratelimit import service as ratelimit
 from openkyc.runtime import Runtime
-from openkyc.testing.documents import DocumentSpec, render_document
 from openkyc.users import service as users
+from testkit.documents import DocumentSpec, render_document
 from tests.server import PartnerCreds, submit_and_process, upload_job
 
 pytestmark = pytest.mark.slow

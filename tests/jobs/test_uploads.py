@@ -30,7 +30,7 @@ from openkyc.jobs.models import Job, JobState
 from openkyc.runtime import Runtime
 from openkyc.storage import S3BlobStore
 from openkyc.tasks.sweeper import Sweeper
-from openkyc.testing.s3 import TEST_ENVIRONMENT, start_s3_server
+from testkit.s3 import TEST_ENVIRONMENT, start_s3_server
 from tests.jobs.intake.builders import build_zip, info_document, info_json_bytes
 from tests.server import PartnerCreds, make_partner, make_runtime
 from tests.tasks.test_sweeper import RecordingQueue

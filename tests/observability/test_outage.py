@@ -19,7 +19,7 @@ from openkyc.app import create_app
 from openkyc.observability.outage import RETRY_AFTER_S
 from openkyc.runtime import Runtime
 from openkyc.tasks.inprocess import WorkerPool
-from openkyc.testing.tcp_proxy import TcpProxy
+from testkit.tcp_proxy import TcpProxy
 from tests.observability.conftest import METRICS_TOKEN, sample, samples_of, scrape
 from tests.observability.postgres import PG_HOST, PG_PORT, database_url, throwaway_database
 from tests.server import PartnerCreds, make_partner, make_runtime, upload_job

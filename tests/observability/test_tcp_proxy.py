@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from openkyc.testing.tcp_proxy import TcpProxy
+from testkit.tcp_proxy import TcpProxy
 
 
 class _Echo(socketserver.BaseRequestHandler):

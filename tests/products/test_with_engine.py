@@ -23,7 +23,7 @@ from openkyc.products import (
     smart_selfie_compare,
     smart_selfie_registration,
 )
-from openkyc.testing.documents import DocumentSpec, render_document
+from testkit.documents import DocumentSpec, render_document
 from tests.products.factories import assert_well_formed
 
 pytestmark = pytest.mark.slow

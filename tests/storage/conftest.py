@@ -10,7 +10,7 @@ import pytest
 from openkyc.config import Settings
 from openkyc.crypto import SecretBox, load_secret_box
 from openkyc.storage import S3BlobStore, make_s3_client
-from openkyc.testing.s3 import REGION, TEST_ENVIRONMENT, start_s3_server
+from testkit.s3 import REGION, TEST_ENVIRONMENT, start_s3_server
 
 BUCKET = "openkyc-test"
 

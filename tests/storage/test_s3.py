@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from openkyc.crypto import SecretBox
 from openkyc.storage import BlobNotFound, S3BlobStore, UploadTooLarge
-from openkyc.testing.s3 import REGION, TEST_ENVIRONMENT
+from testkit.s3 import REGION, TEST_ENVIRONMENT
 
 from .conftest import BUCKET
 

@@ -6,9 +6,10 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 from openkyc.storage import make_s3_client
-from openkyc.testing.s3 import REGION, s3_environment
+from testkit.s3 import REGION, s3_environment
 
 from .conftest import BUCKET
 
@@ -36,7 +37,9 @@ def test_another_process_uses_the_in_process_server(s3_endpoint: str) -> None:
 
 def test_the_server_runs_as_its_own_process() -> None:
     server = subprocess.Popen(
-        [sys.executable, "-m", "openkyc.testing.s3", "--bucket", "own-process"],
+        [sys.executable, "-m", "testkit.s3", "--bucket", "own-process"],
+        # The test kit is not installed: ``-m`` finds it from the repository root.
+        cwd=Path(__file__).resolve().parents[2],
         stdout=subprocess.PIPE,
         text=True,
     )

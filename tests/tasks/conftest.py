@@ -16,7 +16,7 @@ from openkyc.db import transaction
 from openkyc.jobs.models import Job, JobState
 from openkyc.partners.models import ApiKey
 from openkyc.runtime import Runtime
-from openkyc.testing.callback_receiver import CallbackReceiver
+from testkit.callback_receiver import CallbackReceiver
 from tests.server import PartnerCreds
 
 

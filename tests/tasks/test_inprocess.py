@@ -13,7 +13,7 @@ from openkyc.callbacks.models import CallbackDelivery
 from openkyc.db import transaction
 from openkyc.tasks import inprocess
 from openkyc.tasks.inprocess import WorkerPool
-from openkyc.testing.callback_receiver import CallbackReceiver
+from testkit.callback_receiver import CallbackReceiver
 from tests.server import make_partner, make_runtime
 from tests.tasks.conftest import SilentReceiver, finished_jobs_with_callbacks
 

@@ -17,7 +17,7 @@ from openkyc.jobs.models import Job, JobState
 from openkyc.runtime import Runtime
 from openkyc.tasks import work
 from openkyc.tasks.work import Outcome
-from openkyc.testing.callback_receiver import CallbackReceiver
+from testkit.callback_receiver import CallbackReceiver
 from tests.server import PartnerCreds, make_partner, make_runtime, upload_job
 from tests.tasks.conftest import SilentReceiver, finished_jobs_with_callbacks
 

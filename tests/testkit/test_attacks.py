@@ -9,7 +9,7 @@ import pytest
 
 from openkyc.engine.face.detect import detect_faces, primary_face
 from openkyc.engine.images.decode import load_image
-from openkyc.testing import attacks
+from testkit import attacks
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from openkyc.engine.document.mrz import parse_mrz
-from openkyc.testing import documents as docs
+from testkit import documents as docs
 
 
 def test_default_passport_mrz_matches_icao_layout() -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from openkyc.engine.liveness.recapture import FEATURE_NAMES
-from openkyc.testing.passive_material import (
+from testkit.passive_material import (
     Example,
     Recipe,
     cached,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from openkyc.engine.liveness.recapture import locate_selfie_face
-from openkyc.testing.recapture import recaptured_selfie
+from testkit.recapture import recaptured_selfie
 
 
 @pytest.fixture(scope="module")

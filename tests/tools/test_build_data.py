@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
-from openkyc.services import build_data
-from openkyc.services.documents import valid_documents
+from openkyc.services.documents import DATA_FILE, DATA_PACKAGE, valid_documents
+from tools import build_data
 
 # The shared spec lives beside the checkout, like the shared test data (tests/conftest.py).
 SEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "seeds"
@@ -96,3 +97,9 @@ def test_committed_data_matches_the_seed() -> None:
     if not seed.is_file():
         pytest.skip("the documentation seed is not beside this checkout")
     assert list(valid_documents()) == build_data.build(seed.read_text(encoding="utf-8").splitlines())
+
+
+def test_default_output_is_the_file_the_server_reads() -> None:
+    # The script lives in tools/, outside the package: its default must still be the packaged JSON.
+    packaged = resources.files(DATA_PACKAGE).joinpath(DATA_FILE).read_bytes()
+    assert build_data.DEFAULT_OUTPUT.read_bytes() == packaged

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from openkyc.engine.liveness.passive_model import PassiveModel
-from openkyc.testing.passive_material import generated_examples, rank_auc, scores
+from testkit.passive_material import generated_examples, rank_auc, scores
 from tools import train_passive_liveness
 
 

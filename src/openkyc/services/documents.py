@@ -1,6 +1,6 @@
 """The document types accepted for Document Verification, per country (POST /v1/valid_documents).
 
-Loaded from the JSON that ``build_data`` generates from the docs; read once per process.
+Loaded from the JSON that ``tools/build_data.py`` generates from the docs; read once per process.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from openkyc.engine.document.mrz.read import MrzReading
 from openkyc.engine.evidence import Decision
 from openkyc.engine.face.compare import FaceOutcome
 from openkyc.engine.images.decode import load_image
-from openkyc.testing.documents import (
+from testkit.documents import (
     DocumentSpec,
     mrz_lines,
     photocopy,

@@ -20,7 +20,7 @@ from openkyc.engine.document.dates import find_dates
 from openkyc.engine.document.mrz.parse import parse_mrz
 from openkyc.engine.document.visual_zone import VisualZone, VizField
 from openkyc.engine.evidence import Decision
-from openkyc.testing.documents import DocumentSpec, jpeg, mrz_lines, photocopy, render_document
+from testkit.documents import DocumentSpec, jpeg, mrz_lines, photocopy, render_document
 
 TODAY = date(2025, 6, 15)
 

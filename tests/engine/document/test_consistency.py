@@ -8,7 +8,7 @@ from openkyc.engine.document.consistency import FieldStatus, check_consistency, 
 from openkyc.engine.document.mrz.parse import parse_mrz
 from openkyc.engine.document.visual_zone import VisualZone, VizField
 from openkyc.engine.evidence import Decision
-from openkyc.testing.documents import DocumentSpec, mrz_lines
+from testkit.documents import DocumentSpec, mrz_lines
 
 
 def zone(**values: str) -> VisualZone:

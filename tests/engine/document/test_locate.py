@@ -17,7 +17,7 @@ from openkyc.engine.document.locate import (
 )
 from openkyc.engine.document.ocr import OcrLine
 from openkyc.engine.evidence import Decision
-from openkyc.testing.documents import (
+from testkit.documents import (
     DocumentSpec,
     blur,
     place_on_background_with_corners,

@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 from openkyc.engine.document.portrait import check_portrait, find_portrait
 from openkyc.engine.evidence import Decision
 from openkyc.engine.face.compare import FaceOutcome
-from openkyc.testing.documents import DocumentSpec, render_document
+from testkit.documents import DocumentSpec, render_document
 
 CARD = DocumentSpec(kind="identity_card", mrz_type="TD1", title="IDENTITY CARD")
 

@@ -7,7 +7,7 @@ import pytest
 
 from openkyc.engine.document.ocr import OcrLine, run_ocr
 from openkyc.engine.document.visual_zone import is_mrz_line, match_label, read_visual_zone
-from openkyc.testing.documents import DocumentSpec, render_document
+from testkit.documents import DocumentSpec, render_document
 
 TODAY = date(2026, 12, 3)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from openkyc.testing import attacks
+from testkit import attacks
 
 VIDEO_NAME = "timesler+facenet-pytorch_examples_video.mp4"
 # Frames 6-104 of the video hold one person's track (found by attacks.face_tracks on all frames);

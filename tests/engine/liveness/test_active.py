@@ -14,7 +14,7 @@ from openkyc.engine.evidence import Decision
 from openkyc.engine.liveness import LivenessConfig, check_liveness
 from openkyc.engine.liveness.active import RULES, prefetch_frame_faces
 from openkyc.engine.liveness.frames import analyse_frame, analyse_frames
-from openkyc.testing import attacks
+from testkit import attacks
 
 
 def codes(evidence: object) -> set[str]:

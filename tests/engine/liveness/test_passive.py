@@ -20,7 +20,7 @@ from openkyc.engine.liveness.passive import GROUP_NAMES, judge_features
 from openkyc.engine.liveness.passive_model import bundled_model
 from openkyc.engine.liveness.recapture import selfie_features
 from openkyc.engine.liveness.texture import chroma_moire, periodic_pattern
-from openkyc.testing import attacks
+from testkit import attacks
 
 CUES = {f"cue_{group}" for group in GROUP_NAMES}
 

@@ -21,7 +21,7 @@ from openkyc.engine.liveness import (
     check_liveness,
     check_selfie,
 )
-from openkyc.testing import attacks
+from testkit import attacks
 
 
 def _brightness_model(path: Path, *, nhwc: bool = False, two_class: bool = False, bias: float = 0.0) -> Path:

@@ -7,7 +7,7 @@ import numpy.typing as npt
 import pytest
 
 from openkyc.engine.document.mrz.band import LINE_HEIGHT_PX, Band, find_bands
-from openkyc.testing import specimens as sp
+from testkit import specimens as sp
 
 pytestmark = pytest.mark.skipif(sp.ocrb_font_path() is None, reason="needs fonts-ocr-b")
 

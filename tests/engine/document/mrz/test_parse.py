@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from openkyc.engine.document.mrz import MrzFormatError, parse_mrz
-from openkyc.testing.documents import BrokenCheck, DocumentSpec, mrz_lines
+from testkit.documents import BrokenCheck, DocumentSpec, mrz_lines
 
 TODAY = date(2025, 6, 1)
 

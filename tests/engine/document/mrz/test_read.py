@@ -10,8 +10,8 @@ import pytest
 
 from openkyc.engine.document.mrz import normalise_text, read_mrz
 from openkyc.engine.images import load_image
-from openkyc.testing import documents as docs
-from openkyc.testing import specimens as sp
+from testkit import documents as docs
+from testkit import specimens as sp
 
 REPO = Path(__file__).resolve().parents[4]
 BOSNIA = "ruledicaprio+SynthPass/samples/id_cards/Bosnia_Herzegovina_ID_Card_back.jpg"
