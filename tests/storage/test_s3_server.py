@@ -56,3 +56,5 @@ def test_the_server_runs_as_its_own_process() -> None:
         if server.poll() is None:
             server.kill()
             server.wait()
+        if server.stdout is not None:
+            server.stdout.close()
