@@ -12,6 +12,7 @@ from openkyc.aml import service
 from openkyc.api_errors import INVALID_VALUE, MISSING_PARAMETER, ApiError
 from openkyc.db import utcnow
 from openkyc.http import read_json_object
+from openkyc.job_types import JobType
 from openkyc.jobs import service as jobs
 from openkyc.jobs.sync import open_sync_job, publish_sync_result
 from openkyc.partners.auth import Caller, authenticate
@@ -22,7 +23,6 @@ from openkyc.webdeps import get_runtime
 router = APIRouter(prefix="/v1", tags=["aml"])
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
-AML_JOB_TYPE = 10
 MAX_NAME = 300
 MAX_ALIASES = 10
 _ALPHA2 = re.compile(r"^[A-Za-z]{2}$")
@@ -80,8 +80,8 @@ def _countries(body: dict[str, Any]) -> list[str]:
 
 
 def _partner_params(body: dict[str, Any]) -> jobs.PartnerParams:
-    job_type = body.get("job_type", AML_JOB_TYPE)
-    if str(job_type) != str(AML_JOB_TYPE) or isinstance(job_type, bool):
+    job_type = body.get("job_type", JobType.AML)
+    if str(job_type) != str(JobType.AML) or isinstance(job_type, bool):
         raise ApiError(INVALID_VALUE, "job_type must be 10 for an AML check")
     user_id = _text(body, "user_id", required=True)
     job_id = _text(body, "job_id", required=True)
@@ -90,8 +90,8 @@ def _partner_params(body: dict[str, Any]) -> jobs.PartnerParams:
     if not isinstance(optional_info, dict):
         raise ApiError(INVALID_VALUE, "optional_info must be an object")
     # The Ruby SDK copies optional_info into partner_params; they are echoed back like other jobs'.
-    raw = {**optional_info, "user_id": user_id, "job_id": job_id, "job_type": AML_JOB_TYPE}
-    return jobs.PartnerParams(user_id=user_id, job_id=job_id, job_type=AML_JOB_TYPE, raw=raw)
+    raw = {**optional_info, "user_id": user_id, "job_id": job_id, "job_type": JobType.AML}
+    return jobs.PartnerParams(user_id=user_id, job_id=job_id, job_type=JobType.AML, raw=raw)
 
 
 @router.post("/aml")

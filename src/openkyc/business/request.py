@@ -7,9 +7,9 @@ from typing import Any
 
 from openkyc.api_errors import INVALID_JOB_TYPE, INVALID_VALUE, MISSING_PARAMETER, WRONG_DATA_TYPE, ApiError
 from openkyc.business.supported import BUSINESS_TYPES, is_supported, needs_business_type
+from openkyc.job_types import JobType
 from openkyc.jobs.service import PartnerParams, parse_partner_params
 
-JOB_TYPE = 7
 UNSUPPORTED_BUSINESS_TYPE = "Unsupported business type"  # the SDK fixture's text (compatibility §4.5)
 
 
@@ -44,7 +44,7 @@ def _required_text(body: dict[str, Any], name: str) -> str:
 def parse_business_request(body: dict[str, Any]) -> BusinessRequest:
     """The fields of a job_type 7 request; unsupported values are 2413, as the SDK fixture shows."""
     params = parse_partner_params(body.get("partner_params"))
-    if params.job_type != JOB_TYPE:
+    if params.job_type != JobType.BUSINESS_VERIFICATION:
         raise ApiError(INVALID_JOB_TYPE, "partner_params.job_type must be 7 for business verification")
     country = _required_text(body, "country").upper()
     id_type = _required_text(body, "id_type").upper()

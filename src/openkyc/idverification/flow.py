@@ -16,7 +16,8 @@ from openkyc.db import transaction, utcnow
 from openkyc.idverification.basic_kyc import basic_kyc_result
 from openkyc.idverification.enhanced_kyc import enhanced_kyc_result
 from openkyc.idverification.lookup import LookupOutcome, look_up, malformed, precheck
-from openkyc.idverification.request import ID_VERIFICATION_JOB_TYPE, VerificationRequest, parse_request
+from openkyc.idverification.request import VerificationRequest, parse_request
+from openkyc.job_types import JobType
 from openkyc.jobs import service
 from openkyc.jobs.models import JobState
 from openkyc.jobs.sync import publish_sync_result
@@ -110,7 +111,7 @@ def _refuse_duplicate(session: Any, caller: Caller, request: VerificationRequest
 
 def _may_retry(job: Any, request: VerificationRequest) -> bool:
     # Only a finished ID verification job is redone with retry (a 1015 answer is worth retrying).
-    return request.retry and job.job_type == ID_VERIFICATION_JOB_TYPE and job.state in service.FINISHED_STATES
+    return request.retry and job.job_type == JobType.ENHANCED_KYC and job.state in service.FINISHED_STATES
 
 
 def _open_job(runtime: Runtime, caller: Caller, request: VerificationRequest) -> str:

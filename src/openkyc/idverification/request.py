@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from openkyc.api_errors import INVALID_JOB_TYPE, INVALID_VALUE, MISSING_PARAMETER, WRONG_DATA_TYPE, ApiError
+from openkyc.job_types import JobType
 from openkyc.jobs.service import PartnerParams, parse_partner_params
 from openkyc.services.id_types import IdNumberType, id_number_type
 
-ID_VERIFICATION_JOB_TYPE = 5  # Enhanced and Basic KYC share it in every SDK (compatibility §3.1)
 MAX_TEXT = 200
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -49,7 +49,8 @@ def parse_request(body: dict[str, Any]) -> VerificationRequest:
     if body.get("partner_params") is None:
         raise ApiError(MISSING_PARAMETER, "partner_params is required")
     params = parse_partner_params(body["partner_params"])
-    if params.job_type != ID_VERIFICATION_JOB_TYPE:
+    # Enhanced and Basic KYC share the number (JobType.BASIC_KYC is an alias).
+    if params.job_type != JobType.ENHANCED_KYC:
         raise ApiError(INVALID_JOB_TYPE, "partner_params.job_type must be 5 for ID verification")
     fields = parse_id_fields(body)
     callback_url = body.get("callback_url")

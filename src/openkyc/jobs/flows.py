@@ -13,6 +13,7 @@ from openkyc.db import transaction
 from openkyc.engine.document_verification import assess_document_verification
 from openkyc.engine.images.decode import DecodedImage, load_image
 from openkyc.engine.smart_selfie import assess_smart_selfie
+from openkyc.job_types import JobType
 from openkyc.jobs import lookup_products, service
 from openkyc.jobs.intake import IntakeError, IntakeLimits, JobPayload, read_job_payload
 from openkyc.jobs.models import Job
@@ -30,7 +31,6 @@ from openkyc.users import service as users
 
 log = logging.getLogger(__name__)
 
-REGISTRATION, AUTHENTICATION, DOCUMENT_VERIFICATION = 4, 2, 6
 RESULT_SOURCE = "WebAPI"
 
 
@@ -138,25 +138,25 @@ def _decide(runtime: Runtime, job: Job, payload: JobPayload) -> ProductResult:
     images = payload.images
     frames = [frame.decoded for frame in images.liveness]
     sandbox_result = _sandbox_result(job)
-    if job.job_type == REGISTRATION:
+    if job.job_type == JobType.SMART_SELFIE_REGISTRATION:
         selfie = _require_selfie(images.selfie)
         evidence = assess_smart_selfie(selfie, frames)
         result = smart_selfie_registration.decide(evidence, sandbox_result=sandbox_result)
         return result.with_enrolment(evidence.selfie_analysis.embedding)
-    if job.job_type == AUTHENTICATION:
+    if job.job_type == JobType.SMART_SELFIE_AUTHENTICATION:
         selfie = _require_selfie(images.selfie)
         # The registered selfie itself, not only its embedding: re-sending that very photo must be
         # caught as the same image (a replay), which needs its pixels.
         reference = _enrolled_selfie(runtime, job).bgr
         evidence = assess_smart_selfie(selfie, frames, reference=reference)
         return smart_selfie_authentication.decide(evidence, sandbox_result=sandbox_result)
-    if job.job_type == lookup_products.BIOMETRIC_KYC:
+    if job.job_type == JobType.BIOMETRIC_KYC:
         selfie = _require_selfie(images.selfie)
         return lookup_products.decide_biometric_kyc(runtime, job, payload, selfie, frames, sandbox_result)
     docv = _document_verification(runtime, job, payload, frames, sandbox_result)
-    if job.job_type == lookup_products.ENHANCED_DOCUMENT_VERIFICATION:
+    if job.job_type == JobType.ENHANCED_DOCUMENT_VERIFICATION:
         return lookup_products.decide_enhanced_document_verification(runtime, job, payload, docv)
-    # /v1/upload admits no other job type (service.UPLOAD_JOB_TYPES).
+    # /v1/upload admits no other job type (job_types.UPLOAD_JOB_TYPES).
     return docv
 
 

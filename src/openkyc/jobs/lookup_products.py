@@ -21,6 +21,7 @@ from openkyc.engine.smart_selfie import assess_smart_selfie
 from openkyc.idverification.id_format import is_well_formed
 from openkyc.idverification.lookup import look_up, precheck
 from openkyc.idverification.request import VerificationRequest, request_for_job
+from openkyc.job_types import LOOKUP_JOB_TYPES, JobType
 from openkyc.jobs import service
 from openkyc.jobs.intake import JobPayload
 from openkyc.jobs.models import Job
@@ -33,8 +34,6 @@ from openkyc.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-BIOMETRIC_KYC, ENHANCED_DOCUMENT_VERIFICATION = 1, 11
-LOOKUP_JOB_TYPES = frozenset({BIOMETRIC_KYC, ENHANCED_DOCUMENT_VERIFICATION})
 # Set in a job's inputs once its look-up was counted against the rate limit (at the PUT, or by
 # the worker when the number came from the document), so a rerun does not count it again.
 COUNTED = "lookup_counted"
@@ -50,7 +49,7 @@ def lookup_request(job: Job, payload: JobPayload) -> VerificationRequest:
     Enhanced Document Verification may leave the number out: it is then read from the document.
     """
     params = service.parse_partner_params(job.partner_params)
-    return request_for_job(params, payload.id_info, number_required=job.job_type == BIOMETRIC_KYC)
+    return request_for_job(params, payload.id_info, number_required=job.job_type == JobType.BIOMETRIC_KYC)
 
 
 def check_upload(runtime: Runtime, job: Job, payload: JobPayload) -> dict[str, Any]:

@@ -24,12 +24,10 @@ from openkyc.api_errors import (
     ApiError,
 )
 from openkyc.db import utcnow
+from openkyc.job_types import KNOWN_JOB_TYPES, UPLOAD_JOB_TYPES
 from openkyc.jobs.models import Job, JobState
 from openkyc.partner_input import PartnerInputError, check_strings
 
-# Job types of the seeds (api-reference §3.1) and the ones this server runs through /v1/upload.
-KNOWN_JOB_TYPES = frozenset(range(1, 13))
-UPLOAD_JOB_TYPES = frozenset({1, 2, 4, 6, 11})
 # The state a job's partner-visible answer no longer changes from (besides a reviewer's decision).
 FINISHED_STATES = frozenset({JobState.COMPLETE, JobState.FAILED})
 

@@ -24,6 +24,7 @@ from openkyc.db import transaction
 from openkyc.engine.errors import ImageError
 from openkyc.engine.images.decode import DecodedImage, load_image
 from openkyc.engine.smart_selfie import assess_smart_selfie
+from openkyc.job_types import JobType
 from openkyc.jobs import service
 from openkyc.jobs.flows import publish_result, system_error
 from openkyc.jobs.models import Job
@@ -74,7 +75,7 @@ class Endpoint:
     reference: Reference
 
     @property
-    def job_type(self) -> int:
+    def job_type(self) -> JobType:
         return JOB_TYPES[self.product]
 
 

@@ -14,6 +14,7 @@ from openkyc.api_errors import MISSING_PARAMETER, NOT_FOUND, WRONG_DATA_TYPE, Ap
 from openkyc.audit import Actor
 from openkyc.db import transaction, utcnow
 from openkyc.http import read_json_object, read_limited_body
+from openkyc.job_types import JobType
 from openkyc.jobs import service, uploads
 from openkyc.jobs.models import Job, JobState
 from openkyc.jobs.status import job_status_body
@@ -29,8 +30,6 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 # The views are async only to read their bodies; the rest (key look-up, database, encryption,
 # blob files) runs on the thread pool, so a busy SQLite lock or a 30 MB blob write never holds up
 # the event loop (and with it /healthz and every other request).
-
-REGISTRATION, AUTHENTICATION, DOCUMENT_VERIFICATION = 4, 2, 6
 
 
 def as_bool(value: Any) -> bool:
@@ -105,10 +104,10 @@ def _check_enrolled_user_rules(
         "environment": caller.environment,
         "user_id": params.user_id,
     }
-    if params.job_type == REGISTRATION:
+    if params.job_type == JobType.SMART_SELFIE_REGISTRATION:
         require_enrollable(**who, allow_new_enroll=as_bool(body.get("allow_new_enroll")))
-    elif params.job_type == AUTHENTICATION or (
-        params.job_type == DOCUMENT_VERIFICATION and use_enrolled_image
+    elif params.job_type == JobType.SMART_SELFIE_AUTHENTICATION or (
+        params.job_type == JobType.DOCUMENT_VERIFICATION and use_enrolled_image
     ):
         require_authenticable(**who)
 

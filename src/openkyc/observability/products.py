@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from openkyc.business.request import JOB_TYPE as BUSINESS_VERIFICATION_JOB_TYPE
-from openkyc.idverification.request import ID_VERIFICATION_JOB_TYPE
+from openkyc.job_types import JobType
 from openkyc.products.failures import PRODUCTS_BY_JOB_TYPE
 
 PRODUCT_NAMES: dict[int, str] = {
     **{job_type: product.value for job_type, product in PRODUCTS_BY_JOB_TYPE.items()},
     # Enhanced and Basic KYC share job_type 5 (compatibility §3.1).
-    ID_VERIFICATION_JOB_TYPE: "id_verification",
-    BUSINESS_VERIFICATION_JOB_TYPE: "business_verification",
+    JobType.ENHANCED_KYC: "id_verification",
+    JobType.BUSINESS_VERIFICATION: "business_verification",
 }
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from openkyc.job_types import JobType
+
 
 class Product(StrEnum):
     """The products decided here; values are the v2 ``job_type`` strings (api-reference §3.1)."""
@@ -31,13 +33,13 @@ class Product(StrEnum):
 
 
 # partner_params.job_type of each product (compare: the seeds' example sends "3").
-JOB_TYPES: dict[Product, int] = {
-    Product.SMART_SELFIE_AUTHENTICATION: 2,
-    Product.SMART_SELFIE_COMPARE: 3,
-    Product.SMART_SELFIE_REGISTRATION: 4,
-    Product.DOCUMENT_VERIFICATION: 6,
-    Product.BIOMETRIC_KYC: 1,
-    Product.ENHANCED_DOCUMENT_VERIFICATION: 11,
+JOB_TYPES: dict[Product, JobType] = {
+    Product.SMART_SELFIE_AUTHENTICATION: JobType.SMART_SELFIE_AUTHENTICATION,
+    Product.SMART_SELFIE_COMPARE: JobType.SMART_SELFIE_COMPARE,
+    Product.SMART_SELFIE_REGISTRATION: JobType.SMART_SELFIE_REGISTRATION,
+    Product.DOCUMENT_VERIFICATION: JobType.DOCUMENT_VERIFICATION,
+    Product.BIOMETRIC_KYC: JobType.BIOMETRIC_KYC,
+    Product.ENHANCED_DOCUMENT_VERIFICATION: JobType.ENHANCED_DOCUMENT_VERIFICATION,
 }
 
 # ResultType of each product's result object. The Java SDK decodes results by it (api-reference
