@@ -12,6 +12,8 @@ is parsed by :func:`parse_json`, and every free-text form part or header is chec
   NUL (PostgreSQL's ``text`` and ``jsonb`` refuse it).
 
 Callers turn :class:`PartnerInputError` into the code their endpoint documents (2203 for JSON).
+Every job's ``partner_params`` pass :func:`parse_partner_params`, which answers with the documented
+codes itself (2213/2204/2212).
 Messages name the problem, never the value.
 """
 
@@ -20,7 +22,11 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import dataclass
 from typing import Any
+
+from openkyc.api_errors import INVALID_JOB_TYPE, MISSING_PARAMETER, WRONG_DATA_TYPE, ApiError
+from openkyc.job_types import KNOWN_JOB_TYPES
 
 # The API's documents are a few levels deep (a body, its partner_params or id_info, a list in
 # them); 32 leaves room for partners' own nested partner_params and stops pathological nesting.
@@ -129,3 +135,40 @@ def check_strings(value: Any) -> None:
             pending.extend(item.values())
         elif isinstance(item, list):
             pending.extend(item)
+
+
+@dataclass(frozen=True)
+class PartnerParams:
+    user_id: str
+    job_id: str
+    job_type: int
+    raw: dict[str, Any]  # every key the partner sent, echoed back in results and callbacks
+
+
+def parse_partner_params(value: Any) -> PartnerParams:
+    """``partner_params`` with non-empty user_id and job_id and an integer job_type (2213/2204/2212)."""
+    if not isinstance(value, dict):
+        raise ApiError(
+            MISSING_PARAMETER if value is None else WRONG_DATA_TYPE, "partner_params must be an object"
+        )
+    for name in ("user_id", "job_id", "job_type"):
+        if value.get(name) in (None, ""):
+            raise ApiError(MISSING_PARAMETER, f"partner_params.{name} is required")
+    user_id, job_id, job_type = value["user_id"], value["job_id"], value["job_type"]
+    if not isinstance(user_id, str | int) or not isinstance(job_id, str | int) or isinstance(user_id, bool):
+        raise ApiError(WRONG_DATA_TYPE, "partner_params.user_id and job_id must be strings")
+    if isinstance(job_type, bool) or not (
+        isinstance(job_type, int) or (isinstance(job_type, str) and job_type.isdigit())
+    ):
+        raise ApiError(WRONG_DATA_TYPE, "partner_params.job_type must be an integer")
+    if int(job_type) not in KNOWN_JOB_TYPES:
+        raise ApiError(INVALID_JOB_TYPE)
+    if len(str(user_id)) > 200 or len(str(job_id)) > 200:
+        raise ApiError(WRONG_DATA_TYPE, "partner_params.user_id and job_id must be at most 200 characters")
+    try:
+        # Parsed bodies were checked already; this keeps every job's stored params encodable
+        # (SQLite, PostgreSQL's jsonb, the UTF-8 job_status answer) whatever built them.
+        check_strings(value)
+    except PartnerInputError as error:
+        raise ApiError(WRONG_DATA_TYPE, f"partner_params: {error}") from None
+    return PartnerParams(user_id=str(user_id), job_id=str(job_id), job_type=int(job_type), raw=dict(value))

@@ -22,6 +22,7 @@ from openkyc.db import transaction
 from openkyc.jobs import service, v2_views
 from openkyc.jobs.flows import process_job
 from openkyc.jobs.models import Job, JobState
+from openkyc.partner_input import parse_partner_params
 from openkyc.runtime import Runtime
 from openkyc.users.service import find_user
 from tests.server import PartnerCreds, make_partner, make_runtime
@@ -421,7 +422,7 @@ def _interrupted_sync_job(runtime: Runtime, job_type: int, job_id: str) -> Job:
     """A synchronous job left in processing by a restart, after the worker pool has requeued and
     run it."""
     partner = make_partner(runtime)
-    params = service.parse_partner_params({"user_id": "u", "job_id": job_id, "job_type": job_type})
+    params = parse_partner_params({"user_id": "u", "job_id": job_id, "job_type": job_type})
     with transaction(runtime.sessions) as session:
         job = service.create_sync_job(
             db_session=session,

@@ -13,8 +13,8 @@ from openkyc.api_errors import INVALID_VALUE, MISSING_PARAMETER, ApiError
 from openkyc.db import utcnow
 from openkyc.http import read_json_object
 from openkyc.job_types import JobType
-from openkyc.jobs import service as jobs
 from openkyc.jobs.sync import open_sync_job, publish_sync_result
+from openkyc.partner_input import PartnerParams
 from openkyc.partners.auth import Caller, authenticate
 from openkyc.runtime import Runtime
 from openkyc.signing import sign_response
@@ -79,7 +79,7 @@ def _countries(body: dict[str, Any]) -> list[str]:
     return [code.upper() for code in countries]
 
 
-def _partner_params(body: dict[str, Any]) -> jobs.PartnerParams:
+def _partner_params(body: dict[str, Any]) -> PartnerParams:
     job_type = body.get("job_type", JobType.AML)
     if str(job_type) != str(JobType.AML) or isinstance(job_type, bool):
         raise ApiError(INVALID_VALUE, "job_type must be 10 for an AML check")
@@ -91,7 +91,7 @@ def _partner_params(body: dict[str, Any]) -> jobs.PartnerParams:
         raise ApiError(INVALID_VALUE, "optional_info must be an object")
     # The Ruby SDK copies optional_info into partner_params; they are echoed back like other jobs'.
     raw = {**optional_info, "user_id": user_id, "job_id": job_id, "job_type": JobType.AML}
-    return jobs.PartnerParams(user_id=user_id, job_id=job_id, job_type=JobType.AML, raw=raw)
+    return PartnerParams(user_id=user_id, job_id=job_id, job_type=JobType.AML, raw=raw)
 
 
 @router.post("/aml")
@@ -136,7 +136,7 @@ async def aml_check(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
 
 
 def _record(
-    runtime: Runtime, caller: Caller, params: jobs.PartnerParams, result: dict[str, Any]
+    runtime: Runtime, caller: Caller, params: PartnerParams, result: dict[str, Any]
 ) -> dict[str, Any]:
     """Store the screening as a finished job (database writes: run off the event loop)."""
     smile_job_id = open_sync_job(runtime, caller, params, None)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import String, column, or_, select, table, update
 from sqlalchemy.orm import Session
 
 from openkyc.callbacks.client import post_json
 from openkyc.callbacks.models import CallbackAttempt, CallbackDelivery
 from openkyc.db import transaction, utcnow
-from openkyc.jobs.models import Job
 from openkyc.partners.models import Partner
 from openkyc.partners.service import key_secret
 from openkyc.runtime import Runtime
@@ -20,9 +19,28 @@ from openkyc.signing import sign_response
 MAX_BACKOFF = timedelta(hours=1)
 CLAIM_FOR = timedelta(minutes=2)
 
+# The columns of a job that deliveries read (whose key signs, which partner), declared as a plain
+# table rather than imported as the Job model: callbacks sit below jobs/ (docs/architecture.md).
+_jobs = table(
+    "jobs", column("smile_job_id", String), column("partner_id", String), column("api_key_id", String)
+)
+
+
+class CallbackJob(Protocol):
+    """What scheduling reads of a job (jobs/ passes its Job rows)."""
+
+    @property
+    def smile_job_id(self) -> str: ...
+
+    @property
+    def partner_id(self) -> str: ...
+
+    @property
+    def callback_url(self) -> str | None: ...
+
 
 def schedule(
-    *, db_session: Session, job: Job, payload: dict[str, Any], url: str, horizon: timedelta
+    *, db_session: Session, job: CallbackJob, payload: dict[str, Any], url: str, horizon: timedelta
 ) -> CallbackDelivery:
     """Queue ``payload`` for delivery to ``url`` now, retried until ``horizon`` has passed."""
     now = utcnow()
@@ -35,7 +53,7 @@ def schedule(
 
 
 def schedule_result(
-    *, db_session: Session, job: Job, result: dict[str, Any], horizon: timedelta
+    *, db_session: Session, job: CallbackJob, result: dict[str, Any], horizon: timedelta
 ) -> CallbackDelivery | None:
     """Queue a job's result for its callback URL, else the partner's default; None when neither.
 
@@ -75,9 +93,9 @@ def claim_due_deliveries(runtime: Runtime, limit: int = 10) -> list[DueDelivery]
     claimed: list[DueDelivery] = []
     with transaction(runtime.sessions) as session:
         due = session.execute(
-            select(CallbackDelivery.id, CallbackDelivery.attempts, CallbackDelivery.url, Job.partner_id)
+            select(CallbackDelivery.id, CallbackDelivery.attempts, CallbackDelivery.url, _jobs.c.partner_id)
             # Outer: a delivery whose job is gone is still claimed, and deliver() abandons it.
-            .outerjoin(Job, Job.smile_job_id == CallbackDelivery.smile_job_id)
+            .outerjoin(_jobs, _jobs.c.smile_job_id == CallbackDelivery.smile_job_id)
             .where(
                 CallbackDelivery.delivered.is_(False),
                 CallbackDelivery.abandoned.is_(False),
@@ -106,8 +124,8 @@ def due_delivery(runtime: Runtime, delivery_id: int, attempt: int) -> DueDeliver
     (or the delivery is finished), so a duplicated task is dropped without a thread."""
     with transaction(runtime.sessions) as session:
         found = session.execute(
-            select(CallbackDelivery.url, Job.partner_id)
-            .outerjoin(Job, Job.smile_job_id == CallbackDelivery.smile_job_id)
+            select(CallbackDelivery.url, _jobs.c.partner_id)
+            .outerjoin(_jobs, _jobs.c.smile_job_id == CallbackDelivery.smile_job_id)
             .where(
                 CallbackDelivery.id == delivery_id,
                 CallbackDelivery.attempts == attempt,
@@ -163,7 +181,11 @@ def deliver(runtime: Runtime, delivery_id: int, attempt: int) -> bool:
         delivery = session.get(CallbackDelivery, delivery_id)
         if delivery is None or delivery.delivered or delivery.abandoned:
             return False
-        job = session.get(Job, delivery.smile_job_id)
+        job = session.execute(
+            select(_jobs.c.partner_id, _jobs.c.api_key_id).where(
+                _jobs.c.smile_job_id == delivery.smile_job_id
+            )
+        ).first()
         if job is None:
             delivery.abandoned = True
             return False

@@ -11,9 +11,9 @@ from openkyc.cli.common import DataDirOption, JsonOption, open_runtime
 from openkyc.cli.output import emit_rows
 from openkyc.cli.partners import EnvOption, PartnerIdOption
 from openkyc.db import transaction
+from openkyc.retention.user_purge import purge_user_biometrics
 from openkyc.users import service
 from openkyc.users.models import UserStatus
-from openkyc.users.purge import purge_user_biometrics
 
 users_app = typer.Typer(help="Enrolled users (registered faces).", no_args_is_help=True)
 UserIdArgument = Annotated[str, typer.Argument(help="The partner's user_id.")]

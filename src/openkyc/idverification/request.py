@@ -8,7 +8,7 @@ from typing import Any
 
 from openkyc.api_errors import INVALID_JOB_TYPE, INVALID_VALUE, MISSING_PARAMETER, WRONG_DATA_TYPE, ApiError
 from openkyc.job_types import JobType
-from openkyc.jobs.service import PartnerParams, parse_partner_params
+from openkyc.partner_input import PartnerParams, parse_partner_params
 from openkyc.services.id_types import IdNumberType, id_number_type
 
 MAX_TEXT = 200

@@ -26,6 +26,7 @@ from openkyc.jobs import service
 from openkyc.jobs.intake import JobPayload
 from openkyc.jobs.models import Job
 from openkyc.partners.models import Environment
+from openkyc.partner_input import parse_partner_params
 from openkyc.products import ProductResult, biometric_kyc
 from openkyc.products import enhanced_document_verification as edv
 from openkyc.products.biometric_kyc import Reference
@@ -48,7 +49,7 @@ def lookup_request(job: Job, payload: JobPayload) -> VerificationRequest:
 
     Enhanced Document Verification may leave the number out: it is then read from the document.
     """
-    params = service.parse_partner_params(job.partner_params)
+    params = parse_partner_params(job.partner_params)
     return request_for_job(params, payload.id_info, number_required=job.job_type == JobType.BIOMETRIC_KYC)
 
 

@@ -13,60 +13,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openkyc.api_errors import (
-    INVALID_JOB_TYPE,
     JOB_EXISTS,
     JOB_NOT_FOUND,
-    MISSING_PARAMETER,
     PRODUCT_NOT_ACTIVATED,
     UPLOAD_ALREADY_RECEIVED,
     UPLOAD_URL_INVALID,
-    WRONG_DATA_TYPE,
     ApiError,
 )
 from openkyc.db import utcnow
-from openkyc.job_types import KNOWN_JOB_TYPES, UPLOAD_JOB_TYPES
+from openkyc.job_types import UPLOAD_JOB_TYPES
 from openkyc.jobs.models import Job, JobState
-from openkyc.partner_input import PartnerInputError, check_strings
+from openkyc.partner_input import PartnerParams
 
 # The state a job's partner-visible answer no longer changes from (besides a reviewer's decision).
 FINISHED_STATES = frozenset({JobState.COMPLETE, JobState.FAILED})
-
-
-@dataclass(frozen=True)
-class PartnerParams:
-    user_id: str
-    job_id: str
-    job_type: int
-    raw: dict[str, Any]  # every key the partner sent, echoed back in results and callbacks
-
-
-def parse_partner_params(value: Any) -> PartnerParams:
-    """``partner_params`` with non-empty user_id and job_id and an integer job_type (2213/2204/2212)."""
-    if not isinstance(value, dict):
-        raise ApiError(
-            MISSING_PARAMETER if value is None else WRONG_DATA_TYPE, "partner_params must be an object"
-        )
-    for name in ("user_id", "job_id", "job_type"):
-        if value.get(name) in (None, ""):
-            raise ApiError(MISSING_PARAMETER, f"partner_params.{name} is required")
-    user_id, job_id, job_type = value["user_id"], value["job_id"], value["job_type"]
-    if not isinstance(user_id, str | int) or not isinstance(job_id, str | int) or isinstance(user_id, bool):
-        raise ApiError(WRONG_DATA_TYPE, "partner_params.user_id and job_id must be strings")
-    if isinstance(job_type, bool) or not (
-        isinstance(job_type, int) or (isinstance(job_type, str) and job_type.isdigit())
-    ):
-        raise ApiError(WRONG_DATA_TYPE, "partner_params.job_type must be an integer")
-    if int(job_type) not in KNOWN_JOB_TYPES:
-        raise ApiError(INVALID_JOB_TYPE)
-    if len(str(user_id)) > 200 or len(str(job_id)) > 200:
-        raise ApiError(WRONG_DATA_TYPE, "partner_params.user_id and job_id must be at most 200 characters")
-    try:
-        # Parsed bodies were checked already; this keeps every job's stored params encodable
-        # (SQLite, PostgreSQL's jsonb, the UTF-8 job_status answer) whatever built them.
-        check_strings(value)
-    except PartnerInputError as error:
-        raise ApiError(WRONG_DATA_TYPE, f"partner_params: {error}") from None
-    return PartnerParams(user_id=str(user_id), job_id=str(job_id), job_type=int(job_type), raw=dict(value))
 
 
 def _hash_token(token: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 from openkyc.callbacks.service import schedule_result
 from openkyc.db import transaction
 from openkyc.jobs import service
-from openkyc.jobs.service import PartnerParams
+from openkyc.partner_input import PartnerParams
 from openkyc.partners.auth import Caller
 from openkyc.runtime import Runtime
 

@@ -37,6 +37,7 @@ from openkyc.jobs.v2_forms import (
     refuse_declared_oversize,
 )
 from openkyc.offload import run_bounded
+from openkyc.partner_input import PartnerParams, parse_partner_params
 from openkyc.partners.auth import Caller, authenticate
 from openkyc.partners.models import Environment
 from openkyc.products import (
@@ -126,7 +127,7 @@ async def _submit(request: Request, runtime: Runtime, endpoint: Endpoint) -> dic
     )
 
 
-def partner_params_for(submission: SmartSelfieSubmission, endpoint: Endpoint) -> service.PartnerParams:
+def partner_params_for(submission: SmartSelfieSubmission, endpoint: Endpoint) -> PartnerParams:
     """The job's partner params: the partner's keys (echoed), with user_id, job_id and job_type set.
 
     The ``user_id`` part wins over one inside partner_params (the SDKs send it as its own part);
@@ -141,7 +142,7 @@ def partner_params_for(submission: SmartSelfieSubmission, endpoint: Endpoint) ->
         user_id = f"user-{uuid.uuid4()}"
     job_id = _present(raw.get("job_id")) or f"job-{uuid.uuid4()}"
     # The endpoint decides the job type; a partner's job_type (compare's docs send "3") is informative.
-    return service.parse_partner_params(
+    return parse_partner_params(
         {**raw, "user_id": user_id, "job_id": job_id, "job_type": endpoint.job_type}
     )
 
@@ -154,7 +155,7 @@ def _run(
     runtime: Runtime,
     caller: Caller,
     endpoint: Endpoint,
-    params: service.PartnerParams,
+    params: PartnerParams,
     submission: SmartSelfieSubmission,
 ) -> dict[str, Any]:
     """The whole job, in a worker thread: checks, job row, images, verification, publication."""
@@ -173,7 +174,7 @@ def _check_user(
     runtime: Runtime,
     caller: Caller,
     endpoint: Endpoint,
-    params: service.PartnerParams,
+    params: PartnerParams,
     allow_new_enroll: bool,
 ) -> DecodedImage | None:
     """Refuse what the job could never do (2207-2211, 2216); the enrolled face for authentication."""
@@ -199,7 +200,7 @@ def _check_user(
 
 
 def _open_job(
-    runtime: Runtime, caller: Caller, params: service.PartnerParams, submission: SmartSelfieSubmission
+    runtime: Runtime, caller: Caller, params: PartnerParams, submission: SmartSelfieSubmission
 ) -> Job:
     with transaction(runtime.sessions) as session:
         job = service.create_sync_job(

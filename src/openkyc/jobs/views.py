@@ -18,6 +18,7 @@ from openkyc.job_types import JobType
 from openkyc.jobs import service, uploads
 from openkyc.jobs.models import Job, JobState
 from openkyc.jobs.status import job_status_body
+from openkyc.partner_input import PartnerParams, parse_partner_params
 from openkyc.partners.auth import Caller, authenticate
 from openkyc.runtime import Runtime
 from openkyc.signing import sign_response
@@ -62,7 +63,7 @@ def _prep_upload(
     caller = authenticate(runtime, headers=headers, body=body)
     if body.get("partner_params") is None:
         raise ApiError(MISSING_PARAMETER, "partner_params is required")
-    params = service.parse_partner_params(body.get("partner_params"))
+    params = parse_partner_params(body.get("partner_params"))
     callback_url = optional_url(body.get("callback_url"), "callback_url")
     use_enrolled_image = as_bool(body.get("use_enrolled_image"))
     with transaction(runtime.sessions) as session:
@@ -93,7 +94,7 @@ def _prep_upload(
 def _check_enrolled_user_rules(
     session: Any,
     caller: Caller,
-    params: service.PartnerParams,
+    params: PartnerParams,
     body: dict[str, Any],
     use_enrolled_image: bool,
 ) -> None:

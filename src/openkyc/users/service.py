@@ -128,7 +128,7 @@ def set_status(
     actor: audit.Actor | None = None,
 ) -> EnrolledUser:
     """Disable, enable, delete or flag for re-enrolment. Deleting also drops the face on file
-    (:func:`openkyc.users.purge.purge_user_biometrics` then erases the images). ``actor``: the
+    (:func:`openkyc.retention.user_purge.purge_user_biometrics` then erases the images). ``actor``: the
     local operator unless said otherwise."""
     user = find_user(db_session=db_session, partner_id=partner_id, environment=environment, user_id=user_id)
     if user is None:
