@@ -30,6 +30,7 @@ from openkyc.api_errors import (
 )
 from openkyc.business.views import router as business_router
 from openkyc.idverification.views import router as id_verification_router
+from openkyc.jobs.metrics import DatabaseCollector
 from openkyc.jobs.v2_views import router as v2_jobs_router
 from openkyc.jobs.views import router as jobs_router
 from openkyc.links.views import router as links_router
@@ -83,7 +84,11 @@ def create_app(runtime: Runtime, *, process_job: Callable[[Runtime, str], None] 
     app.include_router(id_verification_router)
     app.include_router(business_router)
     app.include_router(health_router)
-    install_metrics(app, runtime)
+    install_metrics(
+        app,
+        token=runtime.settings.metrics_token.get_secret_value(),
+        collectors=[DatabaseCollector(runtime.engine)],
+    )
     app.add_middleware(RequestIdMiddleware)  # added last: outermost, so every line has the id
     _install_error_handlers(app)
 

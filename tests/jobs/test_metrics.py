@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from openkyc.callbacks.models import CallbackAttempt, CallbackDelivery
 from openkyc.db import transaction
+from openkyc.jobs.metrics import DatabaseCollector
 from openkyc.jobs.models import Job, JobState
-from openkyc.observability.db_collector import DatabaseCollector
 from openkyc.runtime import Runtime
 from tests.observability.conftest import Samples, sample, samples_of
 from tests.observability.postgres import database_url, throwaway_database

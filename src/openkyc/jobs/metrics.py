@@ -1,4 +1,5 @@
-"""Job, queue and callback figures read from the database at scrape time.
+"""Job, queue and callback figures read from the database at scrape time (the app registers the
+collector with openkyc.observability.metrics, which knows nothing of jobs).
 
 Several API and worker processes share one database, so per-process counters would each see a
 slice: these figures come from the tables instead, and every process reports the same numbers
@@ -22,8 +23,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from openkyc.callbacks.models import CallbackAttempt, CallbackDelivery
 from openkyc.db import utcnow
+from openkyc.job_types import JobType
 from openkyc.jobs.models import Job, JobState
-from openkyc.observability.products import PRODUCT_NAMES, product_name
+from openkyc.products.failures import PRODUCTS_BY_JOB_TYPE
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,13 @@ DELIVERY_STATUSES = ("pending", "retrying", "abandoned")
 ATTEMPT_RESULTS = ("delivered", "http_error", "no_response")
 # Result codes are ours (four digits); anything else is folded so a label can never carry data.
 _RESULT_CODE = re.compile(r"^\d{4}$")
+# Product names for metric labels, by job_type: a fixed, small set (never partner data).
+PRODUCT_NAMES: dict[int, str] = {
+    **{job_type: product.value for job_type, product in PRODUCTS_BY_JOB_TYPE.items()},
+    # Enhanced and Basic KYC share job_type 5 (compatibility §3.1).
+    JobType.ENHANCED_KYC: "id_verification",
+    JobType.BUSINESS_VERIFICATION: "business_verification",
+}
 
 
 class DatabaseCollector(Collector):
@@ -284,3 +293,14 @@ def _buckets(values: Sequence[float], bounds: Sequence[float]) -> list[tuple[str
 
 def _le(bound: float) -> str:
     return str(float(bound))
+
+
+def product_name(job_type: object) -> str:
+    """The product of ``job_type``; ``job_type_N`` for other small integers, else ``other``."""
+    try:
+        number = int(str(job_type))
+    except ValueError:
+        return "other"
+    if number in PRODUCT_NAMES:
+        return PRODUCT_NAMES[number]
+    return f"job_type_{number}" if 0 <= number < 100 else "other"

@@ -18,6 +18,7 @@ With neither, ``/metrics`` on the API port is a 404 like any unknown path.
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterable
 from wsgiref.simple_server import WSGIServer
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -29,11 +30,10 @@ from prometheus_client import (
     generate_latest,
     start_http_server,
 )
+from prometheus_client.registry import Collector
 
 from openkyc.api_errors import UNAUTHORIZED, ApiError, ErrorSpec
-from openkyc.observability.db_collector import DatabaseCollector
 from openkyc.observability.http_metrics import HttpMetrics, HttpMetricsMiddleware
-from openkyc.runtime import Runtime
 
 router = APIRouter(tags=["operations"])
 
@@ -41,21 +41,24 @@ router = APIRouter(tags=["operations"])
 METRICS_UNAUTHORIZED = ErrorSpec(UNAUTHORIZED.code, UNAUTHORIZED.text, 401)
 
 
-def build_registry(runtime: Runtime) -> tuple[CollectorRegistry, HttpMetrics]:
-    """A registry with the database figures, this process's resources and its HTTP metrics."""
+def build_registry(collectors: Iterable[Collector]) -> tuple[CollectorRegistry, HttpMetrics]:
+    """A registry with ``collectors`` (the app passes the jobs' database figures), this process's
+    resources and its HTTP metrics."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(DatabaseCollector(runtime.engine))
+    for collector in collectors:
+        registry.register(collector)
     ProcessCollector(namespace="openkyc", registry=registry)
     return registry, HttpMetrics(registry)
 
 
-def install_metrics(app: FastAPI, runtime: Runtime) -> CollectorRegistry:
+def install_metrics(app: FastAPI, *, token: str, collectors: Iterable[Collector]) -> CollectorRegistry:
     """Add the HTTP middleware to ``app`` (the registry is kept on app.state) and, when a metrics
-    token is set, the bearer-protected ``/metrics`` route."""
-    registry, http_metrics = build_registry(runtime)
+    ``token`` is set, the bearer-protected ``/metrics`` route."""
+    registry, http_metrics = build_registry(collectors)
     app.state.metrics_registry = registry
+    app.state.metrics_token = token
     app.add_middleware(HttpMetricsMiddleware, metrics=http_metrics)
-    if runtime.settings.metrics_token.get_secret_value():
+    if token:
         app.include_router(router)
     return registry
 
@@ -85,10 +88,8 @@ def bearer_matches(authorization: str | None, token: str) -> bool:
 @router.get("/metrics", response_class=Response)
 def metrics(request: Request) -> Response:
     """The current figures (a sync route: the database queries run in the thread pool)."""
-    runtime: Runtime = request.app.state.runtime
-    if not bearer_matches(
-        request.headers.get("authorization"), runtime.settings.metrics_token.get_secret_value()
-    ):
+    token: str = request.app.state.metrics_token
+    if not bearer_matches(request.headers.get("authorization"), token):
         return JSONResponse(
             status_code=METRICS_UNAUTHORIZED.http_status,
             content=ApiError(METRICS_UNAUTHORIZED).body(),

@@ -11,18 +11,32 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
+from openkyc.config import Settings
 from openkyc.db import MIGRATIONS_DIR
-from openkyc.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 # Each check gets this long; a probe must answer before the orchestrator's own timeout.
 CHECK_TIMEOUT_S = 3.0
 OK = "ok"
+
+
+class Dependencies(Protocol):
+    """What is checked (openkyc.runtime.Runtime has it; observability sits below the runtime)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def engine(self) -> Engine: ...
+
+    @property
+    def blobs(self) -> object: ...
 
 
 @dataclass(frozen=True)
@@ -98,7 +112,7 @@ def migration_status(found: frozenset[str]) -> str:
     return "behind" if found <= known else "unknown revision"
 
 
-async def check_readiness(runtime: Runtime, timeout_s: float = CHECK_TIMEOUT_S) -> Readiness:
+async def check_readiness(runtime: Dependencies, timeout_s: float = CHECK_TIMEOUT_S) -> Readiness:
     """Every dependency checked concurrently; the whole takes at most about ``timeout_s``."""
     settings = runtime.settings
     pending: dict[str, asyncio.Task[tuple[str, object]]] = {

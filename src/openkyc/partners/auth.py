@@ -4,18 +4,39 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from openkyc.api_errors import PRODUCTION_NOT_ENABLED, ApiError
+from openkyc.config import Settings
+from openkyc.crypto import SecretBox
 from openkyc.db import transaction, utcnow
 from openkyc.observability.context import set_partner
-from openkyc.partners.key_cache import PartnerKeys
+from openkyc.partners.key_cache import KeyCache, PartnerKeys
 from openkyc.partners.models import Environment, Partner
 from openkyc.partners.service import usable_keys
-from openkyc.runtime import Runtime
 from openkyc.signing import CandidateKey, credentials_from_request, verify_sid_request
 
 
-def _load_keys(runtime: Runtime, partner_id: str) -> PartnerKeys:
+class AuthDeps(Protocol):
+    """What checking a signature needs of the runtime (openkyc.runtime.Runtime has it all); named
+    here because the runtime, built above partners/, holds this package's key cache."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def sessions(self) -> sessionmaker[Session]: ...
+
+    @property
+    def box(self) -> SecretBox: ...
+
+    @property
+    def key_cache(self) -> KeyCache: ...
+
+
+def _load_keys(runtime: AuthDeps, partner_id: str) -> PartnerKeys:
     with transaction(runtime.sessions) as session:
         partner = session.get(Partner, partner_id)
         if partner is None:
@@ -35,7 +56,7 @@ class Caller:
 
 
 def authenticate(
-    runtime: Runtime, *, headers: Mapping[str, str], body: Mapping[str, object] | None
+    runtime: AuthDeps, *, headers: Mapping[str, str], body: Mapping[str, object] | None
 ) -> Caller:
     """Verify the body or SmileID-* header signature; raise the documented 2204/2205/2220 otherwise."""
     credentials = credentials_from_request(headers, body)
