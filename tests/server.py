@@ -22,8 +22,8 @@ from openkyc.db import make_engine, transaction, upgrade_schema
 from openkyc.jobs import service
 from openkyc.jobs.flows import process_job
 from openkyc.partners import service as partners
-from openkyc.partners.models import Environment
 from openkyc.runtime import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, Runtime, build_runtime
+from openkyc.signing.environment import Environment
 
 
 @dataclass(frozen=True)

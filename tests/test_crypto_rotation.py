@@ -27,9 +27,10 @@ from openkyc.db import transaction
 from openkyc.management.service import issue_credential, lookup_credential
 from openkyc.models import Base
 from openkyc.partners import service as partners
-from openkyc.partners.models import ApiKey, Environment
+from openkyc.partners.models import ApiKey
 from openkyc.ratelimit.service import digest_key
 from openkyc.runtime import Runtime
+from openkyc.signing.environment import Environment
 from openkyc.storage import LocalBlobStore
 from openkyc.users import service as users
 from tests.server import make_partner, make_runtime

@@ -13,9 +13,9 @@ from openkyc.app import create_app
 from openkyc.db import transaction
 from openkyc.management.service import issue_credential, revoke_credential
 from openkyc.partners import service as partners
-from openkyc.partners.models import Environment
 from openkyc.runtime import Runtime
 from openkyc.signing import MUTATION_ELEMENTS, ManagementKey, sign_ksig1
+from openkyc.signing.environment import Environment
 from tests.observability.postgres import database_url, throwaway_database
 from tests.server import PartnerCreds, make_partner, make_runtime
 

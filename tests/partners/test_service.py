@@ -4,8 +4,9 @@ import pytest
 
 from openkyc.db import transaction
 from openkyc.partners import service
-from openkyc.partners.models import ApiKey, Environment
+from openkyc.partners.models import ApiKey
 from openkyc.runtime import Runtime
+from openkyc.signing.environment import Environment
 
 
 def test_partners_get_increasing_numeric_ids_and_a_key_per_environment(runtime: Runtime) -> None:

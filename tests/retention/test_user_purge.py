@@ -12,10 +12,10 @@ from openkyc.audit import operator
 from openkyc.audit.models import AuditEvent
 from openkyc.db import transaction
 from openkyc.management.service import issue_credential
-from openkyc.partners.models import Environment
 from openkyc.retention.scrub import KEPT_RESULT_KEYS
 from openkyc.retention.user_purge import purge_user_biometrics
 from openkyc.runtime import Runtime
+from openkyc.signing.environment import Environment
 from openkyc.users import service as users
 from openkyc.users.models import UserStatus
 from tests.management.test_views import signed

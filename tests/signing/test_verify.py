@@ -24,9 +24,9 @@ from tests.signing.clients import CLIENT_FORMATS, javascript
 
 PARTNER = "001"
 OTHER_PARTNER = "002"
-SANDBOX = CandidateKey("key-sb", "5f0c9d1e-sandbox-key-of-001", "sandbox")
-PRODUCTION = CandidateKey("key-lv", "a7d3b2c4-production-key-of-001", "production")
-OTHER_PARTNERS_KEY = CandidateKey("key-002", "0e9f8a7b-key-of-002", "sandbox")
+SANDBOX = CandidateKey("key-sb", "5f0c9d1e-sandbox-key-of-001", Environment.SANDBOX)
+PRODUCTION = CandidateKey("key-lv", "a7d3b2c4-production-key-of-001", Environment.PRODUCTION)
+OTHER_PARTNERS_KEY = CandidateKey("key-002", "0e9f8a7b-key-of-002", Environment.SANDBOX)
 SIGNED_AT = datetime(2026, 11, 21, 23, 52, 10, 123456, tzinfo=UTC)
 NOT_AUTHORIZED = {"code": "2205", "error": "You're not authorized to do that"}
 
@@ -106,7 +106,9 @@ def test_header_credentials_verify() -> None:
     assert verify(creds).environment == "sandbox"
 
 
-@pytest.mark.parametrize(("key", "environment"), [(SANDBOX, "sandbox"), (PRODUCTION, "production")])
+@pytest.mark.parametrize(
+    ("key", "environment"), [(SANDBOX, Environment.SANDBOX), (PRODUCTION, Environment.PRODUCTION)]
+)
 @pytest.mark.parametrize("order", [(SANDBOX, PRODUCTION), (PRODUCTION, SANDBOX)])
 def test_the_environment_is_the_matched_keys(
     key: CandidateKey, environment: Environment, order: tuple[CandidateKey, ...]
@@ -156,7 +158,7 @@ def test_own_key_with_another_partners_id_fails() -> None:
 
 
 def test_a_revoked_key_fails() -> None:
-    revoked = CandidateKey("key-old", "3c2b1a09-revoked-key", "production", active=False)
+    revoked = CandidateKey("key-old", "3c2b1a09-revoked-key", Environment.PRODUCTION, active=False)
     creds = signed(revoked, javascript(SIGNED_AT))
     with pytest.raises(SignatureMismatch) as info:
         verify(creds, keys=(SANDBOX, revoked))
@@ -208,7 +210,7 @@ def test_any_object_with_the_key_attributes_can_be_a_candidate() -> None:
         label: str
 
     row = KeyRow("row-7", "9f8e7d6c-row-key", "production", True, "CI")
-    creds = signed(CandidateKey("x", row.secret, "sandbox"), javascript(SIGNED_AT))
+    creds = signed(CandidateKey("x", row.secret, Environment.SANDBOX), javascript(SIGNED_AT))
     matched = verify_sid_request(creds, iter([row]), SIGNED_AT, DEFAULT_FRESHNESS)
     assert matched.key is row
     assert matched.environment == "production"
@@ -237,7 +239,7 @@ def test_a_long_lived_python_webapi_object_is_accepted_for_a_day(age: timedelta,
 
 
 def test_keys_sharing_a_secret_resolve_to_the_first_in_the_callers_order() -> None:
-    twin = CandidateKey("key-twin", SANDBOX.secret, "production")
+    twin = CandidateKey("key-twin", SANDBOX.secret, Environment.PRODUCTION)
     creds = signed(SANDBOX, javascript(SIGNED_AT))
     assert verify(creds, keys=(SANDBOX, twin)).key is SANDBOX
     assert verify(creds, keys=(twin, SANDBOX)).key is twin

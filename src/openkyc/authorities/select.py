@@ -10,8 +10,8 @@ from __future__ import annotations
 from openkyc.authorities.base import Authority
 from openkyc.authorities.registry import RegistryAuthority
 from openkyc.authorities.sandbox import SandboxAuthority
-from openkyc.partners.models import Environment
 from openkyc.runtime import Runtime
+from openkyc.signing.environment import Environment
 
 
 def authority_for(runtime: Runtime, environment: str) -> Authority:

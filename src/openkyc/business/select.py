@@ -10,8 +10,8 @@ from __future__ import annotations
 from openkyc.business.base import BusinessRegistry
 from openkyc.business.registry import LocalBusinessRegistry
 from openkyc.business.sandbox import SandboxBusinessRegistry
-from openkyc.partners.models import Environment
 from openkyc.runtime import Runtime
+from openkyc.signing.environment import Environment
 
 
 def registry_for(runtime: Runtime, environment: str) -> BusinessRegistry:

@@ -14,8 +14,8 @@ from openkyc.cli.output import emit_json, emit_rows
 from openkyc.db import transaction
 from openkyc.management.service import issue_credential, list_credentials, revoke_credential
 from openkyc.partners import service
-from openkyc.partners.models import Environment
 from openkyc.runtime import Runtime
+from openkyc.signing.environment import Environment
 
 T = TypeVar("T")
 

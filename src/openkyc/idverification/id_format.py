@@ -15,8 +15,8 @@ import re
 
 from openkyc.authorities.base import LookupRequest
 from openkyc.authorities.sandbox import outcome_digit
-from openkyc.partners.models import Environment
 from openkyc.services.id_types import IdNumberType
+from openkyc.signing.environment import Environment
 
 
 def is_well_formed(known: IdNumberType, country: str, id_number: str, environment: str) -> bool:

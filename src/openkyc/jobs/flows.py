@@ -17,7 +17,6 @@ from openkyc.job_types import JobType
 from openkyc.jobs import lookup_products, service
 from openkyc.jobs.intake import IntakeError, IntakeLimits, JobPayload, read_job_payload
 from openkyc.jobs.models import Job
-from openkyc.partners.models import Environment
 from openkyc.products import (
     ProductResult,
     document_verification,
@@ -27,6 +26,7 @@ from openkyc.products import (
 )
 from openkyc.products.failures import PRODUCTS_BY_JOB_TYPE
 from openkyc.runtime import Runtime
+from openkyc.signing.environment import Environment
 from openkyc.users import service as users
 
 log = logging.getLogger(__name__)

@@ -25,13 +25,13 @@ from openkyc.job_types import LOOKUP_JOB_TYPES, JobType
 from openkyc.jobs import service
 from openkyc.jobs.intake import JobPayload
 from openkyc.jobs.models import Job
-from openkyc.partners.models import Environment
 from openkyc.partner_input import parse_partner_params
 from openkyc.products import ProductResult, biometric_kyc
 from openkyc.products import enhanced_document_verification as edv
 from openkyc.products.biometric_kyc import Reference
 from openkyc.products.catalogue import NOT_AVAILABLE, IdField
 from openkyc.runtime import Runtime
+from openkyc.signing.environment import Environment
 
 log = logging.getLogger(__name__)
 

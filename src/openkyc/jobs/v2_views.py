@@ -39,7 +39,6 @@ from openkyc.jobs.v2_forms import (
 from openkyc.offload import run_bounded
 from openkyc.partner_input import PartnerParams, parse_partner_params
 from openkyc.partners.auth import Caller, authenticate
-from openkyc.partners.models import Environment
 from openkyc.products import (
     JOB_TYPES,
     Product,
@@ -49,6 +48,7 @@ from openkyc.products import (
     smart_selfie_registration,
 )
 from openkyc.runtime import Runtime
+from openkyc.signing.environment import Environment
 from openkyc.storage import BlobNotFound
 from openkyc.users.service import require_authenticable, require_enrollable
 from openkyc.webdeps import get_runtime

@@ -7,9 +7,9 @@ from sqlalchemy.orm import Session
 
 from openkyc.crypto import SecretBox
 from openkyc.management.models import ManagementCredential
-from openkyc.partners.models import Environment
 from openkyc.partners.service import get_partner
 from openkyc.signing import ManagementKey, generate_management_key
+from openkyc.signing.environment import Environment
 
 
 def issue_credential(
@@ -17,7 +17,7 @@ def issue_credential(
 ) -> ManagementKey:
     """A new credential set; its secret and token are shown once, to the caller of this function."""
     get_partner(db_session=db_session, partner_id=partner_id)
-    key = generate_management_key(partner_id, environment.value)  # type: ignore[arg-type]
+    key = generate_management_key(partner_id, environment)
     db_session.add(
         ManagementCredential(
             api_key=key.api_key,

@@ -35,10 +35,10 @@ from openkyc.management.nonces import DatabaseNonceStore
 from openkyc.management.service import lookup_credential
 from openkyc.partner_input import parse_json, text_problem
 from openkyc.partners import service as partners
-from openkyc.partners.models import Environment
 from openkyc.retention.user_purge import purge_user_biometrics
 from openkyc.runtime import Runtime
 from openkyc.signing import MUTATING_METHODS, MUTATION_ELEMENTS, ManagementKey, verify_ksig1
+from openkyc.signing.environment import Environment
 from openkyc.users import service as users
 from openkyc.users.models import UserStatus
 from openkyc.webdeps import get_runtime

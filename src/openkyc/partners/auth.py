@@ -14,9 +14,10 @@ from openkyc.crypto import SecretBox
 from openkyc.db import transaction, utcnow
 from openkyc.observability.context import set_partner
 from openkyc.partners.key_cache import KeyCache, PartnerKeys
-from openkyc.partners.models import Environment, Partner
+from openkyc.partners.models import Partner
 from openkyc.partners.service import usable_keys
 from openkyc.signing import CandidateKey, credentials_from_request, verify_sid_request
+from openkyc.signing.environment import Environment
 
 
 class AuthDeps(Protocol):
@@ -63,11 +64,11 @@ def authenticate(
     known = runtime.key_cache.get(credentials.partner_id, lambda: _load_keys(runtime, credentials.partner_id))
     keys, production_enabled = known.keys, known.production_enabled
     candidates = [
-        CandidateKey(key_id=k.key_id, secret=k.secret, environment=k.environment.value, active=k.active)  # type: ignore[arg-type]
+        CandidateKey(key_id=k.key_id, secret=k.secret, environment=k.environment, active=k.active)
         for k in keys
     ]
     matched = verify_sid_request(credentials, candidates, utcnow(), runtime.settings.signature_freshness)
-    if matched.environment == Environment.PRODUCTION.value and not production_enabled:
+    if matched.environment == Environment.PRODUCTION and not production_enabled:
         raise ApiError(PRODUCTION_NOT_ENABLED)
     set_partner(credentials.partner_id)  # the rest of this request's log lines name the partner
     return Caller(

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from openkyc.db import Base, utcnow
-
-
-class Environment(StrEnum):
-    SANDBOX = "sandbox"
-    PRODUCTION = "production"
 
 
 class Partner(Base):

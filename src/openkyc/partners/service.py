@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from openkyc import audit
 from openkyc.crypto import SecretBox, fingerprint
 from openkyc.db import utcnow
-from openkyc.partners.models import ApiKey, Environment, Partner
+from openkyc.partners.models import ApiKey, Partner
+from openkyc.signing.environment import Environment
 
 FIRST_PARTNER_ID = 1001
 

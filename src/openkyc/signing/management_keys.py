@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from openkyc.signing.environment import Environment
 
-API_KEY_PREFIXES: dict[Environment, str] = {"sandbox": "sb_", "production": "lv_"}
+API_KEY_PREFIXES: dict[Environment, str] = {Environment.SANDBOX: "sb_", Environment.PRODUCTION: "lv_"}
 SECRET_KEY_BYTES = 33
 # 22 alphanumerics, as in the published example key: ~131 bits of entropy.
 _API_KEY_RANDOM_CHARS = 22
@@ -31,7 +31,8 @@ class ManagementKey:
 
     @property
     def environment(self) -> Environment:
-        return "production" if self.api_key.startswith(API_KEY_PREFIXES["production"]) else "sandbox"
+        production = self.api_key.startswith(API_KEY_PREFIXES[Environment.PRODUCTION])
+        return Environment.PRODUCTION if production else Environment.SANDBOX
 
     def secret_bytes(self) -> bytes:
         """The HMAC key. A stored secret that is not strict base64 raises ``ValueError``: a server
