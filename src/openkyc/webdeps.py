@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Annotated, cast
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from openkyc.runtime import Runtime
 
 
 def get_runtime(request: Request) -> Runtime:
     return cast(Runtime, request.app.state.runtime)
+
+
+# The runtime built at the top (create_app) and handed to every view: ``runtime: RuntimeDep``.
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def public_base_url(request: Request, runtime: Runtime) -> str:

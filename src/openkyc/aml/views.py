@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from openkyc.aml import service
@@ -18,10 +18,9 @@ from openkyc.partner_input import PartnerParams
 from openkyc.partners.auth import Caller, authenticate
 from openkyc.runtime import Runtime
 from openkyc.signing import sign_response
-from openkyc.webdeps import get_runtime
+from openkyc.webdeps import RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["aml"])
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 MAX_NAME = 300
 MAX_ALIASES = 10

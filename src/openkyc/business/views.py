@@ -10,9 +10,9 @@ partner's default) by the callback dispatcher.
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from openkyc.business.base import AuthorityUnavailable, BusinessLookup, LookupFailure
@@ -27,12 +27,11 @@ from openkyc.partners.auth import Caller, authenticate
 from openkyc.ratelimit.service import check_and_record, release
 from openkyc.runtime import Runtime
 from openkyc.signing import sign_response
-from openkyc.webdeps import get_runtime
+from openkyc.webdeps import RuntimeDep
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["business verification"])
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 @router.post("/business_verification")

@@ -6,19 +6,18 @@ thread so the event loop keeps serving other requests.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from openkyc.http import read_json_object
 from openkyc.idverification.flow import BASIC_KYC, ENHANCED_KYC, Product, verify
 from openkyc.partners.auth import authenticate
 from openkyc.runtime import Runtime
-from openkyc.webdeps import get_runtime
+from openkyc.webdeps import RuntimeDep
 
 router = APIRouter(tags=["id verification"])
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 @router.post("/v1/id_verification")

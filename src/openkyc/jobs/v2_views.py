@@ -15,9 +15,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from openkyc.api_errors import INVALID_VALUE, NO_PHOTO_ON_FILE, SYSTEM_ERROR, ApiError
 from openkyc.db import transaction
@@ -51,12 +51,11 @@ from openkyc.runtime import Runtime
 from openkyc.signing.environment import Environment
 from openkyc.storage import BlobNotFound
 from openkyc.users.service import require_authenticable, require_enrollable
-from openkyc.webdeps import get_runtime
+from openkyc.webdeps import RuntimeDep
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v2", tags=["smart-selfie"])
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 class Reference(Enum):

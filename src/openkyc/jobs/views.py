@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from openkyc import audit
@@ -23,10 +23,9 @@ from openkyc.partners.auth import Caller, authenticate
 from openkyc.runtime import Runtime
 from openkyc.signing import sign_response
 from openkyc.users.service import require_authenticable, require_enrollable
-from openkyc.webdeps import get_runtime, public_base_url
+from openkyc.webdeps import RuntimeDep, public_base_url
 
 router = APIRouter(prefix="/v1", tags=["jobs"])
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 # The views are async only to read their bodies; the rest (key look-up, database, encryption,
 # blob files) runs on the thread pool, so a busy SQLite lock or a 30 MB blob write never holds up

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
 from openkyc.api_errors import INVALID_PRODUCT, MISSING_PARAMETER, WRONG_DATA_TYPE, ApiError
 from openkyc.db import transaction, utcnow
@@ -12,11 +12,9 @@ from openkyc.http import read_json_object
 from openkyc.links import service
 from openkyc.links.models import WebProduct
 from openkyc.partners.auth import authenticate
-from openkyc.runtime import Runtime
-from openkyc.webdeps import get_runtime
+from openkyc.webdeps import RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["hosted web"])
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def _identifier(body: dict[str, Any], name: str) -> str:

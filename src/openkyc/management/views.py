@@ -41,14 +41,12 @@ from openkyc.signing import MUTATING_METHODS, MUTATION_ELEMENTS, ManagementKey, 
 from openkyc.signing.environment import Environment
 from openkyc.users import service as users
 from openkyc.users.models import UserStatus
-from openkyc.webdeps import get_runtime
+from openkyc.webdeps import RuntimeDep
 
 router = APIRouter(prefix="/v1/management", tags=["management"])
 
 
-async def management_caller(
-    request: Request, runtime: Annotated[Runtime, Depends(get_runtime)]
-) -> ManagementKey:
+async def management_caller(request: Request, runtime: RuntimeDep) -> ManagementKey:
     """The KSig1 credential that signed this request (KSig1Error → 401 otherwise)."""
     body = await read_limited_body(request, runtime.settings.max_json_body)
     raw_path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
@@ -73,7 +71,6 @@ async def management_caller(
 
 
 Caller = Annotated[ManagementKey, Depends(management_caller)]
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 class KeyOut(BaseModel):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from openkyc.api_errors import MISSING_PARAMETER, WRONG_DATA_TYPE, ApiError
@@ -12,11 +12,9 @@ from openkyc.db import transaction
 from openkyc.http import read_json_object
 from openkyc.partners.auth import authenticate
 from openkyc.ratelimit import service
-from openkyc.runtime import Runtime
-from openkyc.webdeps import get_runtime
+from openkyc.webdeps import RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["rate limits"])
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 def _optional_text(body: dict[str, Any], name: str) -> str | None:

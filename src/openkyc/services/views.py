@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from openkyc.http import read_json_object
 from openkyc.partners.auth import authenticate
-from openkyc.runtime import Runtime
 from openkyc.services.catalogue import services_body
 from openkyc.services.documents import valid_documents
-from openkyc.webdeps import get_runtime
+from openkyc.webdeps import RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["services"])
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 @router.get("/services")
