@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 
 from openkyc.audit.service import describe, list_events
-from openkyc.cli.common import DataDirOption, JsonOption, open_runtime
+from openkyc.cli.common import JsonOption, open_runtime
 from openkyc.cli.output import emit_rows
 from openkyc.db import transaction
 
-audit_app = typer.Typer(help="The audit log: who accessed or changed what.", no_args_is_help=True)
+audit_app = typer.Typer(no_args_is_help=True)  # its help: openkyc.cli.COMMANDS
 
 
 def _since(value: str | None) -> datetime | None:
@@ -27,7 +27,6 @@ def _since(value: str | None) -> datetime | None:
 
 @audit_app.command("list")
 def audit_list(
-    data_dir: DataDirOption = None,
     since: Annotated[
         str | None, typer.Option("--since", help="Only events at or after this ISO time (UTC if no zone).")
     ] = None,
@@ -35,7 +34,7 @@ def audit_list(
 ) -> None:
     """Events in the order they were recorded."""
     start = _since(since)
-    runtime = open_runtime(data_dir)
+    runtime = open_runtime()
     with transaction(runtime.sessions) as session:
         rows = [describe(event) for event in list_events(session, since=start)]
     emit_rows(

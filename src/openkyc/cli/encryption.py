@@ -1,34 +1,25 @@
 """`openkyc encryption ...`: rotate the key-encryption key and re-encrypt everything under it.
 
-(``openkyc keys`` already names the partners' API keys, so the data keys live under this name.)
+(``openkyc keys`` names the partners' API keys, so the keys that encrypt data live under this name.)
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from openkyc.audit import operator
-from openkyc.cli.common import DataDirOption
-from openkyc.config import Settings
+from openkyc.cli.common import settings as cli_settings
 from openkyc.crypto import ensure_key_file, environment_keys, generate_key, prepend_key_file
 from openkyc.crypto_rotation import rotate
 from openkyc.runtime import build_runtime
 
-encryption_app = typer.Typer(
-    help="Encryption at rest: rotate the key that protects secrets, images and PII.", no_args_is_help=True
-)
-
-
-def _settings(data_dir: Path | None) -> Settings:
-    return Settings() if data_dir is None else Settings(data_dir=data_dir)
+encryption_app = typer.Typer(no_args_is_help=True)  # its help: openkyc.cli.COMMANDS
 
 
 @encryption_app.command("rotate")
 def encryption_rotate(
-    data_dir: DataDirOption = None,
     rewrap_only: Annotated[
         bool,
         typer.Option(
@@ -41,7 +32,7 @@ def encryption_rotate(
     Older keys stay in the keyring. The oldest can never be removed (registry look-ups and rate
     limits are keyed from it); others may be once this command has finished.
     """
-    settings = _settings(data_dir)
+    settings = cli_settings()
     if not rewrap_only:
         if environment_keys(settings):
             variable = "OPENKYC_SECRET_KEY" if settings.secret_key.strip() else "OPENKYC_MASTER_KEY"

@@ -22,9 +22,7 @@ from openkyc.engine.face.compare import DEFAULT_OPERATING_POINT, OPERATING_POINT
 from openkyc.engine.images import load_image
 from openkyc.engine.smart_selfie import assess_smart_selfie
 
-inspect_app = typer.Typer(
-    help="Run the verification engine on images and print its evidence.", no_args_is_help=True
-)
+inspect_app = typer.Typer(no_args_is_help=True)  # its help: openkyc.cli.COMMANDS
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="One JSON object per line on stdout.")]
 

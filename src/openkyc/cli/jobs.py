@@ -7,27 +7,26 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from openkyc.cli.common import DataDirOption, JsonOption, open_runtime
+from openkyc.cli.common import JsonOption, open_runtime
 from openkyc.cli.output import emit_json, emit_rows
 from openkyc.db import transaction
 from openkyc.jobs.models import Job, JobState
 from openkyc.jobs.review import NotUnderReview, job_summary, resolve
 from openkyc.products.review import ReviewReason
 
-jobs_app = typer.Typer(help="Jobs: list, show, resolve human review.", no_args_is_help=True)
+jobs_app = typer.Typer(no_args_is_help=True)  # its help: openkyc.cli.COMMANDS
 JobIdArgument = Annotated[str, typer.Argument(help="The SmileJobID.")]
 
 
 @jobs_app.command("list")
 def jobs_list(
-    data_dir: DataDirOption = None,
     state: Annotated[JobState | None, typer.Option(help="Only jobs in this state (e.g. review).")] = None,
     partner_id: Annotated[str | None, typer.Option("--partner-id", "-p")] = None,
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
     json_output: JsonOption = False,
 ) -> None:
     """List jobs, newest first."""
-    runtime = open_runtime(data_dir)
+    runtime = open_runtime()
     query = select(Job).order_by(Job.created_at.desc()).limit(limit)
     if state is not None:
         query = query.where(Job.state == state)
@@ -55,9 +54,9 @@ def jobs_list(
 
 
 @jobs_app.command("show")
-def jobs_show(smile_job_id: JobIdArgument, data_dir: DataDirOption = None) -> None:
+def jobs_show(smile_job_id: JobIdArgument) -> None:
     """A job's state, result, reasons, history and callback deliveries (JSON)."""
-    emit_json(job_summary(open_runtime(data_dir), smile_job_id))
+    emit_json(job_summary(open_runtime(), smile_job_id))
 
 
 @jobs_app.command("review")
@@ -68,12 +67,11 @@ def jobs_review(
         ReviewReason | None,
         typer.Option(help="Why a rejection (default: the likeliest from what was under review)."),
     ] = None,
-    data_dir: DataDirOption = None,
 ) -> None:
     """Resolve a provisional result; the final result is stored, added to history and called back."""
     try:
         final = resolve(
-            open_runtime(data_dir), smile_job_id, approve=approve, reason=reason.value if reason else None
+            open_runtime(), smile_job_id, approve=approve, reason=reason.value if reason else None
         )
     except NotUnderReview as error:
         typer.echo(str(error), err=True)

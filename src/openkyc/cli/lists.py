@@ -10,9 +10,9 @@ import typer
 from openkyc.aml.entries import ListSource
 from openkyc.aml.parsers import ListFormatError
 from openkyc.aml.service import count_entries, load_entries, parse_file
-from openkyc.cli.common import DataDirOption, open_runtime
+from openkyc.cli.common import open_runtime
 
-lists_app = typer.Typer(help="Watch lists for the AML check (job_type 10).", no_args_is_help=True)
+lists_app = typer.Typer(no_args_is_help=True)  # its help: openkyc.cli.COMMANDS
 
 
 @lists_app.command("load")
@@ -21,7 +21,6 @@ def lists_load(
         ListSource, typer.Argument(metavar="FORMAT", help="ofac-xml, ofac-csv, un-xml or opensanctions.")
     ],
     list_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The published list file.")],
-    data_dir: DataDirOption = None,
 ) -> None:
     """Replace the entries of one list with the individuals in FILE (ofac-csv also reads a sibling alt.csv)."""
     try:
@@ -29,14 +28,14 @@ def lists_load(
     except (ListFormatError, UnicodeDecodeError) as error:
         typer.echo(f"cannot read {list_file.name} as {list_format.value}: {error}", err=True)
         raise typer.Exit(code=1) from None
-    stored = load_entries(open_runtime(data_dir).sessions, list_format, entries)
+    stored = load_entries(open_runtime().sessions, list_format, entries)
     typer.echo(f"loaded {stored} {list_format.value} entries")
 
 
 @lists_app.command("count")
-def lists_count(data_dir: DataDirOption = None) -> None:
+def lists_count() -> None:
     """How many entries each loaded list holds."""
-    counts = count_entries(open_runtime(data_dir).sessions)
+    counts = count_entries(open_runtime().sessions)
     for source in ListSource:
         typer.echo(f"{source.value}\t{counts.get(source.value, 0)}")
     typer.echo(f"total\t{sum(counts.values())}")

@@ -9,22 +9,18 @@ import typer
 
 from openkyc.authorities.registry import RegistryImportError, count_records, import_csv
 from openkyc.business.registry import count_businesses, import_jsonl
-from openkyc.cli.common import DataDirOption, open_runtime
+from openkyc.cli.common import open_runtime
 
-registry_app = typer.Typer(
-    help="The local registries: people (an ID authority filled from CSV) and businesses (JSON lines).",
-    no_args_is_help=True,
-)
+registry_app = typer.Typer(no_args_is_help=True)  # its help: openkyc.cli.COMMANDS
 
 
 @registry_app.command("import")
 def registry_import(
     csv_file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV with a header row.")],
-    data_dir: DataDirOption = None,
 ) -> None:
     """Import or replace records (all rows or none); ID numbers and records are stored encrypted."""
     try:
-        summary = import_csv(open_runtime(data_dir), csv_file)
+        summary = import_csv(open_runtime(), csv_file)
     except RegistryImportError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(code=1) from None
@@ -32,9 +28,9 @@ def registry_import(
 
 
 @registry_app.command("count")
-def registry_count(data_dir: DataDirOption = None) -> None:
+def registry_count() -> None:
     """How many records the registry holds."""
-    typer.echo(str(count_records(open_runtime(data_dir))))
+    typer.echo(str(count_records(open_runtime())))
 
 
 @registry_app.command("import-businesses")
@@ -42,11 +38,10 @@ def registry_import_businesses(
     jsonl_file: Annotated[
         Path, typer.Argument(exists=True, dir_okay=False, help="JSON lines, one business per line.")
     ],
-    data_dir: DataDirOption = None,
 ) -> None:
     """Import or replace businesses for Business Verification (all lines or none), stored encrypted."""
     try:
-        summary = import_jsonl(open_runtime(data_dir), jsonl_file)
+        summary = import_jsonl(open_runtime(), jsonl_file)
     except RegistryImportError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(code=1) from None
@@ -54,6 +49,6 @@ def registry_import_businesses(
 
 
 @registry_app.command("count-businesses")
-def registry_count_businesses(data_dir: DataDirOption = None) -> None:
+def registry_count_businesses() -> None:
     """How many businesses the business registry holds."""
-    typer.echo(str(count_businesses(open_runtime(data_dir))))
+    typer.echo(str(count_businesses(open_runtime())))

@@ -7,21 +7,18 @@ from typing import Annotated
 import typer
 
 from openkyc.audit import operator
-from openkyc.cli.common import DataDirOption, open_runtime
+from openkyc.cli.common import open_runtime
 from openkyc.retention.service import purge_expired
 
-retention_app = typer.Typer(
-    help="Retention of images and PII (OPENKYC_RETENTION_DAYS).", no_args_is_help=True
-)
+retention_app = typer.Typer(no_args_is_help=True)  # its help: openkyc.cli.COMMANDS
 
 
 @retention_app.command("purge")
 def retention_purge(
-    data_dir: DataDirOption = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only count the jobs due.")] = False,
 ) -> None:
     """Purge every job finished more than OPENKYC_RETENTION_DAYS ago (results stay, without PII)."""
-    runtime = open_runtime(data_dir)
+    runtime = open_runtime()
     if runtime.settings.retention_days == 0:
         typer.echo("retention is off (OPENKYC_RETENTION_DAYS=0): nothing is purged")
         return

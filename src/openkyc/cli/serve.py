@@ -15,8 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from openkyc.cli.common import DataDirOption
-from openkyc.config import Settings
+from openkyc.cli.common import settings as cli_settings
 from openkyc.db import transaction
 from openkyc.observability.logging import configure_logging, parse_level
 from openkyc.partners import service as partners
@@ -51,13 +50,12 @@ def announce_first_partner(first: dict[str, str], data_dir: Path) -> None:
         with os.fdopen(fd, "w") as handle:
             json.dump(first, handle, indent=2)
         typer.echo(f"  api keys:        in {path} (not printed: this output is not a terminal)")
-    typer.echo("  (production keys work after `openkyc partner enable-production`)")
+    typer.echo("  (production keys work after `openkyc partners enable-production`)")
 
 
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
-    data_dir: DataDirOption = None,
     tls_cert: Annotated[
         Path | None, typer.Option("--tls-cert", help="PEM certificate (serve HTTPS).")
     ] = None,
@@ -77,12 +75,7 @@ def serve(
 
     if (tls_cert is None) != (tls_key is None):
         raise typer.BadParameter("--tls-cert and --tls-key go together")
-    overrides: dict[str, object] = {}
-    if data_dir is not None:
-        overrides["data_dir"] = data_dir
-    if workers is not None:
-        overrides["workers"] = workers
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings = cli_settings() if workers is None else cli_settings(workers=workers)
     # First, so migrations and start-up problems are logged in the configured format too.
     configure_logging(settings)
     runtime = build_runtime(settings)

@@ -7,15 +7,14 @@ from typing import Annotated
 import typer
 
 from openkyc.audit import operator
-from openkyc.cli.common import DataDirOption, JsonOption, open_runtime
+from openkyc.cli.common import JsonOption, open_runtime
 from openkyc.cli.output import emit_rows
 from openkyc.cli.partners import EnvOption, PartnerIdOption
 from openkyc.db import transaction
-from openkyc.retention.user_purge import purge_user_biometrics
 from openkyc.users import service
 from openkyc.users.models import UserStatus
 
-users_app = typer.Typer(help="Enrolled users (registered faces).", no_args_is_help=True)
+users_app = typer.Typer(no_args_is_help=True)  # its help: openkyc.cli.COMMANDS
 UserIdArgument = Annotated[str, typer.Argument(help="The partner's user_id.")]
 
 
@@ -23,11 +22,10 @@ UserIdArgument = Annotated[str, typer.Argument(help="The partner's user_id.")]
 def users_list(
     partner_id: PartnerIdOption,
     env: EnvOption,
-    data_dir: DataDirOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """List a partner's enrolled users in one environment."""
-    runtime = open_runtime(data_dir)
+    runtime = open_runtime()
     with transaction(runtime.sessions) as session:
         rows = [
             {
@@ -41,8 +39,8 @@ def users_list(
     emit_rows(rows, json_output, lambda row: f"{row['user_id']}\t{row['status']}\t{row['enrolled_by_job']}")
 
 
-def _set(partner_id: str, env: str, user_id: str, status: UserStatus, data_dir: DataDirOption) -> None:
-    runtime = open_runtime(data_dir)
+def _set(partner_id: str, env: str, user_id: str, status: UserStatus) -> None:
+    runtime = open_runtime()
     try:
         with transaction(runtime.sessions) as session:
             service.set_status(
@@ -52,7 +50,10 @@ def _set(partner_id: str, env: str, user_id: str, status: UserStatus, data_dir: 
         typer.echo(f"no enrolled user {user_id!r} for partner {partner_id} ({env})", err=True)
         raise typer.Exit(code=1) from None
     if status == UserStatus.DELETED:
-        # A deleted user's face and job images are erased, not just hidden.
+        # A deleted user's face and job images are erased, not just hidden. Imported here: the
+        # purge imports the engine (through the upload checks), which the other commands do not use.
+        from openkyc.retention.user_purge import purge_user_biometrics
+
         purged = purge_user_biometrics(
             runtime, partner_id=partner_id, environment=env, user_id=user_id, actor=operator()
         )
@@ -61,32 +62,24 @@ def _set(partner_id: str, env: str, user_id: str, status: UserStatus, data_dir: 
 
 
 @users_app.command("disable")
-def users_disable(
-    partner_id: PartnerIdOption, env: EnvOption, user_id: UserIdArgument, data_dir: DataDirOption = None
-) -> None:
+def users_disable(partner_id: PartnerIdOption, env: EnvOption, user_id: UserIdArgument) -> None:
     """Jobs for this user get 2207 until enabled again."""
-    _set(partner_id, env, user_id, UserStatus.DISABLED, data_dir)
+    _set(partner_id, env, user_id, UserStatus.DISABLED)
 
 
 @users_app.command("enable")
-def users_enable(
-    partner_id: PartnerIdOption, env: EnvOption, user_id: UserIdArgument, data_dir: DataDirOption = None
-) -> None:
+def users_enable(partner_id: PartnerIdOption, env: EnvOption, user_id: UserIdArgument) -> None:
     """Undo disable."""
-    _set(partner_id, env, user_id, UserStatus.ACTIVE, data_dir)
+    _set(partner_id, env, user_id, UserStatus.ACTIVE)
 
 
 @users_app.command("delete")
-def users_delete(
-    partner_id: PartnerIdOption, env: EnvOption, user_id: UserIdArgument, data_dir: DataDirOption = None
-) -> None:
+def users_delete(partner_id: PartnerIdOption, env: EnvOption, user_id: UserIdArgument) -> None:
     """Erase the registered face; jobs for this user get 2208."""
-    _set(partner_id, env, user_id, UserStatus.DELETED, data_dir)
+    _set(partner_id, env, user_id, UserStatus.DELETED)
 
 
 @users_app.command("flag-reenroll")
-def users_flag_reenroll(
-    partner_id: PartnerIdOption, env: EnvOption, user_id: UserIdArgument, data_dir: DataDirOption = None
-) -> None:
+def users_flag_reenroll(partner_id: PartnerIdOption, env: EnvOption, user_id: UserIdArgument) -> None:
     """Authentication gets 2211 until the user registers again."""
-    _set(partner_id, env, user_id, UserStatus.REENROLL_REQUIRED, data_dir)
+    _set(partner_id, env, user_id, UserStatus.REENROLL_REQUIRED)

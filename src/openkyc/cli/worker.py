@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from openkyc.cli.common import DataDirOption
+from openkyc.cli.common import chosen_data_dir, settings
 
 
 class QueueChoice(StrEnum):
@@ -32,12 +32,13 @@ def worker(
         int | None,
         typer.Option(help="Verification: processes (default: CPU cores). Callbacks: threads (default 16)."),
     ] = None,
-    data_dir: DataDirOption = None,
     loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
 ) -> None:
     """Run Celery workers: verification on CPU processes, callbacks on threads (separate queues,
     so a slow partner endpoint never holds up verification). Settings come from OPENKYC_*."""
     os.environ["OPENKYC_QUEUE"] = "celery"
+    # The Celery app and the child processes read their settings from the environment.
+    data_dir = chosen_data_dir()
     if data_dir is not None:
         os.environ["OPENKYC_DATA_DIR"] = str(data_dir)
     if queues == QueueChoice.ALL:
@@ -66,11 +67,10 @@ def _run_both(concurrency: int | None, loglevel: str) -> int:
 
 
 def _run_one(queue: QueueChoice, concurrency: int | None, loglevel: str) -> None:
-    from openkyc.config import Settings
     from openkyc.observability.logging import configure_logging
     from openkyc.tasks.celery_worker import app
 
-    configure_logging(Settings())
+    configure_logging(settings())
     if queue == QueueChoice.VERIFICATION:
         processes = concurrency or os.cpu_count() or 1
         pool = ["--pool", "prefork", "--concurrency", str(processes)]
