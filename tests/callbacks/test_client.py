@@ -31,6 +31,7 @@ def receiver() -> Iterator[tuple[str, list[Any]]]:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://localhost:{server.server_address[1]}", got
     server.shutdown()
+    server.server_close()
 
 
 @pytest.mark.parametrize(
@@ -146,6 +147,7 @@ def endless_receiver() -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/cb"
     server.shutdown()
+    server.server_close()
 
 
 def test_an_endless_answer_body_costs_neither_memory_nor_time(endless_receiver: str) -> None:
