@@ -9,13 +9,12 @@ partner's default) by the callback dispatcher.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from openkyc.business.base import AuthorityUnavailable, BusinessLookup, LookupFailure
+from openkyc.business.base import BusinessLookup, LookupFailure
 from openkyc.business.request import BusinessRequest, parse_business_request
 from openkyc.business.result import failed_result, verified_result
 from openkyc.business.select import registry_for
@@ -24,12 +23,10 @@ from openkyc.http import read_json_object
 from openkyc.jobs.status import public_result
 from openkyc.jobs.sync import open_sync_job, publish_sync_result
 from openkyc.partners.auth import Caller, authenticate
-from openkyc.ratelimit.service import check_and_record, release
+from openkyc.ratelimit.lookup import LimitedLookup
 from openkyc.runtime import Runtime
 from openkyc.signing import sign_response
 from openkyc.webdeps import RuntimeDep
-
-log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["business verification"])
 
@@ -59,15 +56,15 @@ async def _read(request: Request, runtime: Runtime) -> tuple[Caller, BusinessReq
 def _verify(runtime: Runtime, caller: Caller, parsed: BusinessRequest, call_back: bool) -> dict[str, Any]:
     """Open the job, look the business up, store the result and (if asked) schedule the callback."""
     # Counted before anything else, as for persons: a blocked number (429 / 2222) opens no job and
-    # never reaches the registry.
-    check_and_record(
-        runtime,
+    # never reaches the registry; a registry that is down gives the count back.
+    limited = LimitedLookup(
         partner_id=caller.partner_id,
         environment=caller.environment.value,
         country=parsed.country,
         id_type=parsed.id_type,
         id_number=parsed.id_number,
     )
+    limited.count(runtime)
     smile_job_id = open_sync_job(runtime, caller, parsed.params, parsed.callback_url)
     lookup = BusinessLookup(
         country=parsed.country,
@@ -78,25 +75,10 @@ def _verify(runtime: Runtime, caller: Caller, parsed: BusinessRequest, call_back
     )
     # Sandbox keys get the documented test numbers, production keys the operator's registry.
     registry = registry_for(runtime, caller.environment.value)
-    failure: LookupFailure | None = None
-    try:
-        result = verified_result(smile_job_id, parsed.params.raw, registry.lookup(lookup))
-    except LookupFailure as refused:
-        failure = refused
-    except Exception as error:  # an adapter's bug must not leave the job processing forever
-        # The error type only: registry errors can quote the number or the company's data.
-        log.error("business registry %s failed: %s", registry.name, type(error).__name__)
-        failure = AuthorityUnavailable("registry error")
-    if failure is not None:
-        result = failed_result(smile_job_id, parsed.params.raw, failure)
-        if failure.retryable:  # the registry was down: not the partner's look-up to count
-            release(
-                runtime,
-                partner_id=caller.partner_id,
-                environment=caller.environment.value,
-                country=parsed.country,
-                id_type=parsed.id_type,
-                id_number=parsed.id_number,
-            )
+    answer = limited.run(runtime, f"business registry {registry.name}", lambda: registry.lookup(lookup))
+    if isinstance(answer, LookupFailure):
+        result = failed_result(smile_job_id, parsed.params.raw, answer)
+    else:
+        result = verified_result(smile_job_id, parsed.params.raw, answer)
     publish_sync_result(runtime, smile_job_id, result, call_back=call_back)
     return result
