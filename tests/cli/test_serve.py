@@ -1,12 +1,15 @@
-"""`openkyc serve` as a real process: metrics on their own listener, never on the API port."""
+"""`openkyc serve`: the first partner of a new installation, and as a real process: metrics on their own
+listener, never on the API port."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.live_server import free_port, openkyc_command, running_server
 
@@ -51,3 +54,27 @@ def test_a_malformed_metrics_bind_stops_the_server_at_start(tmp_path: Path) -> N
     finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
     assert finished.returncode != 0
     assert "metrics_bind" in finished.stderr + finished.stdout
+
+
+def test_first_start_creates_a_sandbox_partner_once(tmp_path: Path) -> None:
+    from openkyc.cli.serve import ensure_first_partner
+    from tests.server import make_runtime
+
+    runtime = make_runtime(tmp_path)
+    first = ensure_first_partner(runtime)
+    assert first is not None and first["partner_id"] and first["sandbox_api_key"]
+    assert ensure_first_partner(runtime) is None  # an installation with partners is left alone
+
+
+def test_the_first_partners_key_is_not_printed_to_a_log(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from openkyc.cli.serve import announce_first_partner
+
+    first = {"partner_id": "1001", "sandbox_api_key": "secret-key-value", "production_api_key": "p"}
+    announce_first_partner(first, tmp_path)  # captured output is not a terminal
+    printed = capsys.readouterr().out
+    assert "1001" in printed and "secret-key-value" not in printed
+    written = tmp_path / "first-partner.json"
+    assert json.loads(written.read_text())["sandbox_api_key"] == "secret-key-value"
+    assert written.stat().st_mode & 0o777 == 0o600
