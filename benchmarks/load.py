@@ -510,14 +510,91 @@ def task_intervals(data_dir: Path) -> dict[str, list[tuple[float, float]]]:
     return found
 
 
+@dataclass
+class LoadWindow:
+    """When the load ran (time.monotonic()), and what the machine did meanwhile."""
+
+    load_start: float
+    load_stop: float
+    warmup: float
+    duration: float
+    # time.time() - time.monotonic(): turns the records' monotonic times into the database's epochs.
+    wall_offset: float
+    cpu_start: tuple[float, float, float]
+    cpu_stop: tuple[float, float, float]
+    load_average_start: tuple[float, float, float]
+    load_average_stop: tuple[float, float, float]
+
+    @property
+    def start(self) -> float:
+        """The measured window starts after the warm-up."""
+        return self.load_start + self.warmup
+
+    @property
+    def seconds(self) -> float:
+        return max(1e-9, self.load_stop - self.start)
+
+    @property
+    def wall(self) -> tuple[float, float]:
+        return (self.start + self.wall_offset, self.load_stop + self.wall_offset)
+
+
 def run_setting(
     args: argparse.Namespace, processes: int, material: Material, mix: dict[str, float]
 ) -> dict[str, Any]:
+    """One load run: start a deployment, drive it through warm-up and the window, wait for every
+    accepted job's callback, stop it, and compute the figures."""
     from testkit.callback_receiver import CallbackReceiver
-    from testkit.deployment import start_deployment
-    from testkit.partner_client import PartnerClient
 
     data_dir = Path(tempfile.mkdtemp(prefix=f"openkyc-load-{processes}-"))
+    deployment, startup_s = start_setting(args, processes, data_dir)
+    receiver = CallbackReceiver()
+    receiver.start()
+    in_flight = args.in_flight or 2 * processes + 2
+    state = LoadState(in_flight=threading.Semaphore(in_flight))
+    watcher_done = threading.Event()
+    try:
+        partners = [(deployment.partner_id, deployment.sandbox_key)] + [
+            create_partner(deployment, f"load-{i}") for i in range(1, args.partners)
+        ]
+        print(
+            f"  deployment up in {startup_s:.1f} s ({args.mode}, {processes} verification process(es)); "
+            f"{len(partners)} partners x {args.clients_per_partner} clients, {in_flight} jobs in flight"
+        )
+        watcher = threading.Thread(target=watch_callbacks, args=(state, receiver, watcher_done), daemon=True)
+        watcher.start()
+        window = drive_load(args, state, deployment, receiver, partners, material, mix)
+        drain(state, args.drain_timeout)
+        drained_s = time.monotonic() - window.load_stop
+        time.sleep(args.settle)  # late duplicates, if any, arrive now
+        watcher_done.set()
+        watcher.join(timeout=5)
+        jobs = read_jobs(deployment.database_url)
+        tasks = task_intervals(data_dir) if args.mode == "scaled" else {}
+    finally:
+        watcher_done.set()
+        receiver.stop()
+        deployment.stop()
+        if args.keep:
+            print(f"  logs kept in {data_dir}")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    setting = {
+        "processes": processes,
+        "mode": args.mode,
+        "layout": args.layout if args.mode == "scaled" else "threads in openkyc serve",
+        "in_flight": in_flight,
+        "startup_s": startup_s,
+        "window_s": window.seconds,
+        "drain_s": drained_s,
+    }
+    return {**setting, **collect_figures(state, receiver.received, jobs, tasks, window, processes, mix)}
+
+
+def start_setting(args: argparse.Namespace, processes: int, data_dir: Path) -> tuple[Any, float]:
+    """The deployment under test, and the seconds it took to come up."""
+    from testkit.deployment import start_deployment
+
     started = time.monotonic()
     try:
         if args.mode == "scaled":
@@ -534,82 +611,90 @@ def run_setting(
         if not args.keep:
             shutil.rmtree(data_dir, ignore_errors=True)
         raise
-    startup_s = time.monotonic() - started
-    receiver = CallbackReceiver()
-    receiver.start()
-    in_flight = args.in_flight or 2 * processes + 2
-    state = LoadState(in_flight=threading.Semaphore(in_flight))
-    watcher_done = threading.Event()
-    try:
-        partners = [(deployment.partner_id, deployment.sandbox_key)] + [
-            create_partner(deployment, f"load-{i}") for i in range(1, args.partners)
-        ]
-        print(
-            f"  deployment up in {startup_s:.1f} s ({args.mode}, {processes} verification process(es)); "
-            f"{len(partners)} partners x {args.clients_per_partner} clients, {in_flight} jobs in flight"
-        )
-        watcher = threading.Thread(target=watch_callbacks, args=(state, receiver, watcher_done), daemon=True)
-        watcher.start()
-        wall_offset = time.time() - time.monotonic()
-        load_start = time.monotonic()
-        threads = [
-            threading.Thread(
-                target=submitter,
-                args=(
-                    state,
-                    PartnerClient(deployment.base_url, pid, key, receiver.url, verify=deployment.verify),
-                    p,
-                    f"p{p}c{c}",
-                    material,
-                    mix,
-                    not args.no_poll,
-                ),
-                daemon=True,
-            )
-            for p, (pid, key) in enumerate(partners)
-            for c in range(args.clients_per_partner)
-        ]
-        for thread in threads:
-            thread.start()
-        load_avg_start = os.getloadavg()
-        time.sleep(max(0.0, load_start + args.warmup - time.monotonic()))
-        cpu_start = cpu_sample()
-        time.sleep(max(0.0, load_start + args.duration - time.monotonic()))
-        cpu_stop = cpu_sample()
-        state.stop.set()
-        load_stop = time.monotonic()
-        load_avg_stop = os.getloadavg()
-        for thread in threads:
-            thread.join(timeout=120)
-        # Drain: every accepted job must be called back.
-        deadline = time.monotonic() + args.drain_timeout
-        while time.monotonic() < deadline:
-            with state.lock:
-                waiting = [
-                    r for r in state.records.values() if r.put_done is not None and r.callback_at is None
-                ]
-            if not waiting:
-                break
-            time.sleep(0.2)
-        drained_s = time.monotonic() - load_stop
-        time.sleep(args.settle)  # late duplicates, if any, arrive now
-        watcher_done.set()
-        watcher.join(timeout=5)
-        jobs = read_jobs(deployment.database_url)
-        tasks = task_intervals(data_dir) if args.mode == "scaled" else {}
-    finally:
-        watcher_done.set()
-        receiver.stop()
-        deployment.stop()
-        if args.keep:
-            print(f"  logs kept in {data_dir}")
-        else:
-            shutil.rmtree(data_dir, ignore_errors=True)
+    return deployment, time.monotonic() - started
 
-    accepted = [r for r in state.records.values() if r.put_done is not None]
-    accepted_callbacks = Counter(
-        str(item.body.get("SmileJobID")) for item in receiver.received if item.status == 200
+
+def drive_load(
+    args: argparse.Namespace,
+    state: LoadState,
+    deployment: Any,
+    receiver: Any,
+    partners: list[tuple[str, str]],
+    material: Material,
+    mix: dict[str, float],
+) -> LoadWindow:
+    """Every partner's clients submit for the warm-up and the window, then stop and finish their
+    last job's upload; the machine's CPU use is sampled over the window."""
+    from testkit.partner_client import PartnerClient
+
+    wall_offset = time.time() - time.monotonic()
+    load_start = time.monotonic()
+    threads = [
+        threading.Thread(
+            target=submitter,
+            args=(
+                state,
+                PartnerClient(deployment.base_url, pid, key, receiver.url, verify=deployment.verify),
+                p,
+                f"p{p}c{c}",
+                material,
+                mix,
+                not args.no_poll,
+            ),
+            daemon=True,
+        )
+        for p, (pid, key) in enumerate(partners)
+        for c in range(args.clients_per_partner)
+    ]
+    for thread in threads:
+        thread.start()
+    load_average_start = os.getloadavg()
+    time.sleep(max(0.0, load_start + args.warmup - time.monotonic()))
+    cpu_start = cpu_sample()
+    time.sleep(max(0.0, load_start + args.duration - time.monotonic()))
+    cpu_stop = cpu_sample()
+    state.stop.set()
+    load_stop = time.monotonic()
+    load_average_stop = os.getloadavg()
+    for thread in threads:
+        thread.join(timeout=120)
+    return LoadWindow(
+        load_start=load_start,
+        load_stop=load_stop,
+        warmup=args.warmup,
+        duration=args.duration,
+        wall_offset=wall_offset,
+        cpu_start=cpu_start,
+        cpu_stop=cpu_stop,
+        load_average_start=load_average_start,
+        load_average_stop=load_average_stop,
     )
+
+
+def drain(state: LoadState, timeout: float) -> None:
+    """Wait (up to ``timeout`` seconds) until every accepted job has been called back."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with state.lock:
+            waiting = [r for r in state.records.values() if r.put_done is not None and r.callback_at is None]
+        if not waiting:
+            break
+        time.sleep(0.2)
+
+
+def collect_figures(
+    state: LoadState,
+    received: list[Any],  # the CallbackReceiver's callbacks
+    jobs: dict[str, dict[str, Any]],
+    tasks: dict[str, list[tuple[float, float]]],
+    window: LoadWindow,
+    processes: int,
+    mix: dict[str, float],
+) -> dict[str, Any]:
+    """What a run measured: delivery (lost and duplicated jobs), throughput and latency in the
+    window, where the time went, and every job's timeline."""
+    accepted = [r for r in state.records.values() if r.put_done is not None]
+    accepted_callbacks = Counter(str(item.body.get("SmileJobID")) for item in received if item.status == 200)
     with_result = [r for r in accepted if jobs.get(r.smile_job_id, {}).get("has_result")]
     called_back = [r for r in accepted if accepted_callbacks[r.smile_job_id] >= 1]
     lost = [
@@ -622,65 +707,23 @@ def run_setting(
         for r in accepted
         if accepted_callbacks[r.smile_job_id] > 1 or jobs.get(r.smile_job_id, {}).get("history", 0) > 1
     ]
-
-    window_start = load_start + args.warmup
-    window = max(1e-9, load_stop - window_start)
     in_window = [
-        r for r in accepted if r.callback_at is not None and window_start <= r.callback_at < load_stop
+        r for r in accepted if r.callback_at is not None and window.start <= r.callback_at < window.load_stop
     ]
-    throughput = len(in_window) / window
-    window_mix = fractions_of([r.kind for r in in_window])
     steady = [
         r
         for r in accepted
-        if r.put_done is not None and r.callback_at is not None and window_start <= r.put_done < load_stop
-    ]
-    latency = {
-        "upload_to_callback": quantiles([r.callback_at - r.put_done for r in steady]),  # type: ignore[operator]
-        "prep_to_callback": quantiles([r.callback_at - r.prep_start for r in steady]),  # type: ignore[operator]
-        "by_kind_upload_to_callback": {
-            kind: quantiles([r.callback_at - r.put_done for r in steady if r.kind == kind])  # type: ignore[operator]
-            for kind in mix
-        },
-    }
-    # Where the time goes, from the database's timestamps (wall clock, same machine).
-    stages: dict[str, list[float]] = {
-        "upload_to_queued": [],
-        "queued_to_result": [],
-        "result_to_callback": [],
-    }
-    for r in steady:
-        row = jobs.get(r.smile_job_id, {})
-        put_wall = r.put_done + wall_offset  # type: ignore[operator]
-        callback_wall = r.callback_at + wall_offset  # type: ignore[operator]
-        if row.get("queued_at") is not None:
-            stages["upload_to_queued"].append(row["queued_at"] - put_wall)
-            if row.get("completed_at") is not None:
-                stages["queued_to_result"].append(row["completed_at"] - row["queued_at"])
-        if row.get("completed_at") is not None:
-            stages["result_to_callback"].append(callback_wall - row["completed_at"])
-    wall_window = (window_start + wall_offset, load_stop + wall_offset)
-    busy = {name: busy_seconds(tasks.get(name, []), *wall_window) / (window * processes) for name in tasks}
-    busy = {name: share for name, share in busy.items() if name in VERIFICATION_TASKS}
-    # verify_job tasks that ran a job (a duplicate message finds the job claimed: milliseconds).
-    verify_tasks = [
-        end - begin
-        for begin, end in tasks.get("openkyc.verify_job", [])
-        if end - begin > NO_OP_TASK_S and wall_window[0] <= end < wall_window[1]
+        if r.put_done is not None
+        and r.callback_at is not None
+        and window.start <= r.put_done < window.load_stop
     ]
     result_codes = Counter(
         f"{KIND_LABELS[state.records[sid].kind]} {item.body.get('ResultCode')}"
-        for item in receiver.received
+        for item in received
         if item.status == 200 and (sid := str(item.body.get("SmileJobID"))) in state.records
     )
+    verify_tasks = verify_task_seconds(tasks, window)
     return {
-        "processes": processes,
-        "mode": args.mode,
-        "layout": args.layout if args.mode == "scaled" else "threads in openkyc serve",
-        "in_flight": in_flight,
-        "startup_s": startup_s,
-        "window_s": window,
-        "drain_s": drained_s,
         "submitted": len(state.records),
         "submit_errors": len(state.errors),
         "submit_error_samples": state.errors[:5],
@@ -692,35 +735,102 @@ def run_setting(
         "unknown_callbacks": state.unknown_callbacks,
         "retried_jobs": sum(1 for r in accepted if jobs.get(r.smile_job_id, {}).get("attempts", 0) > 1),
         "completed_in_window": len(in_window),
-        "window_mix": window_mix,
-        "throughput": throughput,
-        "latency_s": latency,
-        "stages_median_s": {name: percentile(values, 50) for name, values in stages.items()},
-        "busy_share": busy,
+        "window_mix": fractions_of([r.kind for r in in_window]),
+        "throughput": len(in_window) / window.seconds,
+        "latency_s": latency_figures(steady, mix),
+        "stages_median_s": {
+            name: percentile(values, 50) for name, values in stage_seconds(steady, jobs, window).items()
+        },
+        "busy_share": busy_shares(tasks, window, processes),
         "verify_task_mean_s": sum(verify_tasks) / len(verify_tasks) if verify_tasks else float("nan"),
         "verify_tasks": len(verify_tasks),
         "result_codes": dict(sorted(result_codes.items())),
-        "load_average": {"start": load_avg_start, "stop": load_avg_stop},
-        "cpu_cores_used": cpu_use(cpu_start, cpu_stop),
+        "load_average": {"start": window.load_average_start, "stop": window.load_average_stop},
+        "cpu_cores_used": cpu_use(window.cpu_start, window.cpu_stop),
         "upload_to_callback_samples": [r.callback_at - r.put_done for r in steady],  # type: ignore[operator]
-        "jobs": [
-            {
-                "smile_job_id": r.smile_job_id,
-                "partner": r.partner,
-                "kind": r.kind,
-                "prep_start": r.prep_start - load_start,
-                "put_done": None if r.put_done is None else r.put_done - load_start,
-                "queued": _since(jobs.get(r.smile_job_id, {}).get("queued_at"), load_start + wall_offset),
-                "result": _since(jobs.get(r.smile_job_id, {}).get("completed_at"), load_start + wall_offset),
-                "callback": None if r.callback_at is None else r.callback_at - load_start,
-                "error": r.error,
-            }
-            for r in sorted(state.records.values(), key=lambda r: r.prep_start)
-        ],
-        "callback_times": sorted(r.callback_at - load_start for r in accepted if r.callback_at is not None),
-        "warmup_s": args.warmup,
-        "duration_s": args.duration,
+        "jobs": job_timelines(state, jobs, window),
+        "callback_times": sorted(
+            r.callback_at - window.load_start for r in accepted if r.callback_at is not None
+        ),
+        "warmup_s": window.warmup,
+        "duration_s": window.duration,
     }
+
+
+def latency_figures(steady: list[JobRecord], mix: dict[str, float]) -> dict[str, Any]:
+    """Quantiles of the jobs uploaded in the window, from their upload (and their prep) to the callback."""
+    return {
+        "upload_to_callback": quantiles([r.callback_at - r.put_done for r in steady]),  # type: ignore[operator]
+        "prep_to_callback": quantiles([r.callback_at - r.prep_start for r in steady]),  # type: ignore[operator]
+        "by_kind_upload_to_callback": {
+            kind: quantiles([r.callback_at - r.put_done for r in steady if r.kind == kind])  # type: ignore[operator]
+            for kind in mix
+        },
+    }
+
+
+def stage_seconds(
+    steady: list[JobRecord], jobs: dict[str, dict[str, Any]], window: LoadWindow
+) -> dict[str, list[float]]:
+    """Where the time goes, from the database's timestamps (wall clock, same machine)."""
+    stages: dict[str, list[float]] = {
+        "upload_to_queued": [],
+        "queued_to_result": [],
+        "result_to_callback": [],
+    }
+    for r in steady:
+        row = jobs.get(r.smile_job_id, {})
+        put_wall = r.put_done + window.wall_offset  # type: ignore[operator]
+        callback_wall = r.callback_at + window.wall_offset  # type: ignore[operator]
+        if row.get("queued_at") is not None:
+            stages["upload_to_queued"].append(row["queued_at"] - put_wall)
+            if row.get("completed_at") is not None:
+                stages["queued_to_result"].append(row["completed_at"] - row["queued_at"])
+        if row.get("completed_at") is not None:
+            stages["result_to_callback"].append(callback_wall - row["completed_at"])
+    return stages
+
+
+def busy_shares(
+    tasks: dict[str, list[tuple[float, float]]], window: LoadWindow, processes: int
+) -> dict[str, float]:
+    """The share of the verification processes' time each verification task kept them busy in the window."""
+    busy = {
+        name: busy_seconds(tasks.get(name, []), *window.wall) / (window.seconds * processes) for name in tasks
+    }
+    return {name: share for name, share in busy.items() if name in VERIFICATION_TASKS}
+
+
+def verify_task_seconds(tasks: dict[str, list[tuple[float, float]]], window: LoadWindow) -> list[float]:
+    """Seconds of the verify_job tasks that ran a job in the window (a duplicate message finds the
+    job claimed: milliseconds)."""
+    start, stop = window.wall
+    return [
+        end - begin
+        for begin, end in tasks.get("openkyc.verify_job", [])
+        if end - begin > NO_OP_TASK_S and start <= end < stop
+    ]
+
+
+def job_timelines(
+    state: LoadState, jobs: dict[str, dict[str, Any]], window: LoadWindow
+) -> list[dict[str, Any]]:
+    """Every submitted job's steps, in seconds from the start of the load."""
+    origin, wall_origin = window.load_start, window.load_start + window.wall_offset
+    return [
+        {
+            "smile_job_id": r.smile_job_id,
+            "partner": r.partner,
+            "kind": r.kind,
+            "prep_start": r.prep_start - origin,
+            "put_done": None if r.put_done is None else r.put_done - origin,
+            "queued": _since(jobs.get(r.smile_job_id, {}).get("queued_at"), wall_origin),
+            "result": _since(jobs.get(r.smile_job_id, {}).get("completed_at"), wall_origin),
+            "callback": None if r.callback_at is None else r.callback_at - origin,
+            "error": r.error,
+        }
+        for r in sorted(state.records.values(), key=lambda r: r.prep_start)
+    ]
 
 
 # --- report -------------------------------------------------------------------------------------

@@ -1,13 +1,18 @@
-"""The load benchmark's pure helpers: the mix, the steady window, capacities and ratios."""
+"""The load benchmark's pure helpers: the mix, the steady window, a run's figures, capacities and ratios."""
 
 from __future__ import annotations
 
 import math
+import threading
 
 import pytest
 from benchmarks.load import (
+    JobRecord,
+    LoadState,
+    LoadWindow,
     add_ratios,
     busy_seconds,
+    collect_figures,
     count_in_window,
     fractions_of,
     mix_throughput,
@@ -15,6 +20,8 @@ from benchmarks.load import (
     parse_counts,
     parse_mix,
 )
+
+from testkit.callback_receiver import Received
 
 
 def test_parse_mix_normalises_and_refuses_unknown_kinds() -> None:
@@ -48,6 +55,62 @@ def test_window_counts_and_busy_overlap() -> None:
     assert count_in_window([0.5, 1.0, 2.0, 3.0], 1.0, 3.0) == 2  # [start, end)
     intervals = [(0.0, 2.0), (1.5, 4.0), (5.0, 6.0)]
     assert busy_seconds(intervals, 1.0, 5.5) == pytest.approx(1.0 + 2.5 + 0.5)
+
+
+def test_a_run_s_figures_count_lost_and_duplicated_jobs_and_the_window_only() -> None:
+    window = LoadWindow(
+        load_start=100.0,
+        load_stop=120.0,
+        warmup=5.0,
+        duration=20.0,
+        wall_offset=1000.0,
+        cpu_start=(0.0, 0.0, 0.0),
+        cpu_stop=(10.0, 10.0, 10.0),
+        load_average_start=(1.0, 1.0, 1.0),
+        load_average_stop=(2.0, 2.0, 2.0),
+    )
+    state = LoadState(in_flight=threading.Semaphore(4))
+    state.records = {
+        "ok": JobRecord("ok", 0, "selfie", 106.0, put_done=107.0, callback_at=110.0),
+        "twice": JobRecord("twice", 0, "docv", 106.0, put_done=108.0, callback_at=112.0),
+        "early": JobRecord("early", 1, "selfie", 101.0, put_done=102.0, callback_at=104.0),  # warm-up
+        "silent": JobRecord("silent", 1, "docv", 109.0, put_done=110.0),
+        "refused": JobRecord("refused", 1, "docv", 111.0, error="HTTPError: 400"),
+    }
+    state.errors = ["HTTPError: 400"]
+    received = [
+        Received({"SmileJobID": "ok", "ResultCode": "0840"}, 200, 110.0),
+        Received({"SmileJobID": "twice", "ResultCode": "0810"}, 200, 112.0),
+        Received({"SmileJobID": "twice", "ResultCode": "0810"}, 200, 113.0),
+        Received({"SmileJobID": "early", "ResultCode": "0840"}, 200, 104.0),
+        Received({"SmileJobID": "silent", "ResultCode": "0810"}, 503, 111.0),  # refused: not delivered
+    ]
+    jobs = {
+        name: {"has_result": True, "history": 1, "attempts": 1, "queued_at": 1108.5, "completed_at": 1109.0}
+        for name in ("ok", "twice", "early", "silent")
+    }
+    jobs["twice"]["attempts"] = 2
+    tasks = {"openkyc.verify_job": [(1106.0, 1108.0), (1110.0, 1110.01), (1101.0, 1104.0)]}
+
+    figures = collect_figures(state, received, jobs, tasks, window, 1, {"selfie": 0.5, "docv": 0.5})
+
+    assert (figures["submitted"], figures["submit_errors"], figures["accepted"]) == (5, 1, 4)
+    assert (figures["results"], figures["callbacks"]) == (4, 3)
+    assert figures["lost"] == ["silent"] and figures["duplicated"] == ["twice"]
+    assert figures["retried_jobs"] == 1
+    # The window is [105, 120): the warm-up's job counts for delivery, not for throughput.
+    assert figures["completed_in_window"] == 2
+    assert figures["throughput"] == pytest.approx(2 / 15)
+    assert figures["window_mix"] == {"selfie": 0.5, "docv": 0.5}
+    assert figures["latency_s"]["upload_to_callback"]["n"] == 2
+    assert figures["stages_median_s"]["queued_to_result"] == pytest.approx(0.5)
+    # The verify_job that ran a job counts; the no-op and the warm-up's do not.
+    assert figures["verify_tasks"] == 1 and figures["verify_task_mean_s"] == pytest.approx(2.0)
+    assert figures["busy_share"] == {"openkyc.verify_job": pytest.approx(2.01 / 15)}
+    assert figures["result_codes"] == {"DocV 0810": 2, "SmartSelfie 0840": 2}
+    assert [job["smile_job_id"] for job in figures["jobs"]][:2] == ["early", "ok"]
+    assert figures["callback_times"] == [4.0, 10.0, 12.0]
+    assert (figures["warmup_s"], figures["duration_s"]) == (5.0, 20.0)
 
 
 def test_ratio_and_mix_adjusted_speed_up() -> None:
