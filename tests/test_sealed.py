@@ -32,9 +32,9 @@ from openkyc.sealed import (
     sealed_token,
     unseal,
 )
-from tests.idverification.test_views import body
 from tests.observability.postgres import database_url, throwaway_database
 from tests.server import PartnerCreds, make_partner, make_runtime
+from tests.web.test_id_verification import body
 
 MANDELA = {"FullName": "Nelson Rolihlahla Mandela", "DOB": "1918-07-18", "PhoneNumber": "0271234567"}
 PERSONAL = ("Nelson Rolihlahla Mandela", "1918-07-18", "0271234567", "00000000004")

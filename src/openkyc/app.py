@@ -20,7 +20,6 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openkyc import __version__
-from openkyc.aml.views import router as aml_router
 from openkyc.api_errors import (
     METHOD_NOT_ALLOWED,
     MISSING_PARAMETER,
@@ -28,8 +27,6 @@ from openkyc.api_errors import (
     SYSTEM_ERROR,
     ApiError,
 )
-from openkyc.business.views import router as business_router
-from openkyc.idverification.views import router as id_verification_router
 from openkyc.jobs.metrics import DatabaseCollector
 from openkyc.jobs.v2_views import router as v2_jobs_router
 from openkyc.jobs.views import router as jobs_router
@@ -47,6 +44,9 @@ from openkyc.security_headers import SecuredFastAPI
 from openkyc.services.views import router as services_router
 from openkyc.signing import KSig1Error, SidRequestError
 from openkyc.tasks.inprocess import WorkerPool
+from openkyc.web.aml import router as aml_router
+from openkyc.web.business import router as business_router
+from openkyc.web.id_verification import router as id_verification_router
 
 log = logging.getLogger(__name__)
 

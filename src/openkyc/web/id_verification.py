@@ -1,4 +1,8 @@
-"""An ID verification request from body to published result: checks, job, look-up, result, callback.
+"""The ID verification endpoints, Enhanced KYC (v1, compatibility §4.4) and Basic KYC (v2, §9.1), and
+their flow from body to published result: checks, job, look-up, result, callback.
+
+Body-signed JSON. The look-up (database and possibly an authority's HTTP API) runs in a worker
+thread so the event loop keeps serving other requests.
 
 Async requests are verified within the request too (a look-up takes at most the authority's
 timeout): the result and its callback delivery are stored before ``{"success": true}`` is
@@ -11,8 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
 from openkyc.api_errors import JOB_EXISTS, MISSING_PARAMETER, ApiError
 from openkyc.db import transaction, utcnow
+from openkyc.http import read_json_object
 from openkyc.idverification.basic_kyc import basic_kyc_result
 from openkyc.idverification.enhanced_kyc import enhanced_kyc_result
 from openkyc.idverification.lookup import LookupOutcome, look_up, malformed, precheck
@@ -21,10 +29,11 @@ from openkyc.job_types import JobType
 from openkyc.jobs import service
 from openkyc.jobs.models import JobState
 from openkyc.jobs.sync import publish_sync_result
-from openkyc.partners.auth import Caller
+from openkyc.partners.auth import Caller, authenticate
 from openkyc.partners.models import Partner
 from openkyc.runtime import Runtime
 from openkyc.signing import sign_response
+from openkyc.webdeps import RuntimeDep
 
 ResultBuilder = Callable[[VerificationRequest, LookupOutcome], tuple[dict[str, Any], bool]]
 
@@ -38,6 +47,56 @@ class Product:
 
 ENHANCED_KYC = Product("Enhanced KYC", enhanced_kyc_result, needs_details=False)
 BASIC_KYC = Product("Basic KYC", basic_kyc_result, needs_details=True)
+
+
+router = APIRouter(tags=["id verification"])
+
+
+@router.post("/v1/id_verification")
+async def id_verification(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
+    """Enhanced KYC: verify the ID number and return the holder's record as the job result."""
+    return await _verify(request, runtime, ENHANCED_KYC, asynchronous=False)
+
+
+@router.post("/v1/async_id_verification")
+async def async_id_verification(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
+    """Enhanced KYC whose result is POSTed to the callback URL."""
+    await _verify(request, runtime, ENHANCED_KYC, asynchronous=True)
+    return {"success": True}
+
+
+@router.post("/v2/verify")
+async def basic_kyc(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
+    """Basic KYC: match the supplied details against the ID record, field by field."""
+    return await _verify(request, runtime, BASIC_KYC, asynchronous=False)
+
+
+@router.post("/v2/verify_async")
+async def basic_kyc_async(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
+    """Basic KYC whose result is POSTed to the (required) callback_url."""
+    await _verify(request, runtime, BASIC_KYC, asynchronous=True, callback_url_required=True)
+    return {"success": True}
+
+
+async def _verify(
+    request: Request,
+    runtime: Runtime,
+    product: Product,
+    *,
+    asynchronous: bool,
+    callback_url_required: bool = False,
+) -> dict[str, Any]:
+    body = await read_json_object(request, runtime.settings.max_json_body)
+    caller = authenticate(runtime, headers=request.headers, body=body)
+    return await run_in_threadpool(
+        verify,
+        runtime,
+        caller,
+        body,
+        product,
+        asynchronous=asynchronous,
+        callback_url_required=callback_url_required,
+    )
 
 
 def verify(

@@ -9,7 +9,6 @@ import pytest
 from fastapi.testclient import TestClient
 from smile_id_core.Signature import Signature
 
-from openkyc.business import views
 from openkyc.business.base import BusinessLookup, BusinessRecord
 from openkyc.business.registry import import_jsonl
 from openkyc.callbacks import service as callbacks
@@ -18,6 +17,7 @@ from openkyc.db import transaction
 from openkyc.partners import service as partners
 from openkyc.ratelimit import service as ratelimit
 from openkyc.runtime import Runtime
+from openkyc.web import business as views
 from tests.business.test_registry import business, write_lines
 from tests.server import PartnerCreds
 
