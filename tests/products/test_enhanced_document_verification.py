@@ -15,8 +15,9 @@ from openkyc.authorities.sandbox import SANDBOX_RECORD
 from openkyc.engine.face.compare import FaceOutcome
 from openkyc.products import Outcome, Product, ProductResult, ResultEntry, document_verification
 from openkyc.products import enhanced_document_verification as edv
-from openkyc.products.catalogue import Action, ActionValue, DocvRejection, DocvUnverified
-from openkyc.products.catalogue import DocumentVerification as Docv
+from openkyc.products.catalogue import Action, ActionValue
+from openkyc.products.codes.document_verification import DocumentVerification as Docv
+from openkyc.products.codes.document_verification import DocvRejection, DocvUnverified
 from openkyc.products.document_verification import register_value
 from openkyc.products.result import build_result
 from tests.products.factories import assert_well_formed, document, match

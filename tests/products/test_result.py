@@ -4,12 +4,10 @@ import numpy as np
 import pytest
 
 from openkyc.products import Action, ActionValue, Outcome, Product, V2Status
-from openkyc.products.catalogue import (
-    DocumentVerification,
-    SmartSelfieAuthentication,
-    SmartSelfieCompare,
-    SmartSelfieRegistration,
-)
+from openkyc.products.codes.document_verification import DocumentVerification
+from openkyc.products.codes.smart_selfie_authentication import SmartSelfieAuthentication
+from openkyc.products.codes.smart_selfie_compare import SmartSelfieCompare
+from openkyc.products.codes.smart_selfie_registration import SmartSelfieRegistration
 from openkyc.products.result import ProductResult, build_result, make_actions
 
 

@@ -7,22 +7,14 @@ from typing import Any
 from openkyc.idverification.lookup import LookupOutcome
 from openkyc.idverification.matching import FieldMatches, Match, match_person
 from openkyc.idverification.request import VerificationRequest
-from openkyc.idverification.results import (
-    EXACT_MATCH,
-    NO_MATCH,
-    PARTIAL_MATCH,
-    SOURCE,
-    ResultCode,
-    VerifyIdNumber,
-    failure_action,
-    failure_code,
-    result_head,
-)
+from openkyc.idverification.results import SOURCE, VerifyIdNumber, failure_action, failure_code, result_head
+from openkyc.products.codes.id_lookup import IdLookup
+from openkyc.products.codes.rows import ResultEntry
 
-_OVERALL: dict[Match, ResultCode] = {
-    Match.EXACT: EXACT_MATCH,
-    Match.PARTIAL: PARTIAL_MATCH,
-    Match.NONE: NO_MATCH,
+_OVERALL: dict[Match, ResultEntry] = {
+    Match.EXACT: IdLookup.EXACT_MATCH,
+    Match.PARTIAL: IdLookup.PARTIAL_MATCH,
+    Match.NONE: IdLookup.NO_MATCH,
 }
 
 

@@ -9,7 +9,6 @@ from openkyc.authorities.base import AuthorityRecord
 from openkyc.idverification.lookup import LookupOutcome
 from openkyc.idverification.request import VerificationRequest
 from openkyc.idverification.results import (
-    ID_VALIDATED,
     NOT_AVAILABLE,
     SOURCE,
     VerifyIdNumber,
@@ -17,6 +16,7 @@ from openkyc.idverification.results import (
     failure_code,
     result_head,
 )
+from openkyc.products.codes.id_lookup import IdLookup
 
 # Result key -> record field, in the order of the §4.4 sample.
 _PERSONAL_FIELDS = (
@@ -52,7 +52,7 @@ def enhanced_kyc_result(request: VerificationRequest, outcome: LookupOutcome) ->
     personal = personal_fields(record)
     photo = base64.b64encode(record.photo).decode("ascii") if record.photo else NOT_AVAILABLE
     full_data = {**{k: v for k, v in personal.items() if v != NOT_AVAILABLE}, **record.full_data}
-    head = result_head(ID_VALIDATED, actions)
+    head = result_head(IdLookup.VALIDATED, actions)
     return {**head, **ids, **personal, "Photo": photo, "FullData": full_data, "Source": SOURCE}, True
 
 

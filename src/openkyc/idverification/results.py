@@ -1,39 +1,24 @@
-"""Result codes, texts and the shared parts of an ID verification job result.
+"""The shared parts of an ID verification job result (Enhanced and Basic KYC).
 
-Texts: Smile ID's documentation gives no Enhanced/Basic KYC table. 1012 "ID Number Validated" is the text
-compatibility §4.4 gives for this endpoint (the documentation's "ID Validated" is a Biometric KYC history
-entry); 1014 "Unsupported ID number format" is quoted in §10.2; 1013, 1015 and the Basic KYC
-family 1020/1021/1022 (§11: "exact/partial/no match") are our own clear wording.
+Its codes and texts are the ID look-up's family, whose one home is
+:class:`openkyc.products.codes.id_lookup.IdLookup` (Biometric KYC and Enhanced Document Verification
+answer with the same rows).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from openkyc.authorities.base import AuthorityUnavailable, InvalidIdNumber, LookupFailure, RecordNotFound
+from openkyc.products.codes.id_lookup import IdLookup
+from openkyc.products.codes.rows import ResultEntry
 
 JSON_VERSION = "1.0.0"
 # Java decodes result objects by ResultType; "ID Verification" is the value it knows (§4.3).
 RESULT_TYPE = "ID Verification"
 SOURCE = "ID API"
 NOT_AVAILABLE = "Not Available"
-
-
-@dataclass(frozen=True)
-class ResultCode:
-    code: str
-    text: str
-
-
-ID_VALIDATED = ResultCode("1012", "ID Number Validated")
-ID_NOT_FOUND = ResultCode("1013", "ID Number Not Found")
-INVALID_ID_NUMBER = ResultCode("1014", "Unsupported ID number format")
-AUTHORITY_UNAVAILABLE = ResultCode("1015", "ID Authority Unavailable")
-EXACT_MATCH = ResultCode("1020", "Exact Match")
-PARTIAL_MATCH = ResultCode("1021", "Partial Match")
-NO_MATCH = ResultCode("1022", "No Match")
 
 
 class VerifyIdNumber(StrEnum):
@@ -44,21 +29,21 @@ class VerifyIdNumber(StrEnum):
     ISSUER_UNAVAILABLE = "Issuer Unavailable"
 
 
-def failure_code(failure: LookupFailure) -> ResultCode:
+def failure_code(failure: LookupFailure) -> ResultEntry:
     if isinstance(failure, InvalidIdNumber):
-        return INVALID_ID_NUMBER
+        return IdLookup.INVALID_ID_NUMBER
     if isinstance(failure, AuthorityUnavailable) or failure.retryable:
-        return AUTHORITY_UNAVAILABLE
+        return IdLookup.AUTHORITY_UNAVAILABLE
     if isinstance(failure, RecordNotFound):
-        return ID_NOT_FOUND
-    return ID_NOT_FOUND
+        return IdLookup.ID_NOT_FOUND
+    return IdLookup.ID_NOT_FOUND
 
 
 def failure_action(failure: LookupFailure) -> VerifyIdNumber:
     return VerifyIdNumber.ISSUER_UNAVAILABLE if failure.retryable else VerifyIdNumber.NOT_VERIFIED
 
 
-def result_head(code: ResultCode, actions: dict[str, str]) -> dict[str, Any]:
+def result_head(code: ResultEntry, actions: dict[str, str]) -> dict[str, Any]:
     """The keys every ID verification result starts with (SmileJobID/PartnerParams come from the job)."""
     return {
         "JSONVersion": JSON_VERSION,

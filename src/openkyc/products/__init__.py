@@ -2,7 +2,8 @@
 
 One module per product, each with one pure ``decide`` function from engine evidence to a
 :class:`ProductResult` (no database, no HTTP); :func:`resolve_review` turns a provisional result
-into the final one a reviewer's decision gives. Codes and texts come from :mod:`.catalogue` only.
+into the final one a reviewer's decision gives. Codes and texts come from :mod:`.codes` only (one
+module per product's table); :mod:`.catalogue` says which rows each product answers with.
 """
 
 from openkyc.products import (
@@ -21,14 +22,12 @@ from openkyc.products.catalogue import (
     RESULT_TYPES,
     Action,
     ActionValue,
-    DocvRejection,
-    DocvUnverified,
     IdField,
-    Outcome,
     Product,
-    ResultEntry,
     find_entry,
 )
+from openkyc.products.codes.document_verification import DocvRejection, DocvUnverified
+from openkyc.products.codes.rows import Outcome, ResultEntry
 from openkyc.products.failures import intake_failure, product_for_job_type
 from openkyc.products.result import ProductResult, V2Status
 from openkyc.products.review import ReviewReason, resolve_review

@@ -46,8 +46,9 @@ from openkyc.products._selfie import (
     selfie_provided,
     unsure_match,
 )
-from openkyc.products.catalogue import NOT_AVAILABLE, Action, ActionValue, IdField, Product, ResultEntry
-from openkyc.products.catalogue import BiometricKyc as Codes
+from openkyc.products.catalogue import NOT_AVAILABLE, Action, ActionValue, IdField, Product
+from openkyc.products.codes.biometric_kyc import BiometricKyc as Codes
+from openkyc.products.codes.rows import ResultEntry
 from openkyc.products.result import ProductResult, build_result
 from openkyc.products.sandbox import SandboxResult, forced_reason, parse_sandbox_result
 

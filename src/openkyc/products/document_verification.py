@@ -33,18 +33,10 @@ from openkyc.engine.document_verification import DocumentVerificationEvidence
 from openkyc.engine.evidence import Decision
 from openkyc.engine.face.compare import FaceOutcome
 from openkyc.products._selfie import SEVERAL_FACES_REASON, SelfieFinding, check_value, examine_selfie
-from openkyc.products.catalogue import (
-    NOT_AVAILABLE,
-    Action,
-    ActionValue,
-    DocvRejection,
-    DocvUnverified,
-    IdField,
-    Outcome,
-    Product,
-    ResultEntry,
-)
-from openkyc.products.catalogue import DocumentVerification as Codes
+from openkyc.products.catalogue import NOT_AVAILABLE, Action, ActionValue, IdField, Product
+from openkyc.products.codes.document_verification import DocumentVerification as Codes
+from openkyc.products.codes.document_verification import DocvRejection, DocvUnverified
+from openkyc.products.codes.rows import Outcome, ResultEntry
 from openkyc.products.result import ProductResult, build_result
 from openkyc.products.sandbox import SandboxResult, forced_reason, parse_sandbox_result
 

@@ -55,18 +55,11 @@ from enum import StrEnum
 from openkyc.authorities.base import AuthorityRecord, LookupFailure
 from openkyc.idverification.matching import Match, match_dob, match_gender, match_names
 from openkyc.products._lookup import failure_entry, verify_value
-from openkyc.products.catalogue import (
-    NOT_AVAILABLE,
-    Action,
-    ActionValue,
-    EdvRejection,
-    IdField,
-    Product,
-    ResultEntry,
-    find_entry,
-)
-from openkyc.products.catalogue import DocumentVerification as Docv
-from openkyc.products.catalogue import EnhancedDocumentVerification as Codes
+from openkyc.products.catalogue import NOT_AVAILABLE, Action, ActionValue, IdField, Product, find_entry
+from openkyc.products.codes.document_verification import DocumentVerification as Docv
+from openkyc.products.codes.enhanced_document_verification import EdvRejection
+from openkyc.products.codes.enhanced_document_verification import EnhancedDocumentVerification as Codes
+from openkyc.products.codes.rows import ResultEntry
 from openkyc.products.document_verification import register_value
 from openkyc.products.result import ProductResult, build_result
 

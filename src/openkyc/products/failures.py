@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from openkyc.products.catalogue import CATALOGUE, JOB_TYPES, Product, ResultEntry
+from openkyc.products.catalogue import CATALOGUE, JOB_TYPES, Product
+from openkyc.products.codes.rows import ResultEntry
 from openkyc.products.result import ProductResult, build_result
 
 PRODUCTS_BY_JOB_TYPE: dict[int, Product] = {job_type: product for product, job_type in JOB_TYPES.items()}

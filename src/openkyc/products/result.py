@@ -14,16 +14,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from openkyc.products.catalogue import (
-    ACTION_KEYS,
-    CATALOGUE,
-    RESULT_TYPES,
-    Action,
-    ActionValue,
-    Outcome,
-    Product,
-    ResultEntry,
-)
+from openkyc.products.catalogue import ACTION_KEYS, CATALOGUE, RESULT_TYPES, Action, ActionValue, Product
+from openkyc.products.codes.rows import Outcome, ResultEntry
 
 WireValue = str | dict[str, str]
 

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from openkyc.products.catalogue import (
-    Action,
-    ActionValue,
-    DocvRejection,
-    Product,
-    ResultEntry,
-)
-from openkyc.products.catalogue import BiometricKyc as Biometric
-from openkyc.products.catalogue import DocumentVerification as Docv
-from openkyc.products.catalogue import EnhancedDocumentVerification as Edv
-from openkyc.products.catalogue import SmartSelfieAuthentication as Authentication
-from openkyc.products.catalogue import SmartSelfieRegistration as Registration
+from openkyc.products.catalogue import Action, ActionValue, Product
+from openkyc.products.codes.biometric_kyc import BiometricKyc as Biometric
+from openkyc.products.codes.document_verification import DocumentVerification as Docv
+from openkyc.products.codes.document_verification import DocvRejection
+from openkyc.products.codes.enhanced_document_verification import EnhancedDocumentVerification as Edv
+from openkyc.products.codes.rows import ResultEntry
+from openkyc.products.codes.smart_selfie_authentication import SmartSelfieAuthentication as Authentication
+from openkyc.products.codes.smart_selfie_registration import SmartSelfieRegistration as Registration
 from openkyc.products.result import ProductResult, build_result
 
 

@@ -28,8 +28,9 @@ from openkyc.products._selfie import (
     reason_codes,
     selfie_provided,
 )
-from openkyc.products.catalogue import Action, ActionValue, Product, ResultEntry
-from openkyc.products.catalogue import SmartSelfieCompare as Codes
+from openkyc.products.catalogue import Action, ActionValue, Product
+from openkyc.products.codes.rows import ResultEntry
+from openkyc.products.codes.smart_selfie_compare import SmartSelfieCompare as Codes
 from openkyc.products.result import ProductResult, build_result
 from openkyc.products.sandbox import SandboxResult, forced_reason, parse_sandbox_result
 
