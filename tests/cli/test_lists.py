@@ -1,3 +1,5 @@
+"""`openkyc lists load` and `count`: the AML watch lists, run in-process with typer's runner."""
+
 from __future__ import annotations
 
 from pathlib import Path
