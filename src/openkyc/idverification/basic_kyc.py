@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from openkyc.idverification.lookup import LookupOutcome
-from openkyc.idverification.matching import FieldMatches, Match, match_person
 from openkyc.idverification.request import VerificationRequest
 from openkyc.idverification.results import SOURCE, VerifyIdNumber, failure_action, failure_code, result_head
 from openkyc.products.codes.id_lookup import IdLookup
 from openkyc.products.codes.rows import ResultEntry
+from openkyc.products.matching import FieldMatches, Match, match_person
 
 _OVERALL: dict[Match, ResultEntry] = {
     Match.EXACT: IdLookup.EXACT_MATCH,

@@ -18,7 +18,7 @@ relabels that result as this product and adds the look-up. The number looked up 
   "Not Verified"; ID Authority Unavailable (1015, retryable, not charged), "Issuer Unavailable";
 * the record was found: the document's FullName, DOB and Gender, and its IDNumber against the
   number looked up (upper-cased, without spaces and dashes), are compared with the record under
-  Basic KYC's rules (:mod:`openkyc.idverification.matching`). "Not Available" on the document is
+  Basic KYC's rules (:mod:`openkyc.products.matching`). "Not Available" on the document is
   Not Provided, nothing on record is Unable To Determine; neither decides. Each field gives a
   reason ``authority.<name|dob|gender|id_number>.<exact|partial|no_match|not_provided|
   unable_to_determine>``. Then:
@@ -53,7 +53,6 @@ from collections.abc import Callable
 from enum import StrEnum
 
 from openkyc.authorities.base import AuthorityRecord, LookupFailure
-from openkyc.idverification.matching import Match, match_dob, match_gender, match_names
 from openkyc.products._lookup import failure_entry, verify_value
 from openkyc.products.catalogue import NOT_AVAILABLE, Action, ActionValue, IdField, Product, find_entry
 from openkyc.products.codes.document_verification import DocumentVerification as Docv
@@ -61,6 +60,7 @@ from openkyc.products.codes.enhanced_document_verification import EdvRejection
 from openkyc.products.codes.enhanced_document_verification import EnhancedDocumentVerification as Codes
 from openkyc.products.codes.rows import ResultEntry
 from openkyc.products.document_verification import register_value
+from openkyc.products.matching import Match, match_dob, match_gender, match_names
 from openkyc.products.result import ProductResult, build_result
 
 PRODUCT = Product.ENHANCED_DOCUMENT_VERIFICATION

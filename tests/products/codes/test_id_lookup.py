@@ -56,7 +56,7 @@ def test_id_verification_and_the_products_read_a_failed_look_up_alike() -> None:
 
 
 def test_id_verification_writes_no_code_or_text_of_its_own() -> None:
-    # The Basic KYC texts are also the ID_Verification Action's values (idverification.matching).
+    # The Basic KYC texts are also the ID_Verification Action's values (products.matching).
     texts = {row.text for row in rows() if row.code not in {"1020", "1021", "1022"}}
     modules = sorted(IDVERIFICATION_DIR.glob("*.py"))
     assert {p.name for p in modules} >= {"results.py", "basic_kyc.py", "enhanced_kyc.py"}

@@ -1,4 +1,5 @@
-"""Basic KYC matching: each detail the partner supplied against the authority's record.
+"""Basic KYC matching: each detail the partner supplied against the authority's record (also
+Enhanced Document Verification's, on the document's fields).
 
 Every field gets one of "Exact Match", "Partial Match", "No Match", "Not Provided" (the partner
 sent nothing) or "Unable To Determine" (the record has nothing to compare with). The rules:
@@ -33,12 +34,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from anyascii import anyascii
 from rapidfuzz import fuzz
 
 from openkyc.authorities.base import AuthorityRecord
-from openkyc.idverification.request import PersonDetails
 
 TYPO_SIMILARITY = 85.0
 PHONE_DIGITS = 9
@@ -55,6 +56,28 @@ class Match(StrEnum):
     @property
     def compared(self) -> bool:
         return self in (Match.EXACT, Match.PARTIAL, Match.NONE)
+
+
+class Person(Protocol):
+    """What the partner says about the person (idverification's PersonDetails)."""
+
+    @property
+    def first_name(self) -> str | None: ...
+
+    @property
+    def middle_name(self) -> str | None: ...
+
+    @property
+    def last_name(self) -> str | None: ...
+
+    @property
+    def dob(self) -> str | None: ...
+
+    @property
+    def gender(self) -> str | None: ...
+
+    @property
+    def phone_number(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -74,7 +97,7 @@ class FieldMatches:
         return Match.PARTIAL
 
 
-def match_person(person: PersonDetails, record: AuthorityRecord) -> FieldMatches:
+def match_person(person: Person, record: AuthorityRecord) -> FieldMatches:
     return FieldMatches(
         names=match_names([person.first_name, person.middle_name, person.last_name], _record_names(record)),
         dob=_compare(person.dob, record.dob, match_dob),

@@ -1,11 +1,12 @@
-"""Basic KYC's field matching rules (see the openkyc.idverification.matching docstring)."""
+"""Basic KYC's field matching rules (see the openkyc.products.matching docstring)."""
 
 from __future__ import annotations
 
 import pytest
 
 from openkyc.authorities.base import AuthorityRecord
-from openkyc.idverification.matching import (
+from openkyc.idverification.request import PersonDetails
+from openkyc.products.matching import (
     FieldMatches,
     Match,
     match_dob,
@@ -14,7 +15,6 @@ from openkyc.idverification.matching import (
     match_person,
     match_phone_number,
 )
-from openkyc.idverification.request import PersonDetails
 
 RECORD = ["Adébáyọ̀", "Oluwaseun", "Okonkwo-Bello"]
 
