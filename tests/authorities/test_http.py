@@ -3,15 +3,15 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from openkyc.authorities.base import (
+from openkyc.authorities.base import LookupRequest
+from openkyc.authorities.http import HttpAuthority
+from openkyc.products.authority import (
     AuthorityRecord,
     AuthorityUnavailable,
     InvalidIdNumber,
     LookupFailure,
-    LookupRequest,
     RecordNotFound,
 )
-from openkyc.authorities.http import HttpAuthority
 
 
 class ExampleAuthority(HttpAuthority):

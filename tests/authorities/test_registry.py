@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from openkyc.authorities.base import InvalidIdNumber, LookupRequest, RecordNotFound
+from openkyc.authorities.base import LookupRequest
 from openkyc.authorities.registry import (
     RegistryAuthority,
     RegistryImportError,
@@ -12,6 +12,7 @@ from openkyc.authorities.registry import (
     import_csv,
     number_digest,
 )
+from openkyc.products.authority import InvalidIdNumber, RecordNotFound
 from openkyc.runtime import Runtime
 
 CSV_HEADER = "country,id_type,id_number,full_name,dob,gender,photo\n"

@@ -4,15 +4,9 @@ import base64
 
 import pytest
 
-from openkyc.authorities.base import (
-    AuthorityUnavailable,
-    InvalidIdNumber,
-    LookupFailure,
-    LookupRequest,
-    RecordNotFound,
-    split_full_name,
-)
+from openkyc.authorities.base import LookupRequest, split_full_name
 from openkyc.authorities.sandbox import SANDBOX_RECORD, SandboxAuthority, outcome_digit
+from openkyc.products.authority import AuthorityUnavailable, InvalidIdNumber, LookupFailure, RecordNotFound
 
 authority = SandboxAuthority()
 

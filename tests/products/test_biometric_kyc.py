@@ -4,11 +4,11 @@ from datetime import date
 
 import pytest
 
-from openkyc.authorities.base import AuthorityRecord, AuthorityUnavailable, InvalidIdNumber, RecordNotFound
 from openkyc.engine.evidence import Decision
 from openkyc.engine.face.compare import FaceOutcome
 from openkyc.engine.smart_selfie import SmartSelfieEvidence
 from openkyc.products import Outcome, ProductResult, biometric_kyc, resolve_review
+from openkyc.products.authority import AuthorityRecord, AuthorityUnavailable, InvalidIdNumber, RecordNotFound
 from openkyc.products.biometric_kyc import Reference
 from tests.products.factories import assert_well_formed, liveness, match, quality, selfie
 

@@ -4,17 +4,17 @@ from datetime import date
 
 import pytest
 
-from openkyc.authorities.base import (
+from openkyc.authorities.sandbox import SANDBOX_RECORD
+from openkyc.engine.face.compare import FaceOutcome
+from openkyc.products import Outcome, Product, ProductResult, ResultEntry, document_verification
+from openkyc.products import enhanced_document_verification as edv
+from openkyc.products.authority import (
     AuthorityRecord,
     AuthorityUnavailable,
     InvalidIdNumber,
     LookupFailure,
     RecordNotFound,
 )
-from openkyc.authorities.sandbox import SANDBOX_RECORD
-from openkyc.engine.face.compare import FaceOutcome
-from openkyc.products import Outcome, Product, ProductResult, ResultEntry, document_verification
-from openkyc.products import enhanced_document_verification as edv
 from openkyc.products.catalogue import Action, ActionValue
 from openkyc.products.codes.document_verification import DocumentVerification as Docv
 from openkyc.products.codes.document_verification import DocvRejection, DocvUnverified

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from openkyc.authorities.base import AuthorityRecord
 from openkyc.idverification.request import PersonDetails
+from openkyc.products.authority import AuthorityRecord
 from openkyc.products.matching import (
     FieldMatches,
     Match,

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from openkyc.api_errors import ApiError
-from openkyc.authorities.base import AuthorityUnavailable, LookupFailure, RecordNotFound
 from openkyc.db import transaction
+from openkyc.products.authority import AuthorityUnavailable, LookupFailure, RecordNotFound
 from openkyc.ratelimit import service
 from openkyc.ratelimit.lookup import LimitedLookup
 from openkyc.ratelimit.models import IdNumberRequests

@@ -1,9 +1,12 @@
-"""The authority interface: a look-up request, the record it returns, and the typed failures."""
+"""The authority interface: a look-up request and the adapter protocol (the record it returns and
+the typed failures are openkyc.products.authority's)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from openkyc.products.authority import AuthorityRecord
 
 
 @dataclass(frozen=True)
@@ -22,51 +25,6 @@ class LookupRequest:
     gender: str | None = None
     phone_number: str | None = None
     partner_params: dict[str, Any] = field(default_factory=dict, repr=False)
-
-
-@dataclass(frozen=True)
-class AuthorityRecord:
-    """The holder's record as the authority has it; None where the authority returns nothing."""
-
-    full_name: str | None = None
-    first_name: str | None = None
-    middle_name: str | None = None
-    last_name: str | None = None
-    dob: str | None = None
-    gender: str | None = None
-    phone_number: str | None = None
-    phone_number2: str | None = None
-    address: str | None = None
-    expiration_date: str | None = None
-    issuance_date: str | None = None
-    secondary_id_number: str | None = None
-    photo: bytes | None = field(default=None, repr=False)  # JPEG/PNG; Biometric KYC compares with it
-    full_data: dict[str, Any] = field(default_factory=dict, repr=False)  # the authority's raw answer
-
-
-class LookupFailure(Exception):
-    """The look-up did not return a record. ``retryable``: trying later may succeed, and such a
-    look-up is not charged (the authority being down is not the partner's doing)."""
-
-    retryable = False
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class RecordNotFound(LookupFailure):
-    """The authority has no record for this number."""
-
-
-class InvalidIdNumber(LookupFailure):
-    """The number is not a valid number of this ID type (or not accepted in this environment)."""
-
-
-class AuthorityUnavailable(LookupFailure):
-    """The authority could not be reached or answered with an error."""
-
-    retryable = True
 
 
 class Authority(Protocol):

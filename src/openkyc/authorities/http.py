@@ -12,13 +12,8 @@ from abc import ABC, abstractmethod
 
 import httpx
 
-from openkyc.authorities.base import (
-    AuthorityRecord,
-    AuthorityUnavailable,
-    InvalidIdNumber,
-    LookupRequest,
-    RecordNotFound,
-)
+from openkyc.authorities.base import LookupRequest
+from openkyc.products.authority import AuthorityRecord, AuthorityUnavailable, InvalidIdNumber, RecordNotFound
 
 DEFAULT_TIMEOUT_S = 15.0
 

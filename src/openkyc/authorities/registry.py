@@ -22,16 +22,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from openkyc.authorities.base import (
-    AuthorityRecord,
-    InvalidIdNumber,
-    LookupRequest,
-    RecordNotFound,
-    split_full_name,
-)
+from openkyc.authorities.base import LookupRequest, split_full_name
 from openkyc.authorities.models import RegistryRecord
 from openkyc.crypto import SecretBox
 from openkyc.db import transaction
+from openkyc.products.authority import AuthorityRecord, InvalidIdNumber, RecordNotFound
 from openkyc.runtime import Runtime
 from openkyc.services.id_types import id_number_type
 

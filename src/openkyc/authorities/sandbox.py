@@ -11,16 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from openkyc.authorities.base import (
-    AuthorityRecord,
-    AuthorityUnavailable,
-    InvalidIdNumber,
-    LookupRequest,
-    RecordNotFound,
-    split_full_name,
-)
+from openkyc.authorities.base import LookupRequest, split_full_name
 from openkyc.engine.errors import ImageError
 from openkyc.engine.images.decode import ImageLimits, decode_base64
+from openkyc.products.authority import AuthorityRecord, AuthorityUnavailable, InvalidIdNumber, RecordNotFound
 from openkyc.services.id_types import id_number_type
 
 # The sandbox's standard record (the documentation's own examples use "Joe Leo Doe").

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
-from openkyc.authorities.base import AuthorityUnavailable, InvalidIdNumber, LookupFailure, RecordNotFound
+from openkyc.products.authority import AuthorityUnavailable, InvalidIdNumber, LookupFailure, RecordNotFound
 
 __all__ = [
     "AuthorityUnavailable",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from openkyc.authorities.base import AuthorityRecord
 from openkyc.idverification.lookup import LookupOutcome
 from openkyc.idverification.request import VerificationRequest
 from openkyc.idverification.results import (
@@ -16,6 +15,7 @@ from openkyc.idverification.results import (
     failure_code,
     result_head,
 )
+from openkyc.products.authority import AuthorityRecord
 from openkyc.products.codes.id_lookup import IdLookup
 
 # Result key -> record field, in the order of the §4.4 sample.

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from openkyc.authorities.base import AuthorityRecord, InvalidIdNumber, LookupFailure, LookupRequest
+from openkyc.authorities.base import LookupRequest
 from openkyc.authorities.select import authority_for
 from openkyc.idverification.id_format import is_well_formed
 from openkyc.idverification.request import VerificationRequest
+from openkyc.products.authority import AuthorityRecord, InvalidIdNumber, LookupFailure
 from openkyc.ratelimit.lookup import LimitedLookup
 from openkyc.runtime import Runtime
 

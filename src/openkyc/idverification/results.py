@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from openkyc.authorities.base import AuthorityUnavailable, InvalidIdNumber, LookupFailure, RecordNotFound
+from openkyc.products.authority import AuthorityUnavailable, InvalidIdNumber, LookupFailure, RecordNotFound
 from openkyc.products.codes.id_lookup import IdLookup
 from openkyc.products.codes.rows import ResultEntry
 

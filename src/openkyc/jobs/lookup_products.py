@@ -14,7 +14,6 @@ from dataclasses import replace
 from typing import Any
 
 from openkyc.api_errors import ApiError
-from openkyc.authorities.base import AuthorityRecord, InvalidIdNumber, LookupFailure
 from openkyc.db import transaction
 from openkyc.engine.images.decode import DecodedImage, load_image
 from openkyc.engine.smart_selfie import assess_smart_selfie
@@ -28,6 +27,7 @@ from openkyc.jobs.models import Job
 from openkyc.partner_input import parse_partner_params
 from openkyc.products import ProductResult, biometric_kyc
 from openkyc.products import enhanced_document_verification as edv
+from openkyc.products.authority import AuthorityRecord, InvalidIdNumber, LookupFailure
 from openkyc.products.biometric_kyc import Reference
 from openkyc.products.catalogue import NOT_AVAILABLE, IdField
 from openkyc.runtime import Runtime

@@ -3,7 +3,7 @@ failed ID look-up: its result row and its Verify_ID_Number value."""
 
 from __future__ import annotations
 
-from openkyc.authorities.base import InvalidIdNumber, LookupFailure
+from openkyc.products.authority import InvalidIdNumber, LookupFailure
 from openkyc.products.catalogue import ActionValue
 from openkyc.products.codes.id_lookup import IdLookup as Codes
 from openkyc.products.codes.rows import ResultEntry

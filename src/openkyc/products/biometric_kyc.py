@@ -29,7 +29,6 @@ import re
 from datetime import date
 from enum import StrEnum
 
-from openkyc.authorities.base import AuthorityRecord, LookupFailure
 from openkyc.engine.document.dates import resolve_dates
 from openkyc.engine.evidence import Decision
 from openkyc.engine.face.compare import FaceOutcome
@@ -46,6 +45,7 @@ from openkyc.products._selfie import (
     selfie_provided,
     unsure_match,
 )
+from openkyc.products.authority import AuthorityRecord, LookupFailure
 from openkyc.products.catalogue import NOT_AVAILABLE, Action, ActionValue, IdField, Product
 from openkyc.products.codes.biometric_kyc import BiometricKyc as Codes
 from openkyc.products.codes.rows import ResultEntry

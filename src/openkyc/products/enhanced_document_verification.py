@@ -52,8 +52,8 @@ import re
 from collections.abc import Callable
 from enum import StrEnum
 
-from openkyc.authorities.base import AuthorityRecord, LookupFailure
 from openkyc.products._lookup import failure_entry, verify_value
+from openkyc.products.authority import AuthorityRecord, LookupFailure
 from openkyc.products.catalogue import NOT_AVAILABLE, Action, ActionValue, IdField, Product, find_entry
 from openkyc.products.codes.document_verification import DocumentVerification as Docv
 from openkyc.products.codes.enhanced_document_verification import EdvRejection

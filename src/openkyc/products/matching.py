@@ -39,7 +39,7 @@ from typing import Protocol
 from anyascii import anyascii
 from rapidfuzz import fuzz
 
-from openkyc.authorities.base import AuthorityRecord
+from openkyc.products.authority import AuthorityRecord
 
 TYPO_SIMILARITY = 85.0
 PHONE_DIGITS = 9

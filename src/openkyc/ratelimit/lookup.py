@@ -8,7 +8,7 @@ Document Verification) and business look-ups (business/). The steps:
    never reaches the source (nor opens a job). The caller may do its own work in between (open the
    job; in the worker, remember that the count was made).
 2. :meth:`LimitedLookup.run` asks the source. Every failure becomes a typed
-   :class:`~openkyc.authorities.base.LookupFailure`, an adapter's bug included (then logged by the
+   :class:`~openkyc.products.authority.LookupFailure`, an adapter's bug included (then logged by the
    source's name and the error's type only: its message may quote the number or personal data).
 3. A retryable failure (the source unavailable) gives the count back: it was not the partner's
    doing, and the partner may retry without nearing the limit.
@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from openkyc.authorities.base import AuthorityUnavailable, LookupFailure
+from openkyc.products.authority import AuthorityUnavailable, LookupFailure
 from openkyc.ratelimit.service import check_and_record, release
 from openkyc.runtime import Runtime
 

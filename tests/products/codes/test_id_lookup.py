@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 
 import openkyc.idverification
-from openkyc.authorities.base import AuthorityUnavailable, InvalidIdNumber, RecordNotFound
 from openkyc.idverification.results import failure_code
 from openkyc.products._lookup import failure_entry
+from openkyc.products.authority import AuthorityUnavailable, InvalidIdNumber, RecordNotFound
 from openkyc.products.codes.biometric_kyc import BiometricKyc
 from openkyc.products.codes.enhanced_document_verification import EnhancedDocumentVerification
 from openkyc.products.codes.id_lookup import IdLookup
