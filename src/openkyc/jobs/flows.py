@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from openkyc.api_errors import ApiError
+from openkyc.api_errors import SYSTEM_ERROR, ApiError
 from openkyc.callbacks import service as callbacks
 from openkyc.db import transaction
 from openkyc.engine.document_verification import assess_document_verification
@@ -15,7 +15,7 @@ from openkyc.engine.images.decode import DecodedImage, load_image
 from openkyc.engine.smart_selfie import assess_smart_selfie
 from openkyc.job_types import JobType
 from openkyc.jobs import lookup_products, service
-from openkyc.jobs.intake import IntakeError, IntakeLimits, JobPayload, read_job_payload
+from openkyc.jobs.intake import IntakeError, IntakeLimits, JobPayload, codes, read_job_payload
 from openkyc.jobs.models import Job
 from openkyc.products import (
     ProductResult,
@@ -24,6 +24,7 @@ from openkyc.products import (
     smart_selfie_authentication,
     smart_selfie_registration,
 )
+from openkyc.products.codes.document_verification import DocumentVerification as Docv
 from openkyc.products.failures import PRODUCTS_BY_JOB_TYPE
 from openkyc.runtime import Runtime
 from openkyc.signing.environment import Environment
@@ -64,11 +65,12 @@ def process_job(runtime: Runtime, smile_job_id: str) -> None:
 
 def system_error(job: Job) -> ProductResult:
     """The documented final answer of a job that could not be verified for an unexpected reason."""
-    return intake_failure(job.job_type, code="0001", text="System Error")
+    # Every product's table has this general failure row; intake_failure answers with the product's own.
+    return intake_failure(job.job_type, code=Docv.SYSTEM_ERROR.code, text=Docv.SYSTEM_ERROR.text)
 
 
 # Code and text of the answer to a look-up job (ID, business) cut short by a restart.
-LOOKUP_SYSTEM_ERROR = ("2201", "System Error")
+LOOKUP_SYSTEM_ERROR = (SYSTEM_ERROR.code, SYSTEM_ERROR.text)
 
 
 def _verify_and_publish(runtime: Runtime, job: Job) -> None:
@@ -165,7 +167,7 @@ def _document_verification(
 ) -> ProductResult:
     images = payload.images
     if images.id_front is None:
-        raise IntakeError("0001", "ID Card image not provided", reason="docv.no_id_image")
+        raise IntakeError(codes.DATA_INVALID, Docv.ID_CARD_NOT_PROVIDED.text, reason="docv.no_id_image")
     use_enrolled = bool(job.use_enrolled_image or payload.use_enrolled_image)
     selfie = _enrolled_selfie(runtime, job) if use_enrolled else _require_selfie(images.selfie)
     evidence = assess_document_verification(
@@ -193,7 +195,7 @@ def _text(value: Any) -> str | None:
 
 def _require_selfie(image: Any) -> DecodedImage:
     if image is None:
-        raise IntakeError("0001", "Data Invalid - Images corrupt or not present", reason="selfie.missing")
+        raise IntakeError(codes.DATA_INVALID, Docv.IMAGES_CORRUPT.text, reason="selfie.missing")
     decoded: DecodedImage = image.decoded
     return decoded
 
@@ -210,7 +212,7 @@ def _enrolled_user(runtime: Runtime, job: Job) -> Any:
 def _enrolled_selfie(runtime: Runtime, job: Job) -> DecodedImage:
     user = _enrolled_user(runtime, job)
     if not user.selfie_blob:
-        raise IntakeError("0001", "Data Invalid - Images corrupt or not present", reason="enrolled.no_selfie")
+        raise IntakeError(codes.DATA_INVALID, Docv.IMAGES_CORRUPT.text, reason="enrolled.no_selfie")
     return load_image(runtime.blobs.get(user.selfie_blob))
 
 

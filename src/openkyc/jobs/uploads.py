@@ -19,7 +19,7 @@ from openkyc.callbacks.service import schedule_result
 from openkyc.db import transaction, utcnow
 from openkyc.engine.images.decode import ImageLimits
 from openkyc.jobs import lookup_products, service
-from openkyc.jobs.intake import IntakeError, IntakeLimits, JobPayload, read_job_payload
+from openkyc.jobs.intake import IntakeError, IntakeLimits, JobPayload, codes, read_job_payload
 from openkyc.jobs.models import Job, JobState
 from openkyc.offload import run_bounded
 from openkyc.runtime import Runtime
@@ -28,8 +28,6 @@ from openkyc.storage.keys import UPLOADS_PREFIX
 
 log = logging.getLogger(__name__)
 
-# Intake codes that are a job's result rather than an answer to the upload request.
-JOB_RESULT_CODES = frozenset({"0001", "0903"})
 # A direct upload started just before its URL expired may finish a little later.
 UPLOAD_GRACE = timedelta(minutes=10)
 # The upload's checks need each image only to decode (the worker looks at the pixels): a JPEG is
@@ -63,14 +61,14 @@ def upload_url(runtime: Runtime, smile_job_id: str, token: str, base_url: str) -
 
 def refuse_request_errors(payload: bytes) -> JobPayload | None:
     """A zip whose info.json is malformed (2203/2204/2213/2314) is a request error, as Smile ID's documentation
-    list these; a job-level problem (0001, 0903: a corrupt zip or image) is accepted and becomes
+    list these; a job-level problem (0001: a corrupt zip or image) is accepted and becomes
     the job's rejected result, as on the hosted platform (None)."""
     if not payload:
         raise ApiError(NO_ZIP)
     try:
         return read_job_payload(payload, _CHECK_LIMITS)
     except IntakeError as error:
-        if error.code not in JOB_RESULT_CODES:
+        if error.code not in codes.JOB_RESULT_CODES:
             raise ApiError(ErrorSpec(error.code, error.message, error.http_status)) from error
         return None
 
