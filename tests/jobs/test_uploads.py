@@ -29,6 +29,7 @@ from openkyc.jobs.intake import IntakeError, IntakeLimits, read_job_payload
 from openkyc.jobs.models import Job, JobState
 from openkyc.runtime import Runtime
 from openkyc.storage import S3BlobStore
+from openkyc.storage.keys import direct_upload_key
 from openkyc.tasks.sweeper import Sweeper
 from testkit.s3 import TEST_ENVIRONMENT, start_s3_server
 from tests.jobs.intake.builders import build_zip, info_document, info_json_bytes
@@ -117,7 +118,7 @@ def test_a_presigned_upload_is_taken_in_encrypted_and_queued(
     stored = job(s3_runtime, smile_job_id)
     assert stored.state == JobState.QUEUED
     assert s3_runtime.blobs.get(stored.inputs["payload"]) == payload  # kept, encrypted by us
-    assert s3_runtime.blobs.uploaded_size(uploads.direct_upload_key(smile_job_id)) is None  # raw copy gone
+    assert s3_runtime.blobs.uploaded_size(direct_upload_key(smile_job_id)) is None  # raw copy gone
     assert s3_runtime.queue.jobs == [smile_job_id]  # type: ignore[attr-defined]
     assert uploads.collect_direct_upload(s3_runtime, smile_job_id) is False
 
@@ -238,7 +239,7 @@ def test_a_second_put_after_the_upload_was_taken_in_is_deleted_by_the_sweep(
     assert sweeper.sweep().collected_uploads == [smile_job_id]
     # The presigned URL is still valid: a second PUT lands in the bucket, raw, for a queued job.
     httpx.put(url, content=payload).raise_for_status()
-    raw = uploads.direct_upload_key(smile_job_id)
+    raw = direct_upload_key(smile_job_id)
     assert s3_runtime.blobs.uploaded_size(raw) == len(payload)
     report = sweeper.sweep()
     assert report.collected_uploads == [] and report.removed_uploads == [smile_job_id]
@@ -270,7 +271,7 @@ def test_a_retry_deletes_a_zip_left_under_the_jobs_direct_upload_key(
     swept) must not be taken in as the retried job's upload."""
     answer = prep(s3_runtime, s3_partner, "retried")[1]
     smile_job_id = answer["smile_job_id"]
-    raw = uploads.direct_upload_key(smile_job_id)
+    raw = direct_upload_key(smile_job_id)
     with transaction(s3_runtime.sessions) as session:
         session.get(Job, smile_job_id).state = JobState.COMPLETE  # type: ignore[union-attr]
     httpx.put(answer["upload_url"], content=b"PK\x05\x06" + b"\0" * 18).raise_for_status()
@@ -315,7 +316,7 @@ def test_only_uploads_no_job_waits_for_are_removed(s3_runtime: Runtime, s3_partn
     removed = uploads.remove_leftover_uploads(s3_runtime)
     assert sorted(removed) == sorted([expired["smile_job_id"], finished["smile_job_id"], "9999999999"])
     for kept in (awaited, receiving):
-        assert s3_runtime.blobs.uploaded_size(uploads.direct_upload_key(kept["smile_job_id"])) is not None
+        assert s3_runtime.blobs.uploaded_size(direct_upload_key(kept["smile_job_id"])) is not None
     assert uploads.remove_leftover_uploads(s3_runtime) == []
 
 

@@ -28,6 +28,7 @@ from openkyc.products.codes.document_verification import DocumentVerification as
 from openkyc.products.failures import PRODUCTS_BY_JOB_TYPE
 from openkyc.runtime import Runtime
 from openkyc.signing.environment import Environment
+from openkyc.storage.keys import enrolled_selfie_key, job_image_key
 from openkyc.users import service as users
 
 log = logging.getLogger(__name__)
@@ -122,7 +123,7 @@ def _store_images(runtime: Runtime, job: Job, payload: JobPayload) -> dict[str, 
     found = payload.images
     for kind, image in (("selfie", found.selfie), ("id_front", found.id_front), ("id_back", found.id_back)):
         if image is not None:
-            key = f"jobs/{job.smile_job_id}/{kind}"
+            key = job_image_key(job.smile_job_id, kind)
             runtime.blobs.put(key, image.data)
             stored[kind] = key
     return stored
@@ -239,7 +240,7 @@ def publish_result(runtime: Runtime, job: Job, outcome: ProductResult, images: d
             return
         stored.inputs = {**stored.inputs, "images": images}
         if outcome.enrolment_embedding is not None and "selfie" in images:
-            selfie_key = f"users/{job.partner_id}/{job.smile_job_id}/selfie"
+            selfie_key = enrolled_selfie_key(job.partner_id, job.smile_job_id)
             runtime.blobs.put(selfie_key, runtime.blobs.get(images["selfie"]))
             users.enrol(
                 db_session=session,

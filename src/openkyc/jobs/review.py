@@ -15,6 +15,7 @@ from openkyc.jobs import service
 from openkyc.jobs.models import Job, JobState
 from openkyc.products import ProductResult, resolve_review
 from openkyc.runtime import Runtime
+from openkyc.storage.keys import enrolled_selfie_key
 from openkyc.users import service as users
 
 
@@ -61,7 +62,7 @@ def _enrol_reviewed_selfie(runtime: Runtime, session: Any, job: Any, selfie_key:
     analysis = analyse_face(load_image(runtime.blobs.get(selfie_key)).bgr)
     if analysis.embedding is None:
         return
-    user_blob = f"users/{job.partner_id}/{job.smile_job_id}/selfie"
+    user_blob = enrolled_selfie_key(job.partner_id, job.smile_job_id)
     runtime.blobs.put(user_blob, runtime.blobs.get(selfie_key))
     users.enrol(
         db_session=session,

@@ -24,7 +24,7 @@ from openkyc.jobs.models import Job, JobState
 from openkyc.offload import run_bounded
 from openkyc.runtime import Runtime
 from openkyc.storage import BlobNotFound, UploadTooLarge
-from openkyc.storage.keys import UPLOADS_PREFIX
+from openkyc.storage.keys import UPLOADS_PREFIX, direct_upload_job, direct_upload_key, payload_key
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +35,6 @@ UPLOAD_GRACE = timedelta(minutes=10)
 # of its data, at a fraction of the memory and time. Every limit is on the image as sent, so the
 # same uploads are refused with the same codes as at full size.
 _CHECK_LIMITS = IntakeLimits(image=ImageLimits(max_long_side=256))
-
-
-def payload_key(smile_job_id: str) -> str:
-    return f"jobs/{smile_job_id}/payload.zip"
-
-
-def direct_upload_key(smile_job_id: str) -> str:
-    return f"uploads/{smile_job_id}.zip"
 
 
 def discard_direct_upload(runtime: Runtime, smile_job_id: str) -> None:
@@ -134,7 +126,8 @@ def remove_leftover_uploads(runtime: Runtime, limit: int = 1000) -> list[str]:
     gone) is deleted. A job in those states read its upload already, if it ever had one.
     """
     names = list(islice(runtime.blobs.keys(UPLOADS_PREFIX), limit))
-    by_job = {name.removeprefix(UPLOADS_PREFIX).removesuffix(".zip"): name for name in names}
+    # A name we never hand out is left for whoever wrote it.
+    by_job = {smile_job_id: name for name in names if (smile_job_id := direct_upload_job(name)) is not None}
     if not by_job:
         return []
     now = utcnow()
@@ -155,8 +148,8 @@ def remove_leftover_uploads(runtime: Runtime, limit: int = 1000) -> list[str]:
         )
     removed: list[str] = []
     for smile_job_id, name in by_job.items():
-        if smile_job_id in waiting or name != direct_upload_key(smile_job_id):
-            continue  # awaited; or not a name we hand out (left for whoever wrote it)
+        if smile_job_id in waiting:
+            continue
         # A retry re-arms the same key, but only a retry made after the look-up above, whose
         # partner then fetched the new URL and PUT to it, could be caught by this delete.
         runtime.blobs.delete(name)

@@ -50,6 +50,7 @@ from openkyc.products import (
 from openkyc.runtime import Runtime
 from openkyc.signing.environment import Environment
 from openkyc.storage import BlobNotFound
+from openkyc.storage.keys import job_image_key, liveness_frame_key
 from openkyc.users.service import require_authenticable, require_enrollable
 from openkyc.webdeps import RuntimeDep
 
@@ -219,14 +220,15 @@ def _open_job(
 
 def _store_images(runtime: Runtime, job: Job, submission: SmartSelfieSubmission) -> dict[str, Any]:
     """The images, encrypted, for image links, reviewers and enrolment ("selfie" is enrolled)."""
-    prefix = f"jobs/{job.smile_job_id}"
-    stored: dict[str, Any] = {"selfie": f"{prefix}/selfie"}
+    stored: dict[str, Any] = {"selfie": job_image_key(job.smile_job_id, "selfie")}
     runtime.blobs.put(stored["selfie"], submission.selfie)
     if submission.comparison is not None:
-        stored["comparison"] = f"{prefix}/comparison"
+        stored["comparison"] = job_image_key(job.smile_job_id, "comparison")
         runtime.blobs.put(stored["comparison"], submission.comparison)
     if submission.liveness:
-        stored["liveness"] = [f"{prefix}/liveness/{index}" for index in range(len(submission.liveness))]
+        stored["liveness"] = [
+            liveness_frame_key(job.smile_job_id, index) for index in range(len(submission.liveness))
+        ]
         for key, frame in zip(stored["liveness"], submission.liveness, strict=True):
             runtime.blobs.put(key, frame)
     return stored

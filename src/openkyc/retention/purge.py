@@ -18,12 +18,13 @@ from openkyc.db import transaction
 from openkyc.jobs.models import Job
 from openkyc.retention.scrub import job_blob_keys, scrub_job, scrub_result
 from openkyc.runtime import Runtime
+from openkyc.storage.keys import enrolment_prefix
 from openkyc.users.models import EnrolledUser
 
 
 def enrolment_copies(runtime: Runtime, job: Job) -> set[str]:
     """Copies of the job's selfie made to enrol its user (``users/<partner>/<job>/...``)."""
-    return set(runtime.blobs.keys(f"users/{job.partner_id}/{job.smile_job_id}/"))
+    return set(runtime.blobs.keys(enrolment_prefix(job.partner_id, job.smile_job_id)))
 
 
 def purge_job(

@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from openkyc.jobs.models import Job
-from openkyc.jobs.uploads import direct_upload_key
 from openkyc.sealed import CLEAR_PARTNER_PARAMS_KEYS, CLEAR_RESULT_KEYS
 from openkyc.storage import BlobStore
+from openkyc.storage.keys import direct_upload_key, job_prefix
 
 # Result (job_status ``result``, history entries, callback payloads) keys kept after a purge:
 # what was decided and how, never whom about, which is what the database keeps readable anyway
@@ -101,6 +101,6 @@ def job_blob_keys(job: Job, blobs: BlobStore) -> set[str]:
     named = {*_blob_keys(inputs.get("images", {})), direct_upload_key(job.smile_job_id)}
     if isinstance(inputs.get("payload"), str):
         named.add(inputs["payload"])
-    listed = set(blobs.keys(f"jobs/{job.smile_job_id}/"))
+    listed = set(blobs.keys(job_prefix(job.smile_job_id)))
     # Only keys that exist, so the count audited is what was really deleted.
     return listed | {key for key in named - listed if blobs.exists(key)}

@@ -1,4 +1,14 @@
-"""Blob keys: the one safe-key rule every store applies, and the namespace of direct uploads."""
+"""Blob keys: the one safe-key rule every store applies, and every key the product writes.
+
+The layout is persistent: retention, user purges and key rotation find a job's blobs by these
+names, so a blob written under any other name would outlive its job. Build keys here only.
+
+    jobs/<smile_job_id>/payload.zip          the zip, as taken in (encrypted)
+    jobs/<smile_job_id>/<kind>               selfie, id_front, id_back, comparison
+    jobs/<smile_job_id>/liveness/<n>         liveness frames
+    users/<partner_id>/<smile_job_id>/selfie the enrolled copy of a job's selfie (the registration)
+    uploads/<smile_job_id>.zip               a direct upload, as the partner PUT it (not encrypted)
+"""
 
 from __future__ import annotations
 
@@ -40,3 +50,42 @@ def check_prefix(prefix: str) -> str:
     if prefix:
         check_key(prefix.removesuffix("/"))
     return prefix
+
+
+def job_prefix(smile_job_id: str) -> str:
+    """Where every blob of a job's own (images, frames, payload) lives; its enrolled copy does not."""
+    return f"jobs/{smile_job_id}/"
+
+
+def payload_key(smile_job_id: str) -> str:
+    return f"{job_prefix(smile_job_id)}payload.zip"
+
+
+def job_image_key(smile_job_id: str, kind: str) -> str:
+    """One of a job's images: ``kind`` is selfie, id_front, id_back or comparison."""
+    return f"{job_prefix(smile_job_id)}{kind}"
+
+
+def liveness_frame_key(smile_job_id: str, index: int) -> str:
+    return f"{job_prefix(smile_job_id)}liveness/{index}"
+
+
+def enrolment_prefix(partner_id: str, smile_job_id: str) -> str:
+    """Where the copies made to enrol a job's user live (kept when the job itself is purged)."""
+    return f"users/{partner_id}/{smile_job_id}/"
+
+
+def enrolled_selfie_key(partner_id: str, smile_job_id: str) -> str:
+    return f"{enrolment_prefix(partner_id, smile_job_id)}selfie"
+
+
+def direct_upload_key(smile_job_id: str) -> str:
+    return f"{UPLOADS_PREFIX}{smile_job_id}.zip"
+
+
+def direct_upload_job(key: str) -> str | None:
+    """The SmileJobID whose direct-upload key ``key`` is; None for any other name."""
+    if not key.startswith(UPLOADS_PREFIX) or not key.endswith(".zip"):
+        return None
+    smile_job_id = key.removeprefix(UPLOADS_PREFIX).removesuffix(".zip")
+    return smile_job_id if direct_upload_key(smile_job_id) == key else None
