@@ -1,6 +1,8 @@
-"""Settings: the metrics listener's address."""
+"""Settings: the metrics listener's address, the provider settings."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -36,3 +38,20 @@ def test_no_metrics_listener_and_no_token_by_default() -> None:
     assert settings.metrics_listen is None
     assert settings.metrics_token.get_secret_value() == ""
     assert "s3cret" not in repr(Settings(metrics_token="s3cret"))
+
+
+def test_a_pad_model_path_without_its_provider_is_refused() -> None:
+    # Else the operator's model would silently play no part in the liveness checks.
+    with pytest.raises(ValidationError, match="OPENKYC_PAD_MODEL_PROVIDER is empty"):
+        Settings(pad_model_path=Path("model.onnx"))
+    assert Settings(pad_model_path=Path("model.onnx"), pad_model_provider="onnx").pad_model_path is not None
+
+
+def test_provider_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENKYC_ID_AUTHORITY_PROVIDER", "http")
+    monkeypatch.setenv("OPENKYC_ID_AUTHORITY_TOKEN", "s3cret")
+    monkeypatch.setenv("OPENKYC_PAD_MODEL_SPEC", '{"channel_order": "BGR"}')
+    settings = Settings()
+    assert settings.id_authority_provider == "http" and settings.pad_model_spec == {"channel_order": "BGR"}
+    assert "s3cret" not in repr(settings)  # a secret, shown as ********** when settings are printed
+    assert (settings.business_registry_provider, settings.pad_model_provider) == ("default", "")

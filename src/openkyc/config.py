@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -97,10 +97,34 @@ class Settings(BaseSettings):
     # (TLS ended by a proxy that does not forward the scheme).
     hsts: bool = False
 
+    # Pluggable services (openkyc.providers): an entry-point name of the group given, or a dotted
+    # path package.module:factory; the factory gets these settings. Resolved and checked at start.
+    # ID authority (group openkyc.id_authorities): "default" (sandbox keys: test numbers; others:
+    # the local registry) or "http" (others: the JSON gateway below).
+    id_authority_provider: str = "default"
+    id_authority_url: str = ""
+    id_authority_token: SecretStr = SecretStr("")  # sent as a bearer token, never logged
+    id_authority_timeout: timedelta = timedelta(seconds=15)
+    # Business registry (group openkyc.business_registries): "default" as for ID authorities.
+    business_registry_provider: str = "default"
+    # Presentation-attack model (group openkyc.pad_models): empty for none, or "onnx" for the ONNX
+    # file at pad_model_path, read as pad_model_spec says (PadInputSpec's fields, as JSON).
+    pad_model_provider: str = ""
+    pad_model_path: Path | None = None
+    pad_model_spec: dict[str, Any] = Field(default_factory=dict)
+    pad_min_live: float = Field(default=0.5, ge=0.0, le=1.0)
+
     # Request limits (bytes).
     max_json_body: int = 2 * 1024 * 1024
     max_zip_body: int = 30 * 1024 * 1024
     max_multipart_body: int = 40 * 1024 * 1024
+
+    @model_validator(mode="after")
+    def _pad_model_has_provider(self) -> Settings:
+        if self.pad_model_path is not None and not self.pad_model_provider:
+            # Else a configured model would silently not be used.
+            raise ValueError("OPENKYC_PAD_MODEL_PATH is set but OPENKYC_PAD_MODEL_PROVIDER is empty (onnx?)")
+        return self
 
     @field_validator("metrics_bind")
     @classmethod

@@ -1,4 +1,5 @@
-"""The objects a running openkyc shares: settings, database, secret box, blob store, link signer.
+"""The objects a running openkyc shares: settings, database, secret box, blob store, link signer,
+the configured providers.
 
 Built once per process by :func:`build_runtime`; the web app, the workers and the CLI take it
 instead of reaching for globals.
@@ -21,6 +22,7 @@ from openkyc.config import Settings
 from openkyc.crypto import SecretBox, load_secret_box
 from openkyc.db import make_engine, make_session_factory, upgrade_schema
 from openkyc.partners.key_cache import KeyCache
+from openkyc.providers import Providers
 from openkyc.sealed import bind_secret_box
 from openkyc.storage import BlobStore, build_blob_store
 from openkyc.storage.links import LinkSigner
@@ -63,6 +65,8 @@ class Runtime:
     box: SecretBox
     blobs: BlobStore
     links: LinkSigner
+    # The ID authority, business registry and PAD model the settings chose (openkyc.providers).
+    providers: Providers
     # Embedded: wakes the in-process workers. Scaled out: publishes Celery tasks (tasks/celery_queue).
     queue: WorkQueue = field(default_factory=WakeWorkers)
     key_cache: KeyCache = field(default_factory=KeyCache)
@@ -122,8 +126,16 @@ def make_data_private(settings: Settings) -> None:
                 path.chmod(path.stat().st_mode & PRIVATE_FILE_MODE)
 
 
-def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
-    """Open (and on the embedded default, create and migrate) everything under the data dir."""
+def build_runtime(settings: Settings, *, migrate: bool = True, load_providers: bool = True) -> Runtime:
+    """Open (and on the embedded default, create and migrate) everything under the data dir.
+
+    ``load_providers=False`` (commands that never verify nor look up) only checks the provider
+    settings' names, sparing the imports and model loading of building them; they build on first use.
+    """
+    # First: a provider setting that names nothing usable stops the start before anything is opened.
+    providers = Providers(settings)
+    if load_providers:
+        providers.load()
     make_data_private(settings)
     engine = make_engine(settings.resolved_database_url)
     if migrate:
@@ -137,4 +149,5 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
         box=box,
         blobs=build_blob_store(settings, box),
         links=LinkSigner.from_box(box),
+        providers=providers,
     )

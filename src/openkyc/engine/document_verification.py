@@ -16,6 +16,7 @@ from openkyc.engine.document.analyse import DocumentEvidence, analyse_document
 from openkyc.engine.evidence import Evidence, worst
 from openkyc.engine.face.analyse import FaceAnalysis
 from openkyc.engine.images.decode import DecodedImage
+from openkyc.engine.liveness import LivenessConfig, SelfieCheckConfig
 from openkyc.engine.smart_selfie import SmartSelfieEvidence, assess_smart_selfie
 from openkyc.engine.timing import StageTimer
 
@@ -36,10 +37,14 @@ def assess_document_verification(
     declared_country: str | None = None,
     reference: FaceAnalysis | None = None,
     today: date | None = None,
+    liveness_config: LivenessConfig | None = None,
+    selfie_config: SelfieCheckConfig | None = None,
 ) -> DocumentVerificationEvidence:
     """Judge an identity document and the selfie of the person presenting it."""
     timer = StageTimer()
-    selfie_evidence = assess_smart_selfie(selfie, frames, reference=reference)
+    selfie_evidence = assess_smart_selfie(
+        selfie, frames, reference=reference, liveness_config=liveness_config, selfie_config=selfie_config
+    )
     timer.lap("selfie")
     document = analyse_document(
         front,

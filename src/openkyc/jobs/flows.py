@@ -17,6 +17,7 @@ from openkyc.job_types import JobType
 from openkyc.jobs import lookup_products, service
 from openkyc.jobs.intake import IntakeError, IntakeLimits, JobPayload, codes, read_job_payload
 from openkyc.jobs.models import Job
+from openkyc.jobs.pad import liveness_configs
 from openkyc.products import (
     ProductResult,
     document_verification,
@@ -130,7 +131,7 @@ def _store_images(runtime: Runtime, job: Job, payload: JobPayload) -> dict[str, 
 
 
 def _sandbox_result(job: Job) -> str | None:
-    """``sandbox_result`` forces the outcome of biometric jobs, in sandbox only (api-reference §10.2)."""
+    """``sandbox_result`` forces the outcome of biometric jobs, in sandbox only (compatibility §10.2)."""
     if job.environment != Environment.SANDBOX.value:
         return None
     value = job.partner_params.get("sandbox_result")
@@ -141,9 +142,12 @@ def _decide(runtime: Runtime, job: Job, payload: JobPayload) -> ProductResult:
     images = payload.images
     frames = [frame.decoded for frame in images.liveness]
     sandbox_result = _sandbox_result(job)
+    configs = liveness_configs(runtime)
     if job.job_type == JobType.SMART_SELFIE_REGISTRATION:
         selfie = _require_selfie(images.selfie)
-        evidence = assess_smart_selfie(selfie, frames)
+        evidence = assess_smart_selfie(
+            selfie, frames, liveness_config=configs.active, selfie_config=configs.passive
+        )
         result = smart_selfie_registration.decide(evidence, sandbox_result=sandbox_result)
         return result.with_enrolment(evidence.selfie_analysis.embedding)
     if job.job_type == JobType.SMART_SELFIE_AUTHENTICATION:
@@ -151,7 +155,9 @@ def _decide(runtime: Runtime, job: Job, payload: JobPayload) -> ProductResult:
         # The registered selfie itself, not only its embedding: re-sending that very photo must be
         # caught as the same image (a replay), which needs its pixels.
         reference = _enrolled_selfie(runtime, job).bgr
-        evidence = assess_smart_selfie(selfie, frames, reference=reference)
+        evidence = assess_smart_selfie(
+            selfie, frames, reference=reference, liveness_config=configs.active, selfie_config=configs.passive
+        )
         return smart_selfie_authentication.decide(evidence, sandbox_result=sandbox_result)
     if job.job_type == JobType.BIOMETRIC_KYC:
         selfie = _require_selfie(images.selfie)
@@ -171,6 +177,7 @@ def _document_verification(
         raise IntakeError(codes.DATA_INVALID, Docv.ID_CARD_NOT_PROVIDED.text, reason="docv.no_id_image")
     use_enrolled = bool(job.use_enrolled_image or payload.use_enrolled_image)
     selfie = _enrolled_selfie(runtime, job) if use_enrolled else _require_selfie(images.selfie)
+    configs = liveness_configs(runtime)
     evidence = assess_document_verification(
         images.id_front.decoded,
         selfie,
@@ -178,6 +185,8 @@ def _document_verification(
         back=images.id_back.decoded if images.id_back else None,
         declared_id_type=_text(payload.id_info.get("id_type")),
         declared_country=_text(payload.id_info.get("country")),
+        liveness_config=configs.active,
+        selfie_config=configs.passive,
     )
     result = document_verification.decide(
         evidence,

@@ -24,6 +24,7 @@ from openkyc.job_types import LOOKUP_JOB_TYPES, JobType
 from openkyc.jobs import service
 from openkyc.jobs.intake import JobPayload
 from openkyc.jobs.models import Job
+from openkyc.jobs.pad import liveness_configs
 from openkyc.partner_input import parse_partner_params
 from openkyc.products import ProductResult, biometric_kyc
 from openkyc.products import enhanced_document_verification as edv
@@ -114,7 +115,14 @@ def decide_biometric_kyc(
     if isinstance(answer, LookupFailure):
         return biometric_kyc.lookup_failed(answer, **ids)
     reference, image = _reference(answer, payload)
-    evidence = assess_smart_selfie(selfie, frames, reference=image.bgr if image is not None else None)
+    configs = liveness_configs(runtime)
+    evidence = assess_smart_selfie(
+        selfie,
+        frames,
+        reference=image.bgr if image is not None else None,
+        liveness_config=configs.active,
+        selfie_config=configs.passive,
+    )
     result = biometric_kyc.decide(
         evidence,
         answer,

@@ -28,6 +28,7 @@ from openkyc.job_types import JobType
 from openkyc.jobs import service
 from openkyc.jobs.flows import publish_result, system_error
 from openkyc.jobs.models import Job
+from openkyc.jobs.pad import LivenessConfigs, liveness_configs
 from openkyc.jobs.v2_forms import (
     DecodedSubmission,
     SmartSelfieSubmission,
@@ -251,7 +252,7 @@ def _verify_or_fail(
     """The product's decision; an unexpected failure still gives the job its documented final
     "System Error" result (so no job is left in processing) and the request 2201."""
     try:
-        return _decide(endpoint, images, enrolled_face, sandbox_result)
+        return _decide(endpoint, images, enrolled_face, sandbox_result, liveness_configs(runtime))
     except Exception as error:
         log.exception("job %s: v2 verification failed unexpectedly", job.smile_job_id)
         publish_result(runtime, job, system_error(job), stored)
@@ -263,10 +264,15 @@ def _decide(
     images: DecodedSubmission,
     enrolled_face: DecodedImage | None,
     sandbox_result: str | None,
+    configs: LivenessConfigs,
 ) -> ProductResult:
     reference = enrolled_face if endpoint.reference is Reference.ENROLLED_FACE else images.comparison
     evidence = assess_smart_selfie(
-        images.selfie, images.liveness, reference=reference.bgr if reference is not None else None
+        images.selfie,
+        images.liveness,
+        reference=reference.bgr if reference is not None else None,
+        liveness_config=configs.active,
+        selfie_config=configs.passive,
     )
     if endpoint.product is Product.SMART_SELFIE_AUTHENTICATION:
         return smart_selfie_authentication.decide(evidence, sandbox_result=sandbox_result)
