@@ -73,7 +73,8 @@ def _verify(runtime: Runtime, caller: Caller, parsed: BusinessRequest, call_back
         business_type=parsed.business_type,
         environment=caller.environment.value,
     )
-    # Sandbox keys get the documented test numbers, production keys the operator's registry.
+    # The configured provider's registry for the key's environment (business/select.py; by default
+    # sandbox keys get the sample business, production keys the operator's registry).
     registry = registry_for(runtime, caller.environment.value)
     answer = limited.run(runtime, f"business registry {registry.name}", lambda: registry.lookup(lookup))
     if isinstance(answer, LookupFailure):
