@@ -55,3 +55,10 @@ def test_provider_settings_come_from_the_environment(monkeypatch: pytest.MonkeyP
     assert settings.id_authority_provider == "http" and settings.pad_model_spec == {"channel_order": "BGR"}
     assert "s3cret" not in repr(settings)  # a secret, shown as ********** when settings are printed
     assert (settings.business_registry_provider, settings.pad_model_provider) == ("default", "")
+
+
+def test_every_setting_is_in_the_readme_settings_list() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("Settings (`OPENKYC_*`)")
+    listed = readme[start : readme.index("\n\n", start)]
+    assert [name for name in Settings.model_fields if f"`{name.upper()}`" not in listed] == []
