@@ -3,10 +3,8 @@ from __future__ import annotations
 import pytest
 
 from openkyc import blind_index
-from openkyc.authorities import registry as authority_registry
 from openkyc.business import registry as business_registry
 from openkyc.crypto import SecretBox
-from openkyc.ratelimit import service as ratelimit
 
 BOX = SecretBox(["a fixed test key for blind-index golden values"])
 
@@ -52,16 +50,6 @@ def _new(country: str, id_type: str, number: str) -> tuple[str, str, str]:
 @pytest.mark.parametrize(("country", "id_type", "number"), list(STORED))
 def test_stored_digests_still_match(country: str, id_type: str, number: str) -> None:
     assert _new(country, id_type, number) == STORED[(country, id_type, number)]
-
-
-@pytest.mark.parametrize(("country", "id_type", "number"), list(STORED))
-def test_the_one_helper_equals_the_three_old_functions(country: str, id_type: str, number: str) -> None:
-    old = (
-        ratelimit.id_number_digest(ratelimit.digest_key(BOX), number),
-        authority_registry.number_digest(BOX, country, id_type, number),
-        business_registry.number_digest(BOX, country, id_type, number),
-    )
-    assert old == _new(country, id_type, number)
 
 
 def test_case_and_spaces_do_not_make_another_number() -> None:

@@ -10,8 +10,8 @@ from openkyc.authorities.registry import (
     RegistryImportError,
     count_records,
     import_csv,
-    number_digest,
 )
+from openkyc.blind_index import AUTHORITY_REGISTRY, index_key, number_digest
 from openkyc.products.authority import InvalidIdNumber, RecordNotFound
 from openkyc.runtime import Runtime
 
@@ -42,9 +42,8 @@ def test_numbers_and_names_are_not_stored_in_clear(runtime: Runtime, tmp_path: P
     import_csv(runtime, write_csv(tmp_path, "KE,NATIONAL_ID,87654321,Grace Hopper,1906-12-09,F,\n"))
     # SQLite runs in WAL mode: fresh rows sit in openkyc.db-wal until a checkpoint, so read every file.
     database = b"".join(path.read_bytes() for path in runtime.settings.data_dir.glob("openkyc.db*"))
-    assert (
-        number_digest(runtime.box, "KE", "NATIONAL_ID", "87654321").encode() in database
-    )  # the row was read
+    digest = number_digest(index_key(runtime.box, AUTHORITY_REGISTRY), "87654321", "KE", "NATIONAL_ID")
+    assert digest.encode() in database  # the row was read
     assert b"87654321" not in database and b"Grace Hopper" not in database
 
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from openkyc.blind_index import BUSINESS_REGISTRY, index_key, number_digest
 from openkyc.business.base import BusinessLookup, InvalidIdNumber, Party, RecordNotFound
 from openkyc.business.registry import (
     BusinessImportError,
     LocalBusinessRegistry,
     count_businesses,
     import_jsonl,
-    number_digest,
 )
 from openkyc.business.result import verified_result
 from openkyc.runtime import Runtime
@@ -95,7 +95,9 @@ def test_names_and_numbers_are_not_stored_in_clear(runtime: Runtime, tmp_path: P
     import_jsonl(runtime, write_lines(tmp_path, business()))
     # SQLite runs in WAL mode: fresh rows sit in openkyc.db-wal until a checkpoint, so read every file.
     database = b"".join(path.read_bytes() for path in runtime.settings.data_dir.glob("openkyc.db*"))
-    digest = number_digest(runtime.box, "NG", "BUSINESS_REGISTRATION", "RC123456")
+    digest = number_digest(
+        index_key(runtime.box, BUSINESS_REGISTRY), "RC123456", "NG", "BUSINESS_REGISTRATION"
+    )
     assert digest.encode() in database  # the row is in what was read
     for secret in (b"RC123456", b"QUILLFEATHER", b"MARCHBANKS", b"registry.example"):
         assert secret not in database

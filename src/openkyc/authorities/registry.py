@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import hashlib
-import hmac
 import json
 import re
 from dataclasses import asdict, dataclass
@@ -24,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from openkyc.authorities.base import LookupRequest, split_full_name
 from openkyc.authorities.models import RegistryRecord
-from openkyc.crypto import SecretBox
+from openkyc.blind_index import AUTHORITY_REGISTRY, index_key, number_digest
 from openkyc.db import transaction
 from openkyc.products.authority import AuthorityRecord, InvalidIdNumber, RecordNotFound
 from openkyc.runtime import Runtime
@@ -42,17 +40,6 @@ class RegistryImportError(ValueError):
     """A CSV row that cannot be imported; the message names the row, never its personal data."""
 
 
-def normalise_number(id_number: str) -> str:
-    """Case and surrounding spaces do not make a different number."""
-    return id_number.strip().upper()
-
-
-def number_digest(box: SecretBox, country: str, id_type: str, id_number: str) -> str:
-    key = box.derive_key(b"openkyc registry id numbers v1")
-    message = f"{country.upper()}\n{id_type.upper()}\n{normalise_number(id_number)}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
-
-
 @dataclass(frozen=True)
 class ImportSummary:
     imported: int
@@ -67,7 +54,7 @@ def import_csv(runtime: Runtime, path: Path) -> ImportSummary:
     imported = replaced = 0
     with transaction(runtime.sessions) as session:
         for country, id_type, id_number, record in prepared:
-            digest = number_digest(runtime.box, country, id_type, id_number)
+            digest = number_digest(index_key(runtime.box, AUTHORITY_REGISTRY), id_number, country, id_type)
             payload = runtime.box.encrypt(json.dumps(record).encode())
             existing = _find(session, country, id_type, digest)
             if existing is None:
@@ -147,7 +134,9 @@ class RegistryAuthority:
         ):
             raise InvalidIdNumber("Invalid ID number format")
         country, id_type = request.country.upper(), request.id_type.upper()
-        digest = number_digest(self._runtime.box, country, id_type, request.id_number)
+        digest = number_digest(
+            index_key(self._runtime.box, AUTHORITY_REGISTRY), request.id_number, country, id_type
+        )
         with transaction(self._runtime.sessions) as session:
             row = _find(session, country, id_type, digest)
             token = row.record_encrypted if row is not None else None

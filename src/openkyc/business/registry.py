@@ -20,8 +20,6 @@ its record. A stored ``business_type`` must match the request's when both are gi
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 from collections.abc import Callable
@@ -32,7 +30,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from openkyc.authorities.registry import ImportSummary, RegistryImportError, normalise_number
+from openkyc.authorities.registry import ImportSummary, RegistryImportError
+from openkyc.blind_index import BUSINESS_REGISTRY, index_key, normalise_number, number_digest
 from openkyc.business.base import (
     BusinessLookup,
     BusinessRecord,
@@ -50,7 +49,6 @@ from openkyc.business.supported import (
     SUPPORTED,
     is_supported,
 )
-from openkyc.crypto import SecretBox
 from openkyc.db import transaction
 from openkyc.runtime import Runtime
 from openkyc.services.id_types import id_number_type
@@ -61,7 +59,6 @@ __all__ = [
     "LocalBusinessRegistry",
     "count_businesses",
     "import_jsonl",
-    "number_digest",
 ]
 
 COMPANY_FIELDS = tuple(f.name for f in fields(CompanyInformation))
@@ -80,12 +77,6 @@ class BusinessImportError(RegistryImportError):
 def register_of(id_type: str) -> str:
     """The register a look-up reads: a basic registration search reads the registration register."""
     return BUSINESS_REGISTRATION if id_type == BASIC_BUSINESS_REGISTRATION else id_type
-
-
-def number_digest(box: SecretBox, country: str, id_type: str, id_number: str) -> str:
-    key = box.derive_key(b"openkyc business registry numbers v1")
-    message = f"{country.upper()}\n{register_of(id_type.upper())}\n{normalise_number(id_number)}".encode()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def number_format_error(country: str, id_type: str, id_number: str) -> str | None:
@@ -130,9 +121,10 @@ def import_jsonl(runtime: Runtime, path: Path) -> ImportSummary:
         key = (business.country, business.register, normalise_number(business.id_number))
         prepared[key] = business
     imported = replaced = 0
+    digest_key = index_key(runtime.box, BUSINESS_REGISTRY)
     with transaction(runtime.sessions) as session:
         for business in prepared.values():
-            digest = number_digest(runtime.box, business.country, business.register, business.id_number)
+            digest = number_digest(digest_key, business.id_number, business.country, business.register)
             payload = runtime.box.encrypt(json.dumps(business.record).encode())
             existing = _find(session, business.country, business.register, digest)
             if existing is None:
@@ -258,7 +250,9 @@ class LocalBusinessRegistry:
         if not is_supported(request.country, request.id_type):
             raise RecordNotFound("Business not found")
         register = register_of(request.id_type)
-        digest = number_digest(self._runtime.box, request.country, register, request.id_number)
+        digest = number_digest(
+            index_key(self._runtime.box, BUSINESS_REGISTRY), request.id_number, request.country, register
+        )
         with transaction(self._runtime.sessions) as session:
             row = _find(session, request.country, register, digest)
             token = row.record_encrypted if row is not None else None

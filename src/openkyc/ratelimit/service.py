@@ -19,8 +19,6 @@ ID numbers are compared after trimming and upper-casing (authorities treat "a000
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openkyc.api_errors import RATE_LIMITED, ApiError
+from openkyc.blind_index import RATE_LIMIT, index_key, number_digest
 from openkyc.crypto import SecretBox
 from openkyc.db import transaction, utcnow
 from openkyc.ratelimit.models import IdNumberRequests
@@ -36,7 +35,6 @@ from openkyc.runtime import Runtime
 
 LIMIT = 30
 WINDOW = timedelta(days=3)
-_KEY_PURPOSE = b"openkyc id-number rate limit v1"
 
 
 @dataclass(frozen=True)
@@ -47,15 +45,7 @@ class Decision:
 
 def digest_key(box: SecretBox) -> bytes:
     """The HMAC key for ID numbers: stable per installation so counts survive restarts."""
-    return box.derive_key(_KEY_PURPOSE)
-
-
-def id_number_digest(key: bytes, id_number: str) -> str:
-    return hmac.new(key, normalise(id_number).encode("utf-8"), hashlib.sha256).hexdigest()
-
-
-def normalise(id_number: str) -> str:
-    return id_number.strip().upper()
+    return index_key(box, RATE_LIMIT)
 
 
 def record_request(
@@ -75,7 +65,7 @@ def record_request(
         "environment": environment,
         "country": country.strip().upper(),
         "id_type": id_type.strip().upper(),
-        "id_number_digest": id_number_digest(key, id_number),
+        "id_number_digest": number_digest(key, id_number),
     }
     row = _get_or_create(db_session, where, now)
     if now - row.last_request_at >= WINDOW:
@@ -117,7 +107,7 @@ def reset(
         IdNumberRequests.partner_id == partner_id,
         IdNumberRequests.environment == environment,
         IdNumberRequests.id_type == id_type.strip().upper(),
-        IdNumberRequests.id_number_digest == id_number_digest(key, id_number),
+        IdNumberRequests.id_number_digest == number_digest(key, id_number),
     )
     if country:
         statement = statement.where(IdNumberRequests.country == country.strip().upper())
@@ -175,7 +165,7 @@ def release(
                 environment=environment,
                 country=country.strip().upper(),
                 id_type=id_type.strip().upper(),
-                id_number_digest=id_number_digest(digest_key(runtime.box), id_number),
+                id_number_digest=number_digest(digest_key(runtime.box), id_number),
             )
             .with_for_update()
         ).one_or_none()
