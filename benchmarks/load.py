@@ -92,9 +92,10 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import out_path, percentile
+from openkyc.job_types import JobType
 
 SELFIE_IMAGE, ID_FRONT_IMAGE, LIVENESS_IMAGE = 0, 1, 4  # image_type_id
-JOB_TYPES = {"selfie": 4, "docv": 6}  # SmartSelfie registration, Document Verification
+JOB_TYPES = {"selfie": JobType.SMART_SELFIE_REGISTRATION, "docv": JobType.DOCUMENT_VERIFICATION}
 KIND_LABELS = {"selfie": "SmartSelfie", "docv": "DocV"}
 ID_INFO = {"country": "US", "id_type": "PASSPORT"}
 ENGINE_MIN_RUNS = 2  # per job type, even past --engine-seconds
