@@ -34,6 +34,33 @@ def docs_dir(testdata_dir: Path) -> Path:
     return testdata_dir / "docs"
 
 
+# --- Tests that need a service beyond this checkout ------------------------------------------
+
+# The fixtures that bring in a server CI runs beside the suite (PostgreSQL on 5432, Redis on 6379,
+# RabbitMQ on 5672) or Node with npm, and the parameter values that choose one (a "postgresql"
+# database, a "scaled" deployment: PostgreSQL and Celery on Redis). A test that calls such a thing
+# in its body carries @pytest.mark.services itself.
+SERVICE_FIXTURES = frozenset({"postgres_engine", "postgres_url", "proxied", "node_sdk"})
+SERVICE_PARAMS = frozenset({"postgresql", "scaled"})
+
+
+def needs_services(item: pytest.Item) -> bool:
+    if SERVICE_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+        return True
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and any(
+        isinstance(value, str) and value in SERVICE_PARAMS for value in callspec.params.values()
+    )
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `services` where a fixture or parameter brings a service in (deselect: -m "not services")."""
+    for item in items:
+        if needs_services(item):
+            item.add_marker(pytest.mark.services)
+
+
 # --- API-server fixtures (a fresh data dir per test) ----------------------------------------
 
 

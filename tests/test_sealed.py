@@ -213,6 +213,7 @@ def test_an_engine_without_a_secret_box_refuses_to_store_a_result(tmp_path: Path
     engine.dispose()
 
 
+@pytest.mark.services  # its own throwaway PostgreSQL database
 def test_rotation_reseals_results_on_postgresql(tmp_path: Path) -> None:
     # JSON has no equality on PostgreSQL: the compare-and-set compares the stored text instead.
     with throwaway_database("openkyc_sealed") as name:

@@ -250,6 +250,7 @@ def test_a_database_outage_answers_json_503_and_recovers_by_itself(
     assert_answered_once(proxied, receiver, after)
 
 
+@pytest.mark.services  # a scaled deployment of its own, on RabbitMQ
 def test_a_rabbitmq_broker_works_as_redis_does(
     tmp_path_factory: pytest.TempPathFactory, receiver: CallbackReceiver, faces_dir: Path
 ) -> None:
