@@ -19,7 +19,7 @@ from openkyc.authorities.models import RegistryRecord
 from openkyc.business.models import BusinessRegistryRecord
 from openkyc.callbacks.models import CallbackDelivery
 from openkyc.crypto import DecryptionError
-from openkyc.db import Base, transaction
+from openkyc.db import Base, rows_matched, transaction
 from openkyc.jobs.models import Job
 from openkyc.management.models import ManagementCredential
 from openkyc.partners.models import ApiKey
@@ -93,7 +93,7 @@ def _rewrap_table(runtime: Runtime, model: type[Base], names: tuple[str, ...], c
                         .values({name: fresh})
                         .execution_options(synchronize_session=False)
                     )
-                    counts.done += changed.rowcount  # type: ignore[attr-defined]
+                    counts.done += rows_matched(changed)
         if len(rows) < BATCH:
             return
         last = rows[-1][0]
@@ -138,7 +138,7 @@ def _reseal_table(runtime: Runtime, model: type[Base], names: tuple[str, ...], c
                         .values({name: value})
                         .execution_options(synchronize_session=False)
                     )
-                    counts.done += changed.rowcount  # type: ignore[attr-defined]
+                    counts.done += rows_matched(changed)
         if len(rows) < BATCH:
             return
         last = rows[-1][0]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from openkyc.callbacks.client import post_json
 from openkyc.callbacks.models import CallbackAttempt, CallbackDelivery
-from openkyc.db import transaction, utcnow
+from openkyc.db import rows_matched, transaction, utcnow
 from openkyc.partners.models import Partner
 from openkyc.partners.service import key_secret
 from openkyc.runtime import Runtime
@@ -114,7 +114,7 @@ def claim_due_deliveries(runtime: Runtime, limit: int = 10) -> list[DueDelivery]
                 )
                 .values(claimed_until=now + CLAIM_FOR)
             )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
+            if rows_matched(result) == 1:
                 claimed.append(DueDelivery(delivery_id, attempts, url, partner_id or ""))
     return claimed
 
@@ -169,7 +169,7 @@ def _start_attempt(session: Session, delivery_id: int, attempt: int) -> bool:
         )
         .values(attempts=CallbackDelivery.attempts + 1, claimed_until=utcnow() + CLAIM_FOR)
     )
-    return bool(started.rowcount == 1)  # type: ignore[attr-defined]
+    return rows_matched(started) == 1
 
 
 def deliver(runtime: Runtime, delivery_id: int, attempt: int) -> bool:

@@ -20,7 +20,7 @@ from openkyc.api_errors import (
     UPLOAD_URL_INVALID,
     ApiError,
 )
-from openkyc.db import utcnow
+from openkyc.db import rows_matched, utcnow
 from openkyc.job_types import UPLOAD_JOB_TYPES
 from openkyc.jobs.models import Job, JobState
 from openkyc.partner_input import PartnerParams
@@ -199,7 +199,7 @@ def claim_next_queued(*, db_session: Session) -> str | None:
             .where(Job.smile_job_id == smile_job_id, Job.state == JobState.QUEUED)
             .values(state=JobState.PROCESSING, attempts=Job.attempts + 1, updated_at=utcnow())
         )
-        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+        if rows_matched(claimed) == 1:
             return smile_job_id
     return None
 
@@ -222,7 +222,7 @@ def claim_job(*, db_session: Session, smile_job_id: str, lease: timedelta) -> in
         )
         .values(state=JobState.PROCESSING, attempts=Job.attempts + 1, updated_at=now)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_matched(claimed) != 1:
         return None
     return db_session.scalar(select(Job.attempts).where(Job.smile_job_id == smile_job_id))
 
@@ -234,7 +234,7 @@ def renew_lease(*, db_session: Session, smile_job_id: str, attempt: int) -> bool
         .where(Job.smile_job_id == smile_job_id, Job.state == JobState.PROCESSING, Job.attempts == attempt)
         .values(updated_at=utcnow())
     )
-    return bool(renewed.rowcount == 1)  # type: ignore[attr-defined]
+    return rows_matched(renewed) == 1
 
 
 def holds_claim(job: Job, attempt: int) -> bool:
@@ -250,7 +250,7 @@ def requeue(*, db_session: Session, smile_job_id: str, attempt: int | None = Non
     result = db_session.execute(
         update(Job).where(*conditions).values(state=JobState.QUEUED, queued_at=utcnow())
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return rows_matched(result) == 1
 
 
 def jobs_to_redispatch(
@@ -275,7 +275,7 @@ def jobs_to_redispatch(
                 .where(Job.smile_job_id == smile_job_id, condition)
                 .values(state=JobState.QUEUED, queued_at=now)
             )
-            if stamped.rowcount == 1:  # type: ignore[attr-defined]
+            if rows_matched(stamped) == 1:
                 found.append(smile_job_id)
     return found
 
@@ -288,7 +288,7 @@ def requeue_interrupted(*, db_session: Session, older_than: timedelta) -> int:
         .where(Job.state == JobState.PROCESSING, Job.updated_at < cutoff)
         .values(state=JobState.QUEUED, updated_at=utcnow())
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return rows_matched(result)
 
 
 def record_result(

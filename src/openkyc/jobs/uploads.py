@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from openkyc.api_errors import NO_ZIP, PAYLOAD_TOO_LARGE, ApiError, ErrorSpec
 from openkyc.callbacks.service import schedule_result
-from openkyc.db import transaction, utcnow
+from openkyc.db import rows_matched, transaction, utcnow
 from openkyc.engine.images.decode import ImageLimits
 from openkyc.jobs import lookup_products, service
 from openkyc.jobs.intake import IntakeError, IntakeLimits, JobPayload, codes, read_job_payload
@@ -198,7 +198,7 @@ def _claim_upload(runtime: Runtime, smile_job_id: str) -> bool:
             )
             .values(state=JobState.RECEIVING, updated_at=now)
         )
-        return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+        return rows_matched(claimed) == 1
 
 
 def _release_upload(runtime: Runtime, smile_job_id: str) -> None:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from openkyc.db import rows_matched
 from openkyc.links.models import WebProduct, WebToken
 
 TOKEN_TTL = timedelta(hours=1)
@@ -78,4 +79,4 @@ def lookup_token(*, db_session: Session, token: str, now: datetime) -> WebToken 
 def purge_expired(*, db_session: Session, now: datetime) -> int:
     """Delete expired tokens (for a periodic clean-up); the number removed."""
     result = db_session.execute(delete(WebToken).where(WebToken.expires_at <= now))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_matched(result)

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from openkyc.api_errors import RATE_LIMITED, ApiError
 from openkyc.blind_index import RATE_LIMIT, index_key, number_digest
 from openkyc.crypto import SecretBox
-from openkyc.db import transaction, utcnow
+from openkyc.db import rows_matched, transaction, utcnow
 from openkyc.ratelimit.models import IdNumberRequests
 from openkyc.runtime import Runtime
 
@@ -112,7 +112,7 @@ def reset(
     if country:
         statement = statement.where(IdNumberRequests.country == country.strip().upper())
     result = db_session.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_matched(result)
 
 
 def check_and_record(

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 
 from openkyc import audit
 from openkyc.callbacks.models import CallbackDelivery
-from openkyc.db import transaction
+from openkyc.db import rows_matched, transaction
 from openkyc.jobs.models import Job
 from openkyc.retention.scrub import job_blob_keys, scrub_job, scrub_result
 from openkyc.runtime import Runtime
@@ -60,7 +60,7 @@ def purge_job(
             .values(purged_at=now)
             .execution_options(synchronize_session=False)
         )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if rows_matched(claimed) != 1:
             return None  # another purger got there first
         job = session.get(Job, smile_job_id)
         assert job is not None
