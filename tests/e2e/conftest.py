@@ -241,3 +241,4 @@ def callbacks() -> Iterator[CallbackReceiver]:
     thread.start()
     yield receiver
     httpd.shutdown()
+    httpd.server_close()
