@@ -212,9 +212,9 @@ def registration_latency(
                 callback_url=clock.url,
                 upload_url=prep["upload_url"],
                 partner_params=params,
-                image_params=images,  # type: ignore[arg-type]
+                image_params=images,
                 id_info_params={},
-                signature_params=signature,  # type: ignore[arg-type]
+                signature_params=signature,
             )
             client.put(prep["upload_url"], content=bytes(payload)).raise_for_status()
             latencies.append((clock.wait(prep["smile_job_id"]) - started) * 1000)

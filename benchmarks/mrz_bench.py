@@ -34,6 +34,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
 from PIL import Image
 
 from benchmarks.common import out_path, timing_summary
@@ -44,7 +45,7 @@ from openkyc.engine.images import load_image
 from testkit import specimens
 
 # Thresholds the valid-confidence is chosen from.
-THRESHOLDS = tuple(round(t, 2) for t in np.arange(0.30, 1.0, 0.025))
+THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.30, 1.0, 0.025))
 
 
 @dataclass
@@ -77,7 +78,7 @@ def _ascii(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).upper()
 
 
-def _read(image: np.ndarray) -> tuple[MrzReading, float]:
+def _read(image: NDArray[np.uint8]) -> tuple[MrzReading, float]:
     start = time.perf_counter()
     reading = read_mrz(image)
     return reading, (time.perf_counter() - start) * 1000
@@ -101,7 +102,7 @@ def real_samples() -> list[Sample]:
     return samples
 
 
-def _exif_jpeg(image: np.ndarray, seed: int) -> np.ndarray:
+def _exif_jpeg(image: NDArray[np.uint8], seed: int) -> NDArray[np.uint8]:
     """The image stored turned in its pixels with the EXIF tag that turns it back, decoded as the
     engine decodes uploads: the tag must be applied."""
     orientation, turns = [(6, 1), (3, 2), (8, 3)][seed % 3]
@@ -118,7 +119,7 @@ def synthetic_samples(per_layout: int) -> list[Sample]:
     samples = []
     for index, spec in enumerate(specimens.specimen_set(per_layout, seed=2026)):
         image = spec.image
-        capture = spec.capture
+        capture: str = spec.capture
         if capture == "phone" and index % 2 == 0:
             image, capture = _exif_jpeg(image, index), "exif"
         reading, ms = _read(image)

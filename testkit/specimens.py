@@ -165,7 +165,7 @@ def _random_spec(layout: Layout, rng: np.random.Generator) -> docs.DocumentSpec:
         "TD2": "identity_card" if rng.random() < 0.6 else "residence_permit",
         "MRVA": "visa",
         "MRVB": "visa",
-    }[mrz_type]  # type: ignore[assignment]
+    }[mrz_type]
     code = None
     if kind == "visa":
         code = str(rng.choice(["V<", "VC", "VD", "VI"]))

@@ -109,7 +109,8 @@ def test_random_signed_json_never_makes_a_500(client: TestClient, partner: Partn
         if method != "POST" or not path.startswith("/v1/"):
             continue
         for _ in range(25):
-            body = partner.signed(**{k: rng.choice(values) for k in rng.sample(keys, 4)})
+            fields: dict[str, Any] = {k: rng.choice(values) for k in rng.sample(keys, 4)}
+            body = partner.signed(**fields)
             body["smile_client_id"] = partner.partner_id
             assert_json_error_or_success(client.post(path, json=body))
 

@@ -25,5 +25,6 @@ def test_ruff(command: tuple[str, ...]) -> None:
 
 @pytest.mark.slow
 def test_mypy_strict() -> None:
+    # What pyproject's [tool.mypy] packages lists: the product, testkit, the tests and the benchmarks.
     result = run("mypy")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from openkyc.config import Settings, parse_bind
 
@@ -37,7 +37,7 @@ def test_no_metrics_listener_and_no_token_by_default() -> None:
     settings = Settings()
     assert settings.metrics_listen is None
     assert settings.metrics_token.get_secret_value() == ""
-    assert "s3cret" not in repr(Settings(metrics_token="s3cret"))
+    assert "s3cret" not in repr(Settings(metrics_token=SecretStr("s3cret")))
 
 
 def test_a_pad_model_path_without_its_provider_is_refused() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
+from typing import Any
 
 import pytest
 from benchmarks.load import (
@@ -118,7 +119,7 @@ def test_ratio_and_mix_adjusted_speed_up() -> None:
         1: {"mean_wall_s": {"selfie": 1.0, "docv": 3.0}},
         2: {"mean_wall_s": {"selfie": 1.25, "docv": 3.75}},
     }
-    one = {
+    one: dict[str, Any] = {
         "processes": 1,
         "throughput": 0.4,
         "window_mix": {"selfie": 0.5, "docv": 0.5},

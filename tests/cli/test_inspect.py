@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import cv2
 import pytest
@@ -14,7 +15,7 @@ from testkit.documents import DocumentSpec, render_document
 runner = CliRunner()
 
 
-def json_lines(output: str) -> list[dict[str, object]]:
+def json_lines(output: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
 
 

@@ -173,7 +173,10 @@ def test_callbacks_reach_a_receiver_that_was_down_once_each_attempt_signed_afres
     signer = Signature(deployment.partner_id, deployment.sandbox_key)
     assert all(signer.confirm_signature(a.body["timestamp"], a.body["signature"]) for a in attempts)
     assert len({a.body["signature"] for a in attempts}) == len(attempts)  # re-signed each time
-    strip = lambda body: {k: v for k, v in body.items() if k not in ("timestamp", "signature")}  # noqa: E731
+
+    def strip(body: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in body.items() if k not in ("timestamp", "signature")}
+
     assert all(strip(a.body) == strip(attempts[0].body) for a in attempts)  # the same result
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from smile_id_core.ServerError import ServerError
@@ -59,12 +60,16 @@ def test_biometric_kyc_unsupported_id_type_is_surfaced(
     server: Server, callbacks: CallbackReceiver, examples: Path
 ) -> None:
     api = WebApi(server.partner_id, callbacks.url, server.sandbox_key, server.sid_server)
-    submit = lambda: api.submit_job(  # noqa: E731
-        params("bkyc-user", "bkyc-2413", 1),
-        [{"image_type_id": 0, "file_name": str(examples / "obama2.jpg")}],
-        {**ID_INFO, "id_type": "NOPE", "id_number": "00000000000"},
-        OPTIONS,
-    )
+
+    def submit() -> dict[str, Any]:
+        answer: dict[str, Any] = api.submit_job(
+            params("bkyc-user", "bkyc-2413", 1),
+            [{"image_type_id": 0, "file_name": str(examples / "obama2.jpg")}],
+            {**ID_INFO, "id_type": "NOPE", "id_number": "00000000000"},
+            OPTIONS,
+        )
+        return answer
+
     if server.mode == "scaled":
         # The zip went straight to S3, which cannot answer 2413: it is the job's failed result.
         answer = submit()

@@ -6,6 +6,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from openkyc.engine.document_verification import assess_document_verification
 from openkyc.engine.evidence import Decision
@@ -17,7 +18,7 @@ from testkit.documents import DocumentSpec, render_document
 pytestmark = pytest.mark.slow
 
 
-def decoded(bgr: np.ndarray) -> DecodedImage:
+def decoded(bgr: NDArray[np.uint8]) -> DecodedImage:
     ok, buffer = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 92])
     assert ok
     return load_image(buffer.tobytes())

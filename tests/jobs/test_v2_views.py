@@ -87,7 +87,8 @@ def submit(
     data = {
         name: json.dumps(value) if isinstance(value, dict) else str(value) for name, value in fields.items()
     }
-    return client.post(path, data=data, files=files, headers=headers or auth_headers(partner))
+    response: Response = client.post(path, data=data, files=files, headers=headers or auth_headers(partner))
+    return response
 
 
 def enrol(
@@ -262,7 +263,7 @@ def test_compare_rejects_another_person_without_enrolling(
     ],
 )
 def test_compare_needs_a_known_comparison_image_type(
-    client: TestClient, partner: PartnerCreds, photos: dict[str, bytes], fields: dict[str, str], message: str
+    client: TestClient, partner: PartnerCreds, photos: dict[str, bytes], fields: dict[str, Any], message: str
 ) -> None:
     response = submit(
         client, COMPARE, partner, selfie=photos["obama2"], comparison=photos["obama"], user_id="u", **fields

@@ -169,7 +169,7 @@ def test_job_views_do_their_database_and_blob_work_off_the_event_loop(
     from openkyc.jobs import views
 
     opened_on_loop: list[bool] = []
-    real_transaction = views.transaction
+    real_transaction = transaction  # what views imports from openkyc.db
 
     def watched(sessions: Any) -> Any:
         try:

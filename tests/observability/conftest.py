@@ -74,4 +74,5 @@ METRICS_TOKEN = "metrics-scraper-token"
 
 def scrape(client: TestClient) -> httpx.Response:
     """``GET /metrics`` as a Prometheus server configured with the bearer token does."""
-    return client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    response: httpx.Response = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    return response

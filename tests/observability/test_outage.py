@@ -64,12 +64,16 @@ def test_outage_answers_503_then_recovers(proxied: ProxiedPostgres, caplog: pyte
     params = {"user_id": "outage-user", "job_id": "outage-job", "job_type": 4}
 
     def status() -> httpx.Response:
-        return client.post("/v1/job_status", json=partner.signed(user_id="outage-user", job_id="outage-job"))
+        answer: httpx.Response = client.post(
+            "/v1/job_status", json=partner.signed(user_id="outage-user", job_id="outage-job")
+        )
+        return answer
 
     def prep() -> httpx.Response:
-        return client.post(
+        answer: httpx.Response = client.post(
             "/v1/upload", json=partner.signed(smile_client_id=partner.partner_id, partner_params=params)
         )
+        return answer
 
     with TestClient(create_app(proxied.runtime), raise_server_exceptions=False) as client:
         assert prep().status_code == 200

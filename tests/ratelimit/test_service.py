@@ -123,7 +123,7 @@ def test_reset_clears_the_block_at_once(runtime: Runtime, partner: PartnerCreds)
 def test_a_concurrent_first_insert_is_absorbed(runtime: Runtime, partner: PartnerCreds) -> None:
     """Two first requests racing: the loser's insert fails on the unique key and it counts on."""
     key = service.digest_key(runtime.box)
-    fields = {
+    fields: dict[str, Any] = {
         "key": key,
         "partner_id": partner.partner_id,
         "environment": "sandbox",

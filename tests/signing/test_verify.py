@@ -209,7 +209,7 @@ def test_any_object_with_the_key_attributes_can_be_a_candidate() -> None:
         active: bool
         label: str
 
-    row = KeyRow("row-7", "9f8e7d6c-row-key", "production", True, "CI")
+    row = KeyRow("row-7", "9f8e7d6c-row-key", Environment.PRODUCTION, True, "CI")
     creds = signed(CandidateKey("x", row.secret, Environment.SANDBOX), javascript(SIGNED_AT))
     matched = verify_sid_request(creds, iter([row]), SIGNED_AT, DEFAULT_FRESHNESS)
     assert matched.key is row

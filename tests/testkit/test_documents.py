@@ -49,10 +49,10 @@ def test_broken_lines_differ_in_the_digit_and_at_most_the_composite() -> None:
     spec = docs.DocumentSpec()
     good = "".join(docs.mrz_lines(spec))
     for broken in ("number", "birth", "expiry", "personal", "composite"):
-        bad = "".join(docs.mrz_lines(spec, break_check=broken))  # type: ignore[arg-type]
+        bad = "".join(docs.mrz_lines(spec, break_check=broken))
         # The composite is recomputed over the printed lines, so it may change too.
         assert 1 <= sum(a != b for a, b in zip(good, bad, strict=True)) <= 2
-        assert not parse_mrz(docs.mrz_lines(spec, break_check=broken)).valid  # type: ignore[arg-type]
+        assert not parse_mrz(docs.mrz_lines(spec, break_check=broken)).valid
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from openkyc.api_errors import ApiError
 from openkyc.db import transaction
@@ -11,7 +12,7 @@ from openkyc.users.models import UserStatus
 from tests.server import PartnerCreds
 
 
-def enrol(runtime: Runtime, partner: PartnerCreds, user_id: str = "u1") -> np.ndarray:
+def enrol(runtime: Runtime, partner: PartnerCreds, user_id: str = "u1") -> NDArray[np.float64]:
     embedding = np.linspace(-0.2, 0.2, 128)
     with transaction(runtime.sessions) as session:
         service.enrol(

@@ -106,7 +106,8 @@ def test_unsupported_business_type_is_2413(client: TestClient, partner: PartnerC
 
 @pytest.mark.parametrize("missing", ["id_number", "id_type", "country", "business_type"])
 def test_missing_field_is_2213(client: TestClient, partner: PartnerCreds, missing: str) -> None:
-    response = client.post("/v1/business_verification", json=kyb_body(partner, **{missing: None}))
+    without: dict[str, Any] = {missing: None}
+    response = client.post("/v1/business_verification", json=kyb_body(partner, **without))
     assert response.status_code == 400 and response.json()["code"] == "2213"
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from openkyc.engine.errors import ModelUnavailable
 from openkyc.engine.liveness.passive_model import PassiveModel, bundled_model, fit_logistic
@@ -14,14 +15,14 @@ from openkyc.engine.liveness.recapture import FEATURE_NAMES
 NAMES = ("moire.a", "blur.b", "blur.c")
 
 
-def _separable(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def _separable(seed: int = 0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     rng = np.random.default_rng(seed)
     live = rng.normal([0.0, 5.0, 1.0], [1.0, 2.0, 0.1], (200, 3))
     spoof = rng.normal([3.0, 5.0, 1.0], [1.0, 2.0, 0.1], (200, 3))
     return np.r_[live, spoof], np.r_[np.zeros(200), np.ones(200)]
 
 
-def _model(x: np.ndarray, y: np.ndarray) -> PassiveModel:
+def _model(x: NDArray[np.float64], y: NDArray[np.float64]) -> PassiveModel:
     mean, scale, coef, intercept = fit_logistic(x, y, l2=1.0)
     return PassiveModel(
         feature_names=NAMES,

@@ -7,6 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from openkyc.engine.images.decode import load_image
 from openkyc.engine.liveness.mesh import mesh_box
@@ -21,11 +22,11 @@ from openkyc.engine.liveness.recapture import (
 
 
 @pytest.fixture(scope="module")
-def obama_bgr(obama: Path) -> np.ndarray:
+def obama_bgr(obama: Path) -> NDArray[np.uint8]:
     return load_image(obama).bgr
 
 
-def test_features_are_the_named_set_and_finite(obama_bgr: np.ndarray) -> None:
+def test_features_are_the_named_set_and_finite(obama_bgr: NDArray[np.uint8]) -> None:
     features = selfie_features(obama_bgr)
     assert features is not None
     assert set(features) == set(FEATURE_NAMES)
@@ -38,7 +39,7 @@ def test_no_face_gives_no_features() -> None:
     assert selfie_features(np.full((300, 240, 3), 90, np.uint8)) is None
 
 
-def test_a_tight_face_crop_is_still_located(obama_bgr: np.ndarray) -> None:
+def test_a_tight_face_crop_is_still_located(obama_bgr: NDArray[np.uint8]) -> None:
     mesh = locate_selfie_face(obama_bgr)
     assert mesh is not None
     left, top, right, bottom = mesh_box(mesh, obama_bgr.shape[1], obama_bgr.shape[0])
@@ -63,7 +64,7 @@ def test_lbp_histogram_is_a_distribution_over_the_uniform_patterns() -> None:
     assert lbp_histogram(stripes)[LBP_BINS - 1] == pytest.approx(0.0)
 
 
-def test_recapture_blur_lowers_sharpness_and_the_fine_band(obama_bgr: np.ndarray) -> None:
+def test_recapture_blur_lowers_sharpness_and_the_fine_band(obama_bgr: NDArray[np.uint8]) -> None:
     mesh = locate_selfie_face(obama_bgr)
     assert mesh is not None
     box = mesh_box(mesh, obama_bgr.shape[1], obama_bgr.shape[0])
@@ -74,7 +75,7 @@ def test_recapture_blur_lowers_sharpness_and_the_fine_band(obama_bgr: np.ndarray
     assert blurred["blur.perceptual"] > sharp["blur.perceptual"]
 
 
-def test_washed_out_colour_lowers_saturation_and_contrast(obama_bgr: np.ndarray) -> None:
+def test_washed_out_colour_lowers_saturation_and_contrast(obama_bgr: NDArray[np.uint8]) -> None:
     mesh = locate_selfie_face(obama_bgr)
     assert mesh is not None
     box = mesh_box(mesh, obama_bgr.shape[1], obama_bgr.shape[0])

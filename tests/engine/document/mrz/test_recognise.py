@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 from tools.mrz_render import render_line
 
 from openkyc.engine.document.mrz.recognise import ALPHABET, LineRead, analyse_line, fit_grid, read_line
@@ -17,7 +18,7 @@ def _errors(read: LineRead, text: str) -> int:
     return sum(a != b for a, b in zip(read.text, text, strict=True))
 
 
-def _cell_error(read: LineRead, cells: np.ndarray) -> float:
+def _cell_error(read: LineRead, cells: NDArray[np.float32]) -> float:
     """Largest distance between a read cell's centre and the true one, in pitches."""
     pitch = float(np.mean(cells[:, 1] - cells[:, 0]))
     return float(np.abs(read.cells.mean(axis=1) - cells.mean(axis=1)).max() / pitch)
@@ -98,4 +99,4 @@ def test_blank_and_bad_input() -> None:
     with pytest.raises(ValueError):
         read_line(blank, 0)
     with pytest.raises(ValueError):
-        read_line(blank.astype(np.float32), 30)  # type: ignore[arg-type]
+        read_line(blank.astype(np.float32), 30)
