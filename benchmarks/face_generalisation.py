@@ -64,7 +64,7 @@ def analyse_all(images: Sequence[FaceImage], refresh: bool) -> dict[str, Analyse
     cache_file = out_path("face_analyses.pkl")
     cache: dict[tuple[str, str], Analysed] = {}
     if cache_file.exists() and not refresh:
-        cache = pickle.loads(cache_file.read_bytes())
+        cache = pickle.loads(cache_file.read_bytes())  # noqa: S301 - this script's own cache file
     result: dict[str, Analysed] = {}
     fresh = 0
     start = time.perf_counter()

@@ -71,7 +71,7 @@ def face_photos() -> dict[str, list[Path]]:
         for path in paths:
             try:
                 attacks.portrait(path)
-            except (ValueError, Exception):  # no face found, or an unreadable file: not a source
+            except (ValueError, Exception):  # noqa: S112 - no face found, or an unreadable file: not a source
                 continue
             usable[identity].append(path)
     return dict(usable)

@@ -381,7 +381,7 @@ in that alphabet's order.
   sources under a permissive licence (Norbert Schwarz: "You may freely use, modify and/or
   distribute this file, without limitation"). No real document images were used.
 - Configuration: {json.dumps(dataclasses.asdict(config))}
-- Trained on {datetime.date.today().isoformat()} in {report["seconds"]} s.
+- Trained on {datetime.datetime.now(datetime.UTC).date().isoformat()} in {report["seconds"]} s.
 
 ## Validation (rendered lines from seed {report["val_seed"]}, never used in training; whole reader, grid fit included)
 

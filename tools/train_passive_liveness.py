@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     model = fit(pad + training_extra, recipe)
     sources = Counter((e.source, e.label) for e in pad)
     provenance = {
-        "trained": datetime.date.today().isoformat(),
+        "trained": datetime.datetime.now(datetime.UTC).date().isoformat(),
         "command": "python -m tools.train_passive_liveness" + (" --tiny" if args.tiny else ""),
         "seed": args.seed,
         "recipe": {

@@ -120,7 +120,8 @@ def _reseal_table(runtime: Runtime, model: type[Base], names: tuple[str, ...], c
                     if text is None:
                         continue
                     sealed_type = column.type
-                    assert isinstance(sealed_type, SealedJSON)
+                    if not isinstance(sealed_type, SealedJSON):
+                        raise TypeError(f"{name} is not a sealed column")
                     stored = json.loads(text)
                     if not sealed_type.is_stale(box, stored):
                         counts.current += any(token is not None for token in sealed_type.tokens(stored))

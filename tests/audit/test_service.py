@@ -23,9 +23,14 @@ def test_events_are_recorded_with_the_transaction_and_listed_in_order(runtime: R
             detail={"api_key_id": "key_1"},
             request_id="req-1",
         )
-    with pytest.raises(RuntimeError), transaction(runtime.sessions) as session:
-        audit.record(session, actor=audit.SYSTEM, action="rolled.back", target_type="job", target_id="2")
-        raise RuntimeError("the change failed, so its event is not kept")
+
+    def a_change_that_fails() -> None:
+        with transaction(runtime.sessions) as session:
+            audit.record(session, actor=audit.SYSTEM, action="rolled.back", target_type="job", target_id="2")
+            raise RuntimeError("the change failed, so its event is not kept")
+
+    with pytest.raises(RuntimeError, match="the change failed"):
+        a_change_that_fails()
     with transaction(runtime.sessions) as session:
         audit.record(session, actor=audit.operator(), action="second", target_type="job", target_id="3")
         events = [describe(event) for event in list_events(session)]
@@ -49,5 +54,5 @@ def test_listing_since(runtime: Runtime) -> None:
     "detail", [{"photo": b"\xff\xd8 image bytes"}, {"record": {"FullName": "X"}}, {"long": "x" * 201}]
 )
 def test_details_that_could_carry_records_or_images_are_refused(runtime: Runtime, detail: dict) -> None:  # type: ignore[type-arg]
-    with pytest.raises(ValueError), transaction(runtime.sessions) as session:
+    with pytest.raises(ValueError, match="audit detail"), transaction(runtime.sessions) as session:
         audit.record(session, actor=audit.SYSTEM, action="a", target_type="t", target_id="1", detail=detail)

@@ -59,7 +59,7 @@ def test_truth_columns_are_exactly_the_shared_ones() -> None:
 def test_a_truth_file_with_other_columns_is_refused(tmp_path: Path) -> None:
     bad = tmp_path / "truth.csv"
     bad.write_text("image,mrz_type\nx/y.png,none\n", encoding="utf-8")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="columns"):
         read_truth(bad)
 
 

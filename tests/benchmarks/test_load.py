@@ -28,12 +28,12 @@ from testkit.callback_receiver import Received
 def test_parse_mix_normalises_and_refuses_unknown_kinds() -> None:
     assert parse_mix("selfie=1,docv=3") == {"selfie": 0.25, "docv": 0.75}
     assert parse_mix("docv=2, selfie=0") == {"docv": 1.0}
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown job kind"):
         parse_mix("selfie=1,kyc=1")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one positive weight"):
         parse_mix("selfie=0")
     assert parse_counts("1,2") == [1, 2]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="positive integers"):
         parse_counts("0,2")
 
 

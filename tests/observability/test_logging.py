@@ -88,7 +88,7 @@ def test_uvicorn_and_warnings_go_through_the_handler(json_log: LogLines) -> None
 
 def test_unknown_level_is_refused() -> None:
     assert parse_level("warning") == logging.WARNING
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown log level"):
         parse_level("loud")
 
 

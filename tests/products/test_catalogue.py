@@ -167,9 +167,9 @@ def test_placeholder_texts() -> None:
         rejected.text_with(DocvRejection.LIVENESS)
         == "Unable to Verify Document - Selfie failed liveness checks"
     )
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a documented reason"):
         rejected.text_with("because")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="takes no reason"):
         DocumentVerification.VERIFIED.text_with(DocvRejection.LIVENESS)
     assert (
         find_entry(Product.DOCUMENT_VERIFICATION, "0811", rejected.text_with(DocvRejection.UNDER_18))

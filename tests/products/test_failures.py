@@ -12,7 +12,7 @@ def test_job_types() -> None:
     assert product_for_job_type(6) is Product.DOCUMENT_VERIFICATION
     assert product_for_job_type(1) is Product.BIOMETRIC_KYC
     assert product_for_job_type(11) is Product.ENHANCED_DOCUMENT_VERIFICATION
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no product decides job_type 5"):
         product_for_job_type(5)  # a look-up job: no product here decides it
 
 
@@ -39,7 +39,7 @@ def test_zip_corrupt() -> None:
 
 
 def test_request_errors_are_not_job_results() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a smart_selfie_enrollment job result"):
         intake_failure(4, code="2212", text="Error - Invalid job type")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no product decides job_type 5"):
         intake_failure(5, code="0001", text="Data Invalid")

@@ -92,7 +92,7 @@ class TestRegistration:
         assert result.actions["Human_Review_Liveness_Check"] == "Not Applicable"
 
     def test_no_comparison_to_reject_on(self) -> None:
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="cannot reject for no_match"):
             resolve_review(unsure_registration(), approve=False, reason=ReviewReason.NO_MATCH)
 
 
@@ -209,10 +209,10 @@ def test_final_results_have_nothing_to_review() -> None:
     with pytest.raises(ValueError, match="final"):
         resolve_review(final, approve=True, reason=None)
     compare = smart_selfie_compare.decide(selfie(compared=match()), sandbox_result=None)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="nothing to review"):
         resolve_review(compare, approve=False, reason=None)
 
 
 def test_unknown_reason() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a valid ReviewReason"):
         resolve_review(unsure_registration(), approve=False, reason="bad vibes")

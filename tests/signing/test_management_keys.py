@@ -46,5 +46,5 @@ def test_repr_hides_the_secret_and_the_token() -> None:
 
 def test_a_stored_secret_that_is_not_base64_is_a_server_error() -> None:
     key = ManagementKey("sb_x", "not base64!", "t", revoked=False, partner_id="001")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="base64"):
         key.secret_bytes()

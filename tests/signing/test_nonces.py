@@ -38,7 +38,7 @@ def test_when_full_the_soonest_to_expire_is_forgotten() -> None:
 
 
 def test_max_entries_must_be_positive() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="max_entries must be positive"):
         InMemoryNonceStore(max_entries=0)
 
 

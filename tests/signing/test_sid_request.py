@@ -108,8 +108,8 @@ def test_format_js_iso_truncates_to_milliseconds_in_utc() -> None:
     moment = datetime(2026, 11, 22, 0, 52, 10, 123999, tzinfo=lagos)
     assert format_js_iso(moment) == "2026-11-21T23:52:10.123Z"
     assert format_js_iso(datetime(999, 1, 2, tzinfo=UTC)) == "0999-01-02T00:00:00.000Z"
-    with pytest.raises(ValueError):
-        format_js_iso(datetime(2026, 1, 1))
+    with pytest.raises(ValueError, match="timezone-aware"):
+        format_js_iso(datetime(2026, 1, 1))  # noqa: DTZ001 - naive on purpose: it is refused
 
 
 def test_sign_response_round_trips_through_the_sdks_confirm_signature() -> None:

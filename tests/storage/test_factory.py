@@ -70,7 +70,7 @@ def test_an_s3_url_without_a_bucket_is_refused(tmp_path: Path, box: SecretBox, u
     "url", ["s3://Bad_Bucket/p", "s3://user:pw@bkt/p", "s3://bkt/p?x=1", "s3://bkt/a//b"]
 )
 def test_malformed_s3_urls_are_refused(tmp_path: Path, box: SecretBox, url: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"storage URL|unsafe blob key"):
         build_blob_store(Settings(data_dir=tmp_path, storage_url=url), box)
 
 

@@ -23,7 +23,7 @@ def test_blobs_round_trip_encrypted(store: LocalBlobStore) -> None:
 
 @pytest.mark.parametrize("key", ["../escape", "/abs", "jobs/../../x", "", ".hidden"])
 def test_keys_cannot_leave_the_blob_directory(store: LocalBlobStore, key: str) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unsafe blob key"):
         store.put(key, b"x")
 
 
@@ -64,7 +64,7 @@ def test_keys_walk_the_directory_without_temporary_files(store: LocalBlobStore) 
         "users/p/1/selfie",
     ]
     assert list(store.keys("nothing/")) == []
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unsafe blob key"):
         list(store.keys("../"))
 
 
@@ -72,7 +72,7 @@ def test_check_needs_a_writable_blob_directory(store: LocalBlobStore) -> None:
     store.check()
     assert list(store.root.iterdir()) == []  # the probe leaves nothing behind
     store.root.rmdir()
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match=r"blob directory .* is missing"):
         store.check()
 
 
@@ -81,10 +81,10 @@ def test_a_local_store_takes_no_direct_uploads(store: LocalBlobStore) -> None:
     assert store.uploaded_size("uploads/job.zip") is None
     with pytest.raises(BlobNotFound):
         store.read_upload("uploads/job.zip", 100)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="direct-upload namespace"):
         store.put("uploads/job.zip", b"raw uploads are not blobs")
 
 
 def test_a_key_with_a_trailing_newline_is_unsafe(store: LocalBlobStore) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unsafe blob key"):
         store.put("jobs/1/selfie\n", b"x")

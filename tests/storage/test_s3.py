@@ -129,13 +129,13 @@ def test_unsafe_keys_are_refused(s3_store: S3BlobStore, key: str) -> None:
 
 
 def test_blobs_and_direct_uploads_do_not_share_keys(s3_store: S3BlobStore) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="direct-upload namespace"):
         s3_store.put("uploads/job.zip", b"x")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="direct-upload namespace"):
         s3_store.get("uploads/job.zip")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is not under 'uploads/'"):
         s3_store.direct_upload_url("jobs/job.zip", timedelta(minutes=5))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="is not under 'uploads/'"):
         s3_store.read_upload("jobs/job.zip", 100)
 
 

@@ -78,7 +78,7 @@ def test_swap_replaces_the_chosen_frames(photo: Path, faces_dir: Path) -> None:
 
 
 def test_photo_without_face_is_refused(faces_dir: Path) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no face in"):
         attacks.portrait(
             faces_dir / "exadel-inc+CompreFace" / "embedding-calculator" / "sample_images" / "017_0.jpg"
         )

@@ -37,11 +37,11 @@ def test_every_format_has_its_shape(kind: str, shape: tuple[int, int]) -> None:
 
 
 def test_break_check_rejects_digits_a_format_lacks() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no composite check digit"):
         docs.mrz_lines(docs.DocumentSpec(mrz_type="MRVA"), break_check="composite")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no personal-number check digit"):
         docs.mrz_lines(docs.DocumentSpec(mrz_type="TD1"), break_check="personal")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="has no MRZ"):
         docs.mrz_lines(docs.DocumentSpec(mrz_type=None))
 
 

@@ -27,7 +27,7 @@ def test_operating_points_pass_the_wanted_share_of_live_scores() -> None:
     assert points.review <= points.fail
     # Scores without a face (NaN) are ignored; no scores at all is an error.
     assert choose_operating_points(np.r_[live, np.nan]).review == points.review
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no live scores"):
         choose_operating_points(np.array([np.nan]))
 
 
@@ -74,7 +74,7 @@ def test_each_head_learns_its_own_kind_and_loso_scores_every_source() -> None:
 
 def test_a_head_without_its_spoof_kind_is_refused() -> None:
     live_only = [e for e in _examples(1) if not e.spoof]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no screen spoofs or no live faces"):
         fit(live_only, Recipe())
 
 

@@ -34,5 +34,5 @@ def test_framing_and_size_vary_across_seeds(photo: Path) -> None:
 
 
 def test_unknown_kind_is_refused(photo: Path) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown recapture kind"):
         recaptured_selfie(photo, "mask", seed=1)  # type: ignore[arg-type]

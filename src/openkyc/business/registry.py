@@ -160,7 +160,8 @@ def _prepare(text: str, line: int) -> _Prepared:
     if any(value is None for value in given):
         missing = [name for name, value in zip(REQUIRED_KEYS, given, strict=True) if value is None]
         raise fail(f"{', '.join(missing)} required")
-    assert country is not None and id_type is not None and id_number is not None  # for mypy
+    if country is None or id_type is None or id_number is None:  # refused just above; for mypy
+        raise fail("country, id_type and id_number required")
     country, id_type = country.upper(), id_type.upper()
     if not is_supported(country, id_type):
         raise fail(f"country and id_type must be a supported pair ({_PAIRS})")

@@ -202,7 +202,8 @@ def deliver(runtime: Runtime, delivery_id: int, attempt: int) -> bool:
     )
     with transaction(runtime.sessions) as session:
         delivery = session.get(CallbackDelivery, delivery_id)
-        assert delivery is not None
+        if delivery is None:  # claimed by this process, and deliveries are never deleted while due
+            raise RuntimeError(f"callback delivery {delivery_id} vanished while it was being sent")
         session.add(
             CallbackAttempt(
                 delivery_id=delivery_id,

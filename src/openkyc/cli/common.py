@@ -103,7 +103,8 @@ def settings(**overrides: Any) -> Settings:
         meta[_SETTINGS] = built
     elif overrides:
         raise RuntimeError("settings are already built for this command line: pass overrides first")
-    assert isinstance(built, Settings)
+    if not isinstance(built, Settings):
+        raise TypeError(f"the command line's settings slot holds a {type(built).__name__}")
     return built
 
 

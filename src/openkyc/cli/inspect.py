@@ -77,8 +77,7 @@ def inspect_face(
         a, b = analysed(img_a), analysed(img_b)
         row: dict[str, Any] = {"img_a": img_a, "img_b": img_b}
         if isinstance(a, EngineError) or isinstance(b, EngineError):
-            error = a if isinstance(a, EngineError) else b
-            assert isinstance(error, EngineError)
+            error = next(item for item in (a, b) if isinstance(item, EngineError))
             row |= {
                 "score": None,
                 "match": False,

@@ -50,9 +50,10 @@ def _run_both(concurrency: int | None, loglevel: str) -> int:
     """Each queue in its own process; SIGTERM/SIGINT go to both, and one dying stops the other."""
     base = [sys.executable, "-m", "openkyc.cli", "worker", "--loglevel", loglevel]
     extra = [] if concurrency is None else ["--concurrency", str(concurrency)]
+    # S603: this interpreter running openkyc itself, arguments from the command line's own choices.
     children = [
-        subprocess.Popen([*base, "--queues", QueueChoice.VERIFICATION.value, *extra]),
-        subprocess.Popen([*base, "--queues", QueueChoice.CALLBACKS.value]),
+        subprocess.Popen([*base, "--queues", QueueChoice.VERIFICATION.value, *extra]),  # noqa: S603
+        subprocess.Popen([*base, "--queues", QueueChoice.CALLBACKS.value]),  # noqa: S603
     ]
 
     def forward(signum: int, _frame: object) -> None:

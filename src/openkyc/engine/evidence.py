@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Decision(StrEnum):
-    PASS = "pass"
+    PASS = "pass"  # noqa: S105 - a decision, not a password
     FAIL = "fail"
     REVIEW = "review"
 

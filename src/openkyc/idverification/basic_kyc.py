@@ -22,7 +22,8 @@ def basic_kyc_result(request: VerificationRequest, outcome: LookupOutcome) -> tu
     """The wire result (less SmileJobID/PartnerParams) and whether the job succeeded (1020/1021)."""
     ids = {"Country": request.country, "IDType": request.id_type, "IDNumber": request.id_number}
     if outcome.record is None:
-        assert outcome.failure is not None
+        if outcome.failure is None:
+            raise ValueError("a look-up outcome with neither a record nor a failure")
         unknown = Match.UNABLE_TO_DETERMINE.value
         actions = {
             "Verify_ID_Number": failure_action(outcome.failure).value,

@@ -39,7 +39,8 @@ def enhanced_kyc_result(request: VerificationRequest, outcome: LookupOutcome) ->
     """The wire result (less SmileJobID/PartnerParams) and whether the job succeeded."""
     ids = {"Country": request.country, "IDType": request.id_type, "IDNumber": request.id_number}
     if outcome.record is None:
-        assert outcome.failure is not None
+        if outcome.failure is None:
+            raise ValueError("a look-up outcome with neither a record nor a failure")
         actions = {
             "Verify_ID_Number": failure_action(outcome.failure).value,
             "Return_Personal_Info": "Not Returned",

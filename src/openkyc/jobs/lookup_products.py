@@ -86,7 +86,8 @@ def authority_answer(
     outcome = look_up(runtime, request, partner_id=job.partner_id, environment=job.environment)
     if outcome.record is not None:
         return outcome.record
-    assert outcome.failure is not None
+    if outcome.failure is None:
+        raise ValueError("a look-up outcome with neither a record nor a failure")
     return outcome.failure
 
 

@@ -26,7 +26,7 @@ the look-up's own test outcomes (the test number's final digit) still apply.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from openkyc.engine.document.dates import resolve_dates
@@ -315,7 +315,7 @@ def id_fields_of(
         full_name = record.full_name or " ".join(
             part for part in (record.first_name, record.middle_name, record.last_name) if part
         )
-        dob, issued, expires = record_dates(record, today=today or date.today())
+        dob, issued, expires = record_dates(record, today=today or datetime.now(UTC).date())
         values.update(
             {
                 IdField.FULL_NAME: full_name,

@@ -24,7 +24,7 @@ does not exempt (the selfie's own checks) still applies.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from openkyc.engine.document.analyse import REASON_WEIGHT, DocumentEvidence
 from openkyc.engine.document.classify import DocumentKind
@@ -298,7 +298,7 @@ def reported_dates(document: DocumentEvidence) -> tuple[date | None, date | None
     (birth in the past, issue between birth and that day, expiry after issue within the
     document's validity). A date that fits none of that is not reported: an issue date that
     contradicts the judged dates, or judged dates that contradict each other."""
-    on = document.age.on or document.expiry.on or date.today()
+    on = document.age.on or document.expiry.on or datetime.now(UTC).date()
     issue = document.visual_zone.fields.get("issue_date")
     resolved = resolve_dates(
         birth=[document.age.birth_date] if document.age.birth_date else [],

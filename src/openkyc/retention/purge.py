@@ -63,7 +63,8 @@ def purge_job(
         if rows_matched(claimed) != 1:
             return None  # another purger got there first
         job = session.get(Job, smile_job_id)
-        assert job is not None
+        if job is None:  # the claim above just updated its row
+            raise RuntimeError(f"job {smile_job_id} vanished while it was being purged")
         scrub_job(job)
         for delivery in session.scalars(
             select(CallbackDelivery).where(CallbackDelivery.smile_job_id == smile_job_id)

@@ -47,7 +47,7 @@ KSIG1_HTTP_STATUS = 401
 
 AUTH_INVALID_HEADER = "AUTH_INVALID_HEADER"
 AUTH_INVALID_API_KEY = "AUTH_INVALID_API_KEY"
-AUTH_INVALID_AUTH_TOKEN = "AUTH_INVALID_AUTH_TOKEN"
+AUTH_INVALID_AUTH_TOKEN = "AUTH_INVALID_AUTH_TOKEN"  # noqa: S105 - an error code, not a secret
 AUTH_SIGNATURE_MISMATCH = "AUTH_SIGNATURE_MISMATCH"
 AUTH_MISSING_HEADER = "AUTH_MISSING_HEADER"
 
@@ -56,7 +56,7 @@ MESSAGE_AUTHORIZATION_PREFIX = (
     "The 'Authorization' header is not in the correct format. It must start with 'KSig1-HMAC-SHA256'."
 )
 MESSAGE_INVALID_API_KEY = "The provided API key is not valid or has been revoked."
-MESSAGE_INVALID_AUTH_TOKEN = "The authentication token is invalid."
+MESSAGE_INVALID_AUTH_TOKEN = "The authentication token is invalid."  # noqa: S105 - a message
 MESSAGE_SIGNATURE_MISMATCH = "The provided signature does not match the calculated signature."
 MESSAGE_MISSING_HEADER = "Required header '{header}' is missing from the request."
 

@@ -64,7 +64,7 @@ SCHEME = "KSig1-HMAC-SHA256"
 
 AUTHORIZATION_HEADER = "Authorization"
 API_KEY_HEADER = "X-API-Key"
-AUTH_TOKEN_HEADER = "X-API-Auth-Token"
+AUTH_TOKEN_HEADER = "X-API-Auth-Token"  # noqa: S105 - a header name, not a secret
 SIGNED_ELEMENTS_HEADER = "X-API-Signed-Elements"
 TIMESTAMP_HEADER = "X-API-Timestamp"
 NONCE_HEADER = "X-API-Nonce"

@@ -84,7 +84,8 @@ def _partner_params(body: dict[str, Any]) -> PartnerParams:
         raise ApiError(INVALID_VALUE, "job_type must be 10 for an AML check")
     user_id = _text(body, "user_id", required=True)
     job_id = _text(body, "job_id", required=True)
-    assert user_id is not None and job_id is not None
+    if user_id is None or job_id is None:  # required=True raised already; for mypy
+        raise ApiError(MISSING_PARAMETER, "user_id and job_id are required")
     optional_info = body.get("optional_info") or {}
     if not isinstance(optional_info, dict):
         raise ApiError(INVALID_VALUE, "optional_info must be an object")
@@ -100,7 +101,8 @@ async def aml_check(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     caller = authenticate(runtime, headers=request.headers, body=body)
     params = _partner_params(body)
     full_name = _text(body, "full_name", required=True, limit=MAX_NAME)
-    assert full_name is not None
+    if full_name is None:  # required=True raised already; for mypy
+        raise ApiError(MISSING_PARAMETER, "full_name is required")
     if not full_name.strip():
         raise ApiError(MISSING_PARAMETER, "full_name is required")
     strict = _flag(body, "strict_match", True)  # the Ruby SDK's default

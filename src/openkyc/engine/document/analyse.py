@@ -11,7 +11,7 @@ map those to their codes.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -243,7 +243,7 @@ def analyse_document(
     selfie_analysis: FaceAnalysis | None = None,
 ) -> DocumentEvidence:
     """Analyse an identity document (and a selfie against its portrait) into evidence."""
-    today = today or date.today()
+    today = today or datetime.now(UTC).date()
     timer = StageTimer()
 
     located, lines, reading = _read_side(front.bgr, today)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -419,7 +419,7 @@ def read_visual_zone(
             fields[name] = field
             readings[name] = cleaned[1]
 
-    fields = _resolve_dates(fields, readings, today=today or date.today(), kind=kind)
+    fields = _resolve_dates(fields, readings, today=today or datetime.now(UTC).date(), kind=kind)
     dates = [list(d.candidates) for b in boxes for d in find_dates(b.text)]
     return VisualZone(fields=fields, dates=dates, lines=[b.text for b in boxes])
 

@@ -138,7 +138,8 @@ def _forward(g: _GraphBuilder, layers: list[Layer], x: _Value) -> _Value:
 
 def _conv(g: _GraphBuilder, x: _Value, conv: Layer, affine: Layer | None) -> _Value:
     """Convolution with the following per-channel affine (dlib's frozen batch norm) folded in."""
-    assert conv.weights is not None and conv.bias is not None
+    if conv.weights is None or conv.bias is None:
+        raise ValueError("a convolution layer without weights or bias in the dlib model")
     weights, bias = conv.weights, conv.bias
     if affine is not None and affine.weights is not None:
         gamma, beta = affine.weights[0], affine.weights[1]

@@ -24,4 +24,4 @@ MISSING = (
 )
 NOT_ACTIVATED = "Product is deactivated on your account. Contact support to activate the product."
 NO_KYC = "You have not completed your KYC. Please complete your KYC with Smile ID."
-BAD_TOKEN = "Only applicable to Web SDK jobs. Generate a valid token and re-run the job."
+BAD_TOKEN = "Only applicable to Web SDK jobs. Generate a valid token and re-run the job."  # noqa: S105 - a message

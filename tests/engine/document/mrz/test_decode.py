@@ -141,7 +141,7 @@ def test_numeric_country_codes_stay_numeric() -> None:
 
 
 def test_shape_mismatch_is_refused() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="TD1 needs 3 lines"):
         decode(confident(TD3), "TD1")
 
 

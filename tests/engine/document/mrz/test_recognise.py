@@ -94,9 +94,9 @@ def test_blank_and_bad_input() -> None:
     blank = np.full((20, 400), 200, np.uint8)
     read = read_line(blank, 30)
     assert len(read.text) == 30 and read.fit < 0.3
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="2-D uint8 image"):
         read_line(np.zeros((20, 400, 3), np.uint8), 30)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="n must be at least 1"):
         read_line(blank, 0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="2-D uint8 image"):
         read_line(blank.astype(np.float32), 30)

@@ -365,7 +365,8 @@ def _solve_sequence(
         assignment: dict[tuple[int, int], str] = {}
         cursor: State | None = state
         for step in range(len(sequence), 0, -1):
-            assert cursor is not None
+            if cursor is None:  # every layer below the final one has a predecessor
+                raise RuntimeError("MRZ decoding lost its path back through the lattice")
             entry = layers[step][cursor][rank]
             assignment[sequence[step - 1]] = entry[3]
             cursor, rank = entry[1], entry[2]

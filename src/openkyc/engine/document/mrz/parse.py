@@ -8,7 +8,7 @@ what the recogniser read lives in :mod:`openkyc.engine.document.mrz.decode`.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -134,7 +134,7 @@ def parse_mrz(lines: list[str], *, today: date | None = None) -> MrzResult:
     """
     lines = [line.upper() for line in lines]
     kind = mrz_type_of(lines)
-    today = today or date.today()
+    today = today or datetime.now(UTC).date()
     checks: dict[str, bool] = {}
 
     if kind == "TD1":
