@@ -9,7 +9,7 @@ Material is genuine, and what each job concluded is printed and checked (the scr
 genuine job does not pass), so that the figures time what a genuine user gets, not a rejection:
 the SmartSelfie job is a selfie + 8 liveness frames cut from the face track of the shared video in
 which the face is largest (480x640 crops, as the SDKs send; the person nearest the camera, as in a
-selfie); the Document Verification job is a synthetic passport data page (2200 px, the seeds'
+selfie); the Document Verification job is a synthetic passport data page (2200 px, the documentation's
 capture spec) carrying a shared face photo as its portrait, plus a selfie that is another photo of
 the same person.
 

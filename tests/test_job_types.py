@@ -7,7 +7,7 @@ from openkyc.products import JOB_TYPES, Product
 
 
 def test_job_type_numbers_are_the_documented_ones() -> None:
-    # api-reference §3.1, the SDKs' constants.
+    # compatibility §3.1, the SDKs' constants.
     assert {member.name: member.value for member in JobType} == {
         "BIOMETRIC_KYC": 1,
         "SMART_SELFIE_AUTHENTICATION": 2,

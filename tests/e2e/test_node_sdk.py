@@ -1,6 +1,6 @@
 """The official Node SDK (smile-identity-core 3.2.1), unmodified, against `openkyc serve` over TLS.
 
-The Node SDK always prepends ``https://`` to a custom ``sid_server`` (api-reference §12), so it talks
+The Node SDK always prepends ``https://`` to a custom ``sid_server`` (compatibility §12), so it talks
 to the `tls_server` fixture and trusts the throwaway CA through ``NODE_EXTRA_CA_CERTS``. Each SDK
 call runs `tests/e2e/node/drive.js` in a fresh ``node`` process.
 """

@@ -143,9 +143,7 @@ def partner_params_for(submission: SmartSelfieSubmission, endpoint: Endpoint) ->
         user_id = f"user-{uuid.uuid4()}"
     job_id = _present(raw.get("job_id")) or f"job-{uuid.uuid4()}"
     # The endpoint decides the job type; a partner's job_type (compare's docs send "3") is informative.
-    return parse_partner_params(
-        {**raw, "user_id": user_id, "job_id": job_id, "job_type": endpoint.job_type}
-    )
+    return parse_partner_params({**raw, "user_id": user_id, "job_id": job_id, "job_type": endpoint.job_type})
 
 
 def _present(value: Any) -> Any:

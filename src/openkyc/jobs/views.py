@@ -49,7 +49,7 @@ def optional_url(value: Any, name: str) -> str | None:
 
 @router.post("/upload")
 async def prep_upload(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
-    """Create a job and hand out the URL its zip is PUT to (api-reference §4.1)."""
+    """Create a job and hand out the URL its zip is PUT to (compatibility §4.1)."""
     body = await read_json_object(request, runtime.settings.max_json_body)
     return await run_in_threadpool(
         _prep_upload, runtime, request.headers, body, public_base_url(request, runtime)
@@ -144,7 +144,7 @@ def _store_and_queue(runtime: Runtime, token: str, payload: bytes, lookup: dict[
 
 @router.post("/job_status")
 async def job_status(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
-    """A job's state and result, signed with the caller's key (api-reference §4.3)."""
+    """A job's state and result, signed with the caller's key (compatibility §4.3)."""
     body = await read_json_object(request, runtime.settings.max_json_body)
     return await run_in_threadpool(
         _job_status, runtime, request.headers, body, public_base_url(request, runtime)

@@ -11,7 +11,7 @@ from openkyc.engine.smart_selfie import SmartSelfieEvidence
 from openkyc.products.catalogue import Action, ActionValue
 
 # The liveness check refuses to judge a wrong number of frames: the request was malformed (the
-# seeds' "Data Invalid - One of the required input is invalid."), not the person.
+# documentation's "Data Invalid - One of the required input is invalid."), not the person.
 FRAME_COUNT_REASONS = frozenset({"liveness.too_few_frames", "liveness.too_many_frames"})
 
 # A product's own reasons, for what the engine reports without naming it a reason.
@@ -76,7 +76,7 @@ def liveness_actions(
     """The liveness Actions: Selfie_Check for a lone selfie (passive), Liveness_Check with frames.
 
     The active check examines the selfie among the frames, so with frames Selfie_Check carries the
-    same verdict (as in the seeds' samples, where both read "Passed"). Without liveness evidence
+    same verdict (as in the documentation's samples, where both read "Passed"). Without liveness evidence
     (a forced sandbox result on a selfie with no face) the SDKs' usual capture, frames, is assumed.
     """
     active = liveness is None or liveness.mode == "active"

@@ -1,7 +1,7 @@
 """Biometric KYC (job_type 1): an ID look-up, and the selfie compared with the holder's ID photo.
 
 The selfie is compared with the authority's photo of the holder when the authority has one, else
-with the ID card image the partner sent (api-reference §3.2, image_type_id 1/3). The evidence
+with the ID card image the partner sent (compatibility §3.2, image_type_id 1/3). The evidence
 must come from ``assess_smart_selfie(..., reference=<that photo>)``. First match wins:
 
 * the look-up failed: ID Number Not Found (1013), Unsupported ID number format (1014) or ID

@@ -20,18 +20,18 @@ from openkyc.products.codes.smart_selfie_registration import SmartSelfieRegistra
 
 
 class Product(StrEnum):
-    """The products decided here; values are the v2 ``job_type`` strings (api-reference §3.1)."""
+    """The products decided here; values are the v2 ``job_type`` strings (compatibility §3.1)."""
 
     SMART_SELFIE_AUTHENTICATION = "smart_selfie_authentication"
     SMART_SELFIE_REGISTRATION = "smart_selfie_enrollment"
     SMART_SELFIE_COMPARE = "smart_selfie_compare"
     DOCUMENT_VERIFICATION = "document_verification"
-    # v1-only products: their names follow the Web SDK token's product values (api-reference §3.3).
+    # v1-only products: their names follow the Web SDK token's product values (compatibility §3.3).
     BIOMETRIC_KYC = "biometric_kyc"
     ENHANCED_DOCUMENT_VERIFICATION = "enhanced_document_verification"
 
 
-# partner_params.job_type of each product (compare: the seeds' example sends "3").
+# partner_params.job_type of each product (compare: the documentation's example sends "3").
 JOB_TYPES: dict[Product, JobType] = {
     Product.SMART_SELFIE_AUTHENTICATION: JobType.SMART_SELFIE_AUTHENTICATION,
     Product.SMART_SELFIE_COMPARE: JobType.SMART_SELFIE_COMPARE,
@@ -41,7 +41,7 @@ JOB_TYPES: dict[Product, JobType] = {
     Product.ENHANCED_DOCUMENT_VERIFICATION: JobType.ENHANCED_DOCUMENT_VERIFICATION,
 }
 
-# ResultType of each product's result object. The Java SDK decodes results by it (api-reference
+# ResultType of each product's result object. The Java SDK decodes results by it (compatibility
 # §4.3); "SAIA" is what the SDK README shows for a SmartSelfie enrolment, and the SmartSelfie
 # products share one result shape.
 RESULT_TYPES: dict[Product, str] = {
@@ -56,7 +56,7 @@ RESULT_TYPES: dict[Product, str] = {
     Product.ENHANCED_DOCUMENT_VERIFICATION: "Document Verification",
 }
 
-# What the seeds answer for a field that could not be read ("PhoneNumber2": "Not Available").
+# What Smile ID's documentation answers for a field that could not be read ("PhoneNumber2": "Not Available").
 NOT_AVAILABLE = "Not Available"
 
 
@@ -87,7 +87,7 @@ def find_entry(product: Product, code: str, text: str) -> ResultEntry:
 
 
 class Action(StrEnum):
-    """Keys of the ``Actions`` object (api-reference §4.3)."""
+    """Keys of the ``Actions`` object (compatibility §4.3)."""
 
     DOCUMENT_CHECK = "Document_Check"
     HUMAN_REVIEW_COMPARE = "Human_Review_Compare"
@@ -109,7 +109,7 @@ class Action(StrEnum):
 
 
 class ActionValue(StrEnum):
-    """Values of the ``Actions`` object, spelt as the seeds' tables spell them."""
+    """Values of the ``Actions`` object, spelt as the documentation's tables spell them."""
 
     PASSED = "Passed"
     FAILED = "Failed"

@@ -17,7 +17,7 @@ First match wins:
 * expired, or a photocopy, and nothing else: Approved with Attention (0817);
 * otherwise: Document Verified (0810), and the selfie is enrolled.
 
-In the sandbox the document's authenticity is not checked and it is always valid (seed 001,
+In the sandbox the document's authenticity is not checked and it is always valid (Smile ID's documentation,
 "Running in Sandbox"); the selfie is still compared with its portrait, and everything the page
 does not exempt (the selfie's own checks) still applies.
 """

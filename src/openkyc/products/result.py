@@ -21,7 +21,7 @@ WireValue = str | dict[str, str]
 
 
 class V2Status(StrEnum):
-    """``status`` of the synchronous v2 SmartSelfie responses (api-reference §9.2)."""
+    """``status`` of the synchronous v2 SmartSelfie responses (compatibility §9.2)."""
 
     APPROVED = "approved"
     PENDING = "pending"
@@ -29,7 +29,7 @@ class V2Status(StrEnum):
 
 
 def _wire_bool(value: bool) -> str:
-    # The seeds send both flags as strings ("IsFinalResult": "true").
+    # Smile ID's documentation sends both flags as strings ("IsFinalResult": "true").
     return "true" if value else "false"
 
 
@@ -149,7 +149,7 @@ def make_actions(product: Product, values: Mapping[Action, ActionValue]) -> dict
 
 def settle_unsure_checks(values: Mapping[Action, ActionValue]) -> dict[Action, ActionValue]:
     """In a final result nothing is under review any more: a check the machine could not pass is
-    reported "Failed", as the seeds do for Liveness_Check after a human review ("reported as failed
+    reported "Failed", as Smile ID's documentation does for Liveness_Check after a human review ("reported as failed
     even if the reviewer passes the review")."""
     return {
         key: ActionValue.FAILED if value is ActionValue.UNDER_REVIEW else value

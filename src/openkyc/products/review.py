@@ -22,7 +22,7 @@ from openkyc.products.result import ProductResult, build_result
 
 
 class ReviewReason(StrEnum):
-    """Why a reviewer rejects: the seeds' human-review rejection rows, by product.
+    """Why a reviewer rejects: the documentation's human-review rejection rows, by product.
 
     SmartSelfie: ``spoof`` (1222 / 1242), ``image_unusable`` (1222 / 1241: too dark or blurry),
     ``no_match`` (authentication, 1221). Document Verification: one per "After Human Review" row,

@@ -1,4 +1,4 @@
-"""``sandbox_result``: how a sandbox partner forces the outcome of a biometric job (api-reference §10.2)."""
+"""``sandbox_result``: how a sandbox partner forces the outcome of a biometric job (compatibility §10.2)."""
 
 from __future__ import annotations
 

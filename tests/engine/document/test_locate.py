@@ -88,7 +88,7 @@ def test_standing_crop_is_laid_landscape(card: NDArray[Any]) -> None:
 
 
 def test_already_cropped_document_is_taken_whole(card: NDArray[Any]) -> None:
-    evidence = locate_document(card)  # cropped to the document, as the seeds ask partners to
+    evidence = locate_document(card)  # cropped to the document, as Smile ID's documentation asks partners to
     assert evidence.found
     assert evidence.method == "whole_image"
     assert evidence.image is card

@@ -1,4 +1,4 @@
-"""Biometric KYC's result codes (job_type 1). The seeds print no table for it: each row says where it
+"""Biometric KYC's result codes (job_type 1). Smile ID's documentation prints no table for it: each row says where it
 comes from."""
 
 from __future__ import annotations
@@ -7,13 +7,13 @@ from openkyc.products.codes import shared
 from openkyc.products.codes.id_lookup import IdLookup
 from openkyc.products.codes.rows import Outcome, inferred
 
-# Where the rows below come from. The seeds print no Biometric KYC table; they show its codes in
+# Where the rows below come from. Smile ID's documentation prints no Biometric KYC table; they show its codes in
 # the job_status history sample (1012 "ID Validated", 0814 "Provisional Enroll - Under Review",
-# 1210 "Enroll User") and api-reference §11 names 0810/0811/0812/0814 its approve / reject /
-# provisional family. The other rows follow the pattern of the SmartSelfie tables the seeds do
+# 1210 "Enroll User") and compatibility §11 names 0810/0811/0812/0814 its approve / reject /
+# provisional family. The other rows follow the pattern of the SmartSelfie tables Smile ID's documentation does
 # print (08x0 machine pass, 08x1 machine fail, 09x1/09x2 no face / poor quality, 12x0-12x2 a
 # reviewer's pass / compare fail / spoof), with those tables' texts.
-_HISTORY_SAMPLE = "seed 001, job_status history sample of a job_type 1 job"
+_HISTORY_SAMPLE = "Smile ID's documentation, job_status history sample of a job_type 1 job"
 _FAMILY = "inferred from the SmartSelfie tables' numbering (08x0/08x1/09x1/09x2/12x0-12x2)"
 
 
@@ -27,7 +27,7 @@ class BiometricKyc:
         "Data Invalid - Images corrupt or not present",
         "info.json lists an image file that was not included in the zip",
         Outcome.REJECTED,
-        "seed 001, Document Verification general failures",
+        "Smile ID's documentation, Document Verification general failures",
     )
     UNZIP_FAILED = inferred(
         "0001", "Data Invalid - Unable to extract zip file", shared.UNZIP, Outcome.REJECTED, _FAMILY
@@ -46,7 +46,7 @@ class BiometricKyc:
         "Enroll User",
         "The ID number was validated and the selfie matched the ID photo; no spoof was detected.",
         Outcome.APPROVED,
-        "api-reference §11 (0810 approves), with the text of 1210 in the seeds' job_status history sample",
+        "compatibility §11 (0810 approves), with the text of 1210 in the documentation's job_status history sample",
         judgement="Machine Judgement - PASS",
     )
     MACHINE_FAIL = inferred(

@@ -1,4 +1,4 @@
-"""Document Verification's result codes (job_type 6): seed 001's "General Failures", "Product
+"""Document Verification's result codes (job_type 6): Smile ID's documentation's "General Failures", "Product
 Specific" and "Human Review Rejection" tables."""
 
 from __future__ import annotations
@@ -151,12 +151,12 @@ class DocumentVerification:
     )
     # The Document Verification page defines no provisional code: it says results are sent once the
     # reviewers decide. A job waiting for them still needs a result in job_status and history; the
-    # seeds' job_status sample shows the 081x family's provisional row for that (Biometric KYC's
+    # documentation's job_status sample shows the 081x family's provisional row for that (Biometric KYC's
     # 0814, whose 0810-0812 share their numbers with this product), so that row is the closest.
     UNDER_REVIEW = ResultEntry(
         "0814",
         "Provisional Enroll - Under Review",
-        "Awaiting a human reviewer's decision (seed 001, job_status history sample).",
+        "Awaiting a human reviewer's decision (Smile ID's documentation, job_status history sample).",
         Outcome.PROVISIONAL,
         category="Provisionally Approved",
     )

@@ -27,7 +27,7 @@ class EnhancedDocumentVerification:
         Outcome.REJECTED,
         category="Rejected",
         reasons=(*DocumentVerification.REJECTED.reasons, *EdvRejection),
-        origin="seed 001 Document Verification 0811, with the authority's contradiction as a reason",
+        origin="Smile ID's documentation Document Verification 0811, with the authority's contradiction as a reason",
     )
     ID_NOT_FOUND = IdLookup.ID_NOT_FOUND
     INVALID_ID_NUMBER = IdLookup.INVALID_ID_NUMBER

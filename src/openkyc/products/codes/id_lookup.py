@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from openkyc.products.codes.rows import Outcome, inferred
 
-_LOOKUP = "ID look-up codes of api-reference §10.2/§11; texts are openkyc's (the seeds give none)"
+_LOOKUP = (
+    "ID look-up codes of compatibility §10.2/§11; texts are openkyc's (Smile ID's documentation gives none)"
+)
 _ENHANCED_KYC = "compatibility §4.4, the Enhanced KYC result's text"
 _BASIC_KYC = "compatibility §11 (exact/partial/no match); texts are openkyc's"
 
@@ -55,7 +57,7 @@ class IdLookup:
         "Error - ID number rate limited",
         "This ID number was looked up too often; the look-up was not made.",
         Outcome.REJECTED,
-        "api-reference §11 (2222), as a job result for a look-up a queued job could not make",
+        "compatibility §11 (2222), as a job result for a look-up a queued job could not make",
     )
     EXACT_MATCH = inferred(
         "1020",

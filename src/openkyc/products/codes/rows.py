@@ -9,7 +9,7 @@ from typing import Any
 
 
 class Outcome(StrEnum):
-    """The seeds' result categories, folded into the four a job can end (or wait) in."""
+    """The documentation's result categories, folded into the four a job can end (or wait) in."""
 
     APPROVED = "Approved"
     APPROVED_WITH_ATTENTION = "Approved with Attention"
@@ -19,7 +19,7 @@ class Outcome(StrEnum):
     REJECTED = "Rejected"
 
 
-# The word the seeds put where a result text is completed with the reason for it
+# The word Smile ID's documentation puts where a result text is completed with the reason for it
 # ("Unable to Verify Document - reason").
 REASON_PLACEHOLDER = "reason"
 
@@ -41,8 +41,9 @@ class ResultEntry:
     deprecated: bool = False
     # For texts ending in REASON_PLACEHOLDER: the reasons the product may put there.
     reasons: tuple[str, ...] = ()
-    # None: the row is quoted from a seed table. Otherwise where the row comes from, for rows the
-    # seeds print no table of (Biometric KYC, the ID look-up codes of the enhanced products).
+    # None: the row is quoted from a table of Smile ID's documentation. Otherwise where the row comes
+    # from, for rows the documentation prints no table of (Biometric KYC, the ID look-up codes of the
+    # enhanced products).
     origin: str | None = None
 
     @property
@@ -114,7 +115,7 @@ def rejected(
 def inferred(
     code: str, text: str, description: str, outcome: Outcome, origin: str, **extra: Any
 ) -> ResultEntry:
-    """A row no seed table prints: its category follows its outcome; ``origin`` says where it comes from."""
+    """A row no table of the documentation prints: its category follows its outcome; ``origin`` says where it comes from."""
     category = {
         Outcome.APPROVED: "Approved",
         Outcome.REJECTED: "Rejected",

@@ -1,4 +1,4 @@
-"""SmartSelfie™ Authentication's result codes (job_type 2), from its seed 001 table."""
+"""SmartSelfie™ Authentication's result codes (job_type 2), from its Smile ID's documentation table."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SmartSelfie™ Compare's result codes (v2), from its seed 001 table."""
+"""SmartSelfie™ Compare's result codes (v2), from its Smile ID's documentation table."""
 
 from __future__ import annotations
 

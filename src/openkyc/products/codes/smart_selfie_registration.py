@@ -1,4 +1,4 @@
-"""SmartSelfie™ Registration's result codes (job_type 4), from seed 001's "Result Codes and Texts
+"""SmartSelfie™ Registration's result codes (job_type 4), from Smile ID's documentation's "Result Codes and Texts
 Specific to Registering a User"."""
 
 from __future__ import annotations
