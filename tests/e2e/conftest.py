@@ -51,7 +51,9 @@ class Server:
 MODES = ["embedded", "scaled"]
 
 
-@pytest.fixture(scope="session", params=MODES)
+# Package scope for the deployments and the receiver: they stop when the end-to-end tests are
+# done instead of idling (workers, sweeps) through the rest of the suite.
+@pytest.fixture(scope="package", params=MODES)
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     yield from _serve(request.param, tmp_path_factory.mktemp(f"openkyc-e2e-{request.param}"))
 
@@ -63,13 +65,13 @@ class TlsFiles:
     server_key: Path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
     """A throwaway CA and a server certificate it signed for 127.0.0.1 and localhost."""
     return make_tls_files(tmp_path_factory.mktemp("openkyc-e2e-tls"))
 
 
-@pytest.fixture(scope="session", params=MODES)
+@pytest.fixture(scope="package", params=MODES)
 def tls_server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, tls_files: TlsFiles
 ) -> Iterator[Server]:
@@ -218,7 +220,7 @@ class CallbackReceiver:
                 self.arrived.wait(remaining)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def callbacks() -> Iterator[CallbackReceiver]:
     receiver = CallbackReceiver(url="")
 

@@ -1,6 +1,6 @@
 """The fuzz harness's real server: `openkyc serve` (embedded: SQLite, local blobs, in-process
 workers) on loopback, its first partner's sandbox key, a management-API credential issued with the
-CLI, and a /healthz probe running for the whole session."""
+CLI, and a /healthz probe running while the fuzz tests run."""
 
 from __future__ import annotations
 
@@ -34,7 +34,9 @@ def _issue_management_credential(server: LiveServer) -> ManagementCredential:
     return ManagementCredential(issued["api_key"], issued["secret_key"], issued["auth_token"])
 
 
-@pytest.fixture(scope="session")
+# Package scope: the server, its worker and the /healthz probe stop when the fuzz tests are done,
+# instead of polling through the rest of the suite.
+@pytest.fixture(scope="package")
 def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget]:
     data_dir = tmp_path_factory.mktemp("fuzz") / "data"
     STATS.started = time.monotonic()
