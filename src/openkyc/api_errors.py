@@ -19,6 +19,13 @@ class ErrorSpec:
 
 
 SYSTEM_ERROR = ErrorSpec("2201", "System Error", 500)
+# The database or another dependency is down for a moment: the system error, with 503 and Retry-After.
+SERVICE_UNAVAILABLE = ErrorSpec(
+    "2201", "System Error: the service is temporarily unavailable, retry later", 503
+)
+# Success codes of the calls whose answers carry a ``code`` (prep upload, job_status).
+UPLOAD_PREPARED_CODE = "2202"
+STATUS_SUCCESS_CODE = "2302"
 INVALID_JSON = ErrorSpec("2203", "Invalid JSON")
 WRONG_DATA_TYPE = ErrorSpec("2204", "A parameter is of the wrong data type")
 UNAUTHORIZED = ErrorSpec("2205", "You're not authorized to do that")  # HTTP 400 as in the SDK fixtures

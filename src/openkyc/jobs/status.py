@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from openkyc.api_errors import STATUS_SUCCESS_CODE
 from openkyc.jobs.models import Job, JobState
 from openkyc.storage.links import LinkSigner
 
-STATUS_SUCCESS_CODE = "2302"
 PENDING_RESULT = "Job is being processed"  # result may be a string while pending (Java, Android)
 # Image names the job_status image_links use for each stored input.
 IMAGE_LINK_NAMES = {"selfie": "selfie_image", "id_front": "id_card_image", "id_back": "id_card_back"}

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from openkyc import audit
-from openkyc.api_errors import MISSING_PARAMETER, NOT_FOUND, WRONG_DATA_TYPE, ApiError
+from openkyc.api_errors import MISSING_PARAMETER, NOT_FOUND, UPLOAD_PREPARED_CODE, WRONG_DATA_TYPE, ApiError
 from openkyc.audit import Actor
 from openkyc.db import transaction, utcnow
 from openkyc.http import read_json_object, read_limited_body
@@ -86,7 +86,7 @@ def _prep_upload(
         "ref_id": f"{caller.partner_id}-{smile_job_id}-{secrets.token_hex(6)}",
         "smile_job_id": smile_job_id,
         "camera_config": None,  # Java parses it as a string: null, never an object
-        "code": "2202",
+        "code": UPLOAD_PREPARED_CODE,
     }
 
 

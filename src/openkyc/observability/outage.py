@@ -9,11 +9,8 @@ from __future__ import annotations
 import sqlalchemy.exc
 from fastapi.responses import JSONResponse
 
-from openkyc.api_errors import ApiError, ErrorSpec
+from openkyc.api_errors import SERVICE_UNAVAILABLE, ApiError
 
-SERVICE_UNAVAILABLE = ErrorSpec(
-    "2201", "System Error: the service is temporarily unavailable, retry later", 503
-)
 RETRY_AFTER_S = 5
 
 

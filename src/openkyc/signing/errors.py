@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from openkyc.api_errors import UNAUTHORIZED, WRONG_DATA_TYPE
+
 # --- Smile ID v1 ("signature" scheme) ----------------------------------------------------------
 
-CODE_WRONG_DATA_TYPE = "2204"
-CODE_NOT_AUTHORIZED = "2205"
+CODE_WRONG_DATA_TYPE = WRONG_DATA_TYPE.code
+CODE_NOT_AUTHORIZED = UNAUTHORIZED.code
 
 # The wording of Smile ID's troubleshooting page (the troubleshooting page titled "... - "You're not authorized to do that"").
 MESSAGE_NOT_AUTHORIZED = "You're not authorized to do that"
