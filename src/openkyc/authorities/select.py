@@ -42,7 +42,7 @@ class DefaultAuthorities:
     """The ``default`` provider: the sandbox authority for sandbox keys, the local registry otherwise."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        pass  # nothing to configure: the registry lives in the runtime's database
+        del settings  # nothing to configure: the registry lives in the runtime's database
 
     def authority_for(self, runtime: Runtime, environment: str) -> Authority:
         if environment == Environment.SANDBOX.value:

@@ -36,7 +36,7 @@ class DefaultBusinessRegistries:
     """The ``default`` provider: the sandbox registry for sandbox keys, the local one otherwise."""
 
     def __init__(self, settings: Settings | None = None) -> None:
-        pass  # nothing to configure: the registry lives in the runtime's database
+        del settings  # nothing to configure: the registry lives in the runtime's database
 
     def registry_for(self, runtime: Runtime, environment: str) -> BusinessRegistry:
         if environment == Environment.SANDBOX.value:
