@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from openkyc.app import create_app
 from openkyc.runtime import Runtime
+from testkit.callback_receiver import CallbackReceiver
 from tests.server import PartnerCreds, make_partner, make_runtime
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -80,3 +81,12 @@ def client(runtime: Runtime) -> Iterator[TestClient]:
     """The app without workers; server errors come back as responses (they must be JSON, not 500s)."""
     with TestClient(create_app(runtime), raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def receiver() -> Iterator[CallbackReceiver]:
+    """A callback receiver on loopback that records what it is sent (a test module may define its own)."""
+    started = CallbackReceiver()
+    started.start()
+    yield started
+    started.stop()

@@ -10,9 +10,12 @@ tell). Direct uploads under ``uploads/`` are the partner's zips as sent, not our
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Text, cast, inspect, select, update
+from sqlalchemy.orm import Session
 
 from openkyc import audit
 from openkyc.authorities.models import RegistryRecord
@@ -62,41 +65,61 @@ class _Counts:
     failed: int = 0
 
 
+def _batches(runtime: Runtime, key: Any, selected: Sequence[Any]) -> Iterator[tuple[Session, Sequence[Any]]]:
+    """Rows of (key, *selected) in key order, BATCH at a time, each batch in its own transaction
+    (a long rotation holds no lock for long, and a restart resumes where it stopped)."""
+    last: object = None
+    while True:
+        with transaction(runtime.sessions) as session:
+            query = select(key, *selected).order_by(key).limit(BATCH)
+            if last is not None:
+                query = query.where(key > last)
+            rows = session.execute(query).all()
+            yield session, rows
+        if len(rows) < BATCH:
+            return
+        last = rows[-1][0]
+
+
+def _compare_and_set(
+    session: Session,
+    model: type[Base],
+    key: Any,
+    row_key: object,
+    stored: Any,
+    old: object,
+    name: str,
+    new: object,
+) -> int:
+    """Write ``new`` into ``name`` only if ``stored`` still reads ``old``: a value the application
+    changed meanwhile is left alone (it was written under a key this run or the next one handles)."""
+    changed = session.execute(
+        update(model)
+        .where(key == row_key, stored == old)
+        .values({name: new})
+        .execution_options(synchronize_session=False)
+    )
+    return rows_matched(changed)
+
+
 def _rewrap_table(runtime: Runtime, model: type[Base], names: tuple[str, ...], counts: _Counts) -> None:
     box = runtime.box
     key = inspect(model).primary_key[0]
     columns = [getattr(model, name) for name in names]
-    last: object = None
-    while True:
-        with transaction(runtime.sessions) as session:
-            query = select(key, *columns).order_by(key).limit(BATCH)
-            if last is not None:
-                query = query.where(key > last)
-            rows = session.execute(query).all()
-            for row in rows:
-                for name, column, token in zip(names, columns, row[1:], strict=True):
-                    if token is None:
-                        continue
-                    if box.is_current(token):
-                        counts.current += 1
-                        continue
-                    try:
-                        fresh = box.encrypt(box.decrypt(token))
-                    except DecryptionError:
-                        counts.failed += 1
-                        continue
-                    # Compare-and-set: a value the application changed meanwhile is left alone
-                    # (it was written under a key this run or the next one handles).
-                    changed = session.execute(
-                        update(model)
-                        .where(key == row[0], column == token)
-                        .values({name: fresh})
-                        .execution_options(synchronize_session=False)
-                    )
-                    counts.done += rows_matched(changed)
-        if len(rows) < BATCH:
-            return
-        last = rows[-1][0]
+    for session, rows in _batches(runtime, key, columns):
+        for row in rows:
+            for name, column, token in zip(names, columns, row[1:], strict=True):
+                if token is None:
+                    continue
+                if box.is_current(token):
+                    counts.current += 1
+                    continue
+                try:
+                    fresh = box.encrypt(box.decrypt(token))
+                except DecryptionError:
+                    counts.failed += 1
+                    continue
+                counts.done += _compare_and_set(session, model, key, row[0], column, token, name, fresh)
 
 
 def _reseal_table(runtime: Runtime, model: type[Base], names: tuple[str, ...], counts: _Counts) -> None:
@@ -106,43 +129,25 @@ def _reseal_table(runtime: Runtime, model: type[Base], names: tuple[str, ...], c
     # The stored text, not what the column type makes of it: the tokens' key ids are read from
     # it, and it is the compare-and-set value (JSON itself has no equality on PostgreSQL).
     stored_texts = [cast(column, Text) for column in columns]
-    last: object = None
-    while True:
-        with transaction(runtime.sessions) as session:
-            query = select(key, *stored_texts).order_by(key).limit(BATCH)
-            if last is not None:
-                query = query.where(key > last)
-            rows = session.execute(query).all()
-            for row in rows:
-                for name, column, stored_text, text in zip(
-                    names, columns, stored_texts, row[1:], strict=True
-                ):
-                    if text is None:
-                        continue
-                    sealed_type = column.type
-                    if not isinstance(sealed_type, SealedJSON):
-                        raise TypeError(f"{name} is not a sealed column")
-                    stored = json.loads(text)
-                    if not sealed_type.is_stale(box, stored):
-                        counts.current += any(token is not None for token in sealed_type.tokens(stored))
-                        continue
-                    try:
-                        value = sealed_type.unseal_value(box, stored)
-                    except DecryptionError:
-                        counts.failed += 1
-                        continue
-                    # Written through the column type: sealed again, under the newest KEK. A value
-                    # the application changed meanwhile is left alone (compare-and-set).
-                    changed = session.execute(
-                        update(model)
-                        .where(key == row[0], stored_text == text)
-                        .values({name: value})
-                        .execution_options(synchronize_session=False)
-                    )
-                    counts.done += rows_matched(changed)
-        if len(rows) < BATCH:
-            return
-        last = rows[-1][0]
+    for session, rows in _batches(runtime, key, stored_texts):
+        for row in rows:
+            for name, column, stored_text, text in zip(names, columns, stored_texts, row[1:], strict=True):
+                if text is None:
+                    continue
+                sealed_type = column.type
+                if not isinstance(sealed_type, SealedJSON):
+                    raise TypeError(f"{name} is not a sealed column")
+                stored = json.loads(text)
+                if not sealed_type.is_stale(box, stored):
+                    counts.current += any(token is not None for token in sealed_type.tokens(stored))
+                    continue
+                try:
+                    value = sealed_type.unseal_value(box, stored)
+                except DecryptionError:
+                    counts.failed += 1
+                    continue
+                # Written through the column type: sealed again, under the newest KEK.
+                counts.done += _compare_and_set(session, model, key, row[0], stored_text, text, name, value)
 
 
 def rewrap_database(runtime: Runtime) -> tuple[int, int, int]:

@@ -41,14 +41,6 @@ def deployment(
     started.stop()
 
 
-@pytest.fixture
-def receiver() -> Iterator[CallbackReceiver]:
-    started = CallbackReceiver()
-    started.start()
-    yield started
-    started.stop()
-
-
 def client(deployment: Deployment, receiver: CallbackReceiver) -> PartnerClient:
     return PartnerClient(deployment.base_url, deployment.partner_id, deployment.sandbox_key, receiver.url)
 

@@ -16,7 +16,6 @@ from openkyc.db import transaction
 from openkyc.jobs.models import Job, JobState
 from openkyc.partners.models import ApiKey
 from openkyc.runtime import Runtime
-from testkit.callback_receiver import CallbackReceiver
 from tests.server import PartnerCreds
 
 
@@ -59,14 +58,6 @@ def silent() -> Iterator[SilentReceiver]:
     receiver = SilentReceiver()
     yield receiver
     receiver.close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[CallbackReceiver]:
-    started = CallbackReceiver()
-    started.start()
-    yield started
-    started.stop()
 
 
 def finished_jobs_with_callbacks(runtime: Runtime, partner: PartnerCreds, url: str, count: int) -> list[str]:

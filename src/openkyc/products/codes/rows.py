@@ -55,7 +55,7 @@ class ResultEntry:
         return self.text.endswith(f" - {REASON_PLACEHOLDER}")
 
     def text_with(self, reason: str | None = None) -> str:
-        """The ResultText, with ``reason`` (one of :attr:`reasons`) in place of the placeholder."""
+        """The ResultText, with ``reason`` (one of :attr:`reasons`) where the text holds REASON_PLACEHOLDER."""
         if not self.takes_reason:
             if reason is not None:
                 raise ValueError(f"{self.code} {self.text!r} takes no reason")
