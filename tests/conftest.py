@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from openkyc.app import create_app
 from openkyc.runtime import Runtime
 from testkit.callback_receiver import CallbackReceiver
+from tests.fuzz.summary import FUZZ_LINES, FUZZ_SUMMARY
 from tests.server import PartnerCreds, make_partner, make_runtime
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -90,3 +92,19 @@ def receiver() -> Iterator[CallbackReceiver]:
     started.start()
     yield started
     started.stop()
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: absent when run with -p no:xdist
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """The controller keeps the fuzz summary a worker hands back (tests/fuzz/conftest.py)."""
+    lines = node.workeroutput.get(FUZZ_SUMMARY)
+    if lines:
+        node.config.stash[FUZZ_LINES] = lines
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    lines = terminalreporter.config.stash.get(FUZZ_LINES, None)
+    if lines:
+        terminalreporter.section("fuzz harness")
+        for line in lines:
+            terminalreporter.write_line(line)

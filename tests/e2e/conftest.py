@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import ipaddress
 import json
 import shutil
@@ -171,27 +172,35 @@ def node_sdk() -> Path:
     if node is None or npm is None:
         pytest.fail("the Node SDK e2e needs `node` and `npm` on PATH (Node >= 14)")
     installed = NODE_DIR / "node_modules" / "smile-identity-core" / "package.json"
-    if _installed_version(installed) != NODE_SDK_VERSION:
-        try:
-            done = subprocess.run(
-                [npm, "install", "--no-audit", "--no-fund"],
-                cwd=NODE_DIR,
-                capture_output=True,
-                text=True,
-                timeout=300,
-            )
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"`npm install` in {NODE_DIR} took over 300 s (is the npm registry reachable?)")
-        if done.returncode != 0:
-            pytest.fail(
-                f"`npm install` of smile-identity-core@{NODE_SDK_VERSION} in {NODE_DIR} failed "
-                f"(is the npm registry reachable?):\n{done.stderr[-3000:]}"
-            )
+    # Several pytest-xdist workers may ask at once: one installs while the others wait for it.
+    with (NODE_DIR / ".install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         if _installed_version(installed) != NODE_SDK_VERSION:
-            pytest.fail(
-                f"npm installed smile-identity-core {_installed_version(installed)!r}, not {NODE_SDK_VERSION}"
-            )
+            _npm_install(npm, installed)
     return NODE_DIR
+
+
+def _npm_install(npm: str, installed: Path) -> None:
+    """`npm install` of the pinned Node SDK into tests/e2e/node (the registry must be reachable)."""
+    try:
+        done = subprocess.run(
+            [npm, "install", "--no-audit", "--no-fund"],
+            cwd=NODE_DIR,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"`npm install` in {NODE_DIR} took over 300 s (is the npm registry reachable?)")
+    if done.returncode != 0:
+        pytest.fail(
+            f"`npm install` of smile-identity-core@{NODE_SDK_VERSION} in {NODE_DIR} failed "
+            f"(is the npm registry reachable?):\n{done.stderr[-3000:]}"
+        )
+    if _installed_version(installed) != NODE_SDK_VERSION:
+        pytest.fail(
+            f"npm installed smile-identity-core {_installed_version(installed)!r}, not {NODE_SDK_VERSION}"
+        )
 
 
 def _installed_version(package_json: Path) -> str | None:

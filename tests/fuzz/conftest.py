@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fuzz.harness import STATS, FuzzClient, FuzzTarget, HealthProbe, ManagementCredential, write_report
+from tests.fuzz.summary import FUZZ_LINES, FUZZ_SUMMARY
 from tests.live_server import LiveServer, openkyc_command, running_server
 
 
@@ -54,13 +55,18 @@ def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget
             STATS.server_errors = errors
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+def pytest_sessionfinish(session: pytest.Session) -> None:
     if not STATS.requests:
         return
-    terminalreporter.section("fuzz harness")
-    for line in STATS.summary_lines():
-        terminalreporter.write_line(line)
+    lines = STATS.summary_lines()
     report = os.environ.get("OPENKYC_FUZZ_REPORT")
     if report:
         write_report(report)
-        terminalreporter.write_line(f"fuzz report written to {report}")
+        lines.append(f"fuzz report written to {report}")
+    # Under pytest-xdist this runs in the worker that ran the fuzz tests: the controller prints
+    # what the worker hands back; in one process, tests/conftest.py prints it from the stash.
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[FUZZ_SUMMARY] = lines
+    else:
+        session.config.stash[FUZZ_LINES] = lines
