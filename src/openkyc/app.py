@@ -46,7 +46,9 @@ from openkyc.signing import KSig1Error, SidRequestError
 from openkyc.tasks.inprocess import WorkerPool
 from openkyc.web.aml import router as aml_router
 from openkyc.web.business import router as business_router
+from openkyc.web.docs import install_docs
 from openkyc.web.id_verification import router as id_verification_router
+from openkyc.web.landing import router as landing_router
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,8 @@ def create_app(runtime: Runtime, *, process_job: Callable[[Runtime, str], None] 
         version=__version__,
         description="Self-hostable identity verification, wire-compatible with the Smile ID API.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's pages load from a CDN: install_docs serves them from the package
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.include_router(jobs_router)
@@ -84,6 +88,8 @@ def create_app(runtime: Runtime, *, process_job: Callable[[Runtime, str], None] 
     app.include_router(id_verification_router)
     app.include_router(business_router)
     app.include_router(health_router)
+    app.include_router(landing_router)
+    install_docs(app)
     install_metrics(
         app,
         token=runtime.settings.metrics_token.get_secret_value(),

@@ -3,10 +3,12 @@
 Every response gets ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY``,
 ``Referrer-Policy: no-referrer`` and a Content-Security-Policy. JSON (and anything else that is
 not HTML) gets ``default-src 'none'; frame-ancestors 'none'``: nothing it names may load anything.
-The only HTML the API serves is FastAPI's ``/docs``, ``/docs/oauth2-redirect`` and ``/redoc``,
-which load Swagger UI / ReDoc from jsDelivr and run one inline script; they get a policy allowing
-exactly that, the inline scripts allowed by their SHA-256 (computed from the page as sent, so it
-stays right whatever FastAPI's template or the app's root path) rather than ``'unsafe-inline'``.
+The HTML the API serves (``/docs``, ``/docs/oauth2-redirect``, ``/redoc`` and the landing page
+``/``) loads its scripts, styles and images from this origin only (``openkyc.web.docs`` serves
+Swagger UI and ReDoc from a package) and runs inline scripts; it gets a policy allowing exactly
+that, the inline scripts allowed by their SHA-256 (computed from the page as sent, so it stays
+right whatever FastAPI's template or the app's root path) rather than ``'unsafe-inline'``. No
+third-party origin is named: an air-gapped server's pages must not depend on one.
 
 ``Cache-Control: no-store`` is set on every answer that did not choose its own caching: job
 results, signed responses, upload URLs, tokens and keys must not sit in a browser or proxy cache
@@ -36,16 +38,14 @@ JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
 HSTS_VALUE = "max-age=31536000"
 NO_STORE = "no-store"
 
-# Where FastAPI's Swagger UI and ReDoc pages load their code, styles, fonts and icons from.
-_DOCS_CDN = "https://cdn.jsdelivr.net"
-_DOCS_POLICY = (
+# What the HTML pages may load: this origin's files and nothing from a third party.
+_HTML_POLICY = (
     "default-src 'none'; "
     "script-src {scripts}; "
     # Swagger UI and ReDoc set style attributes from their scripts: hashes cannot cover those.
-    f"style-src 'unsafe-inline' {_DOCS_CDN} https://fonts.googleapis.com; "
-    "font-src https://fonts.gstatic.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "connect-src 'self'; "
+    "style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; "  # Swagger UI's icons are inline SVG data URLs
+    "connect-src 'self'; "  # the schema, and Swagger UI's "Try it out" requests
     "worker-src blob:; "  # ReDoc runs its search in a worker made from a blob
     "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
@@ -59,10 +59,10 @@ _FIXED = {
 
 
 def html_policy(page: bytes) -> str:
-    """The policy of an HTML page: the docs' CDN and each of the page's inline scripts by hash."""
+    """The policy of an HTML page: this origin's scripts and each of the page's inline scripts by hash."""
     digests = {hashlib.sha256(match.group(1)).digest() for match in _INLINE_SCRIPT.finditer(page)}
     hashes = sorted(f"'sha256-{base64.b64encode(digest).decode()}'" for digest in digests)
-    return _DOCS_POLICY.format(scripts=" ".join([*hashes, _DOCS_CDN]))
+    return _HTML_POLICY.format(scripts=" ".join([*hashes, "'self'"]))
 
 
 class SecurityHeadersMiddleware:

@@ -1,0 +1,96 @@
+"""The documentation pages load nothing from a third party, and every asset they name is served."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+
+from openkyc.web.docs import ASSET_CACHE, ASSETS_URL
+
+PAGES = ["/docs", "/redoc", "/docs/oauth2-redirect"]
+# src/href attributes, and url(...) in inline styles: everything a browser would fetch.
+REFERENCE = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']|url\(\s*["']?([^"')]+)""", re.IGNORECASE)
+# Swagger UI's initialiser names the schema and its other URLs as JavaScript string values.
+SCRIPT_URL = re.compile(r"""(\w+)\s*:\s*['"]([^'"]*/[^'"]*)['"]""")
+
+
+def references(page: str) -> list[str]:
+    found = [a or b for a, b in REFERENCE.findall(page)]
+    found += [url for _, url in SCRIPT_URL.findall(page)]
+    return found
+
+
+def directives(policy: str) -> dict[str, list[str]]:
+    parsed: dict[str, list[str]] = {}
+    for directive in policy.split(";"):
+        name, *values = directive.split()
+        parsed[name] = values
+    return parsed
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_docs_pages_reference_only_this_origin(client: TestClient, path: str) -> None:
+    page = client.get(path)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "cdn" not in page.text.lower() and "googleapis" not in page.text
+    for url in references(page.text):
+        parts = urlsplit(url)
+        assert not parts.scheme and not parts.netloc, f"{path} names an off-origin URL: {url}"
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_every_asset_a_docs_page_names_is_served_with_its_type(client: TestClient, path: str) -> None:
+    page = client.get(path).text
+    assets = [url for url in references(page) if url.startswith(ASSETS_URL)]
+    assert len(assets) >= (3 if path == "/docs" else 2), assets  # script(s), stylesheet, favicon
+    expected = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}
+    for url in assets:
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        suffix = url[url.rindex(".") :]
+        assert answer.headers["content-type"].startswith(expected[suffix]), (url, answer.headers)
+        assert answer.headers["cache-control"] == ASSET_CACHE
+        assert len(answer.content) > 1000
+    # The schema the page loads is this server's own.
+    if path == "/docs":
+        assert "url: '/openapi.json'" in page
+        assert client.get("/openapi.json").status_code == 200
+
+
+def test_swagger_ui_has_no_validator_badge(client: TestClient) -> None:
+    # The badge is an image fetched from validator.swagger.io with the schema's URL in it.
+    assert '"validatorUrl": null' in client.get("/docs").text
+
+
+def test_the_bundled_swagger_ui_reads_openapi_3_1(client: TestClient) -> None:
+    # FastAPI writes OpenAPI 3.1, which Swagger UI renders from release 5 on (4.x shows an error).
+    assert client.get("/openapi.json").json()["openapi"].startswith("3.1")
+    bundle = client.get(f"{ASSETS_URL}/swagger-ui-bundle.js").text
+    assert re.search(r'"5\.\d+\.\d+"', bundle)
+
+
+def test_an_unknown_asset_is_the_json_404(client: TestClient) -> None:
+    for name in ("nope.js", "..%2F__init__.py", "swagger-ui-bundle.js.map"):
+        answer = client.get(f"{ASSETS_URL}/{name}")
+        assert answer.status_code == 404 and answer.json()["code"] == "2404"
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_the_pages_policy_allows_what_they_load_and_no_other_origin(client: TestClient, path: str) -> None:
+    page = client.get(path)
+    policy = directives(page.headers["content-security-policy"])
+    assert policy["default-src"] == ["'none'"]
+    for name, values in policy.items():
+        for value in values:
+            assert "://" not in value and "." not in value.strip("'"), f"{name} names an origin: {value}"
+    # The page's external scripts and stylesheet are on this origin, which the policy allows.
+    scripts = re.findall(r'<script src="([^"]+)"', page.text)
+    styles = re.findall(r'<link type="text/css" rel="stylesheet" href="([^"]+)"', page.text)
+    assert scripts and all(s.startswith(ASSETS_URL) for s in scripts + styles)
+    assert "'self'" in policy["script-src"] and "'unsafe-inline'" not in policy["script-src"]
+    assert "'self'" in policy["connect-src"]  # the schema is fetched from here
+    if styles:
+        assert "'self'" in policy["style-src"]
