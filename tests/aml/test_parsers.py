@@ -10,6 +10,7 @@ from openkyc.aml.parsers import (
     parse_opensanctions,
     parse_un_xml,
 )
+from openkyc.aml.parsers.safexml import parse_xml
 from tests.aml.samples import OFAC_ALT_CSV, OFAC_SDN_CSV, OFAC_XML, UN_XML, opensanctions_lines
 
 
@@ -67,6 +68,24 @@ def test_xml_bombs_and_wrong_roots_are_refused(parse: object) -> None:
         parse(b"<other/>")
     with pytest.raises(ListFormatError):
         parse(b"not xml")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-8-sig"])
+def test_a_doctype_in_another_encoding_is_refused_too(encoding: str) -> None:
+    # A byte search for "<!DOCTYPE" misses it in UTF-16; the parser would still expand the bomb.
+    bomb = (
+        f'<?xml version="1.0" encoding="{encoding.removesuffix("-sig")}"?>'
+        '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><sdnList>&lol2;</sdnList>'
+    ).encode(encoding)
+    assert b"<!DOCTYPE" not in bomb or encoding == "utf-8-sig"
+    # Refused either for the DOCTYPE or, where expat cannot read the declared encoding, as unreadable.
+    with pytest.raises(ListFormatError, match=r"DOCTYPE|unreadable"):
+        parse_ofac_xml(bomb)
+
+
+def test_an_encoded_list_without_a_doctype_still_parses() -> None:
+    document = '<?xml version="1.0" encoding="utf-16"?><sdnList><publshInformation/></sdnList>'
+    assert parse_xml(document.encode("utf-16")).tag == "sdnList"
 
 
 def test_malformed_csv_and_jsonl_are_refused() -> None:
