@@ -100,3 +100,24 @@ def test_liveness_with_too_few_frames_fails(faces_dir: Path) -> None:
     (report,) = json_lines(result.stdout)
     assert report["decision"] == "fail"
     assert "liveness.too_few_frames" in report["reasons"]
+
+
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_face_table_shows_whole_paths(columns: str, tmp_path: Path) -> None:
+    """Long paths fold onto more lines rather than ending in an ellipsis, at any width (the files
+    need not exist: an unreadable image is a row too)."""
+    deep = tmp_path.joinpath(*(f"directory-{i:02d}" for i in range(12)))
+    img_a, img_b = str(deep / "first-selfie.jpg"), str(deep / "second-selfie.jpg")
+    result = runner.invoke(app, ["inspect", "face", img_a, img_b], env={"COLUMNS": columns})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.stdout
+    assert table_column(result.stdout, 0) == img_a
+    assert table_column(result.stdout, 1) == img_b
+    assert table_column(result.stdout, 5).replace(" ", "").startswith("error:image.")
+    assert max(len(line) for line in result.stdout.splitlines()) <= int(columns)
+
+
+def table_column(printed: str, index: int) -> str:
+    """One column of a printed one-row table, its folded pieces joined back."""
+    rows = [line.strip("│").split("│") for line in printed.splitlines() if line.startswith("│")]
+    return "".join(row[index].strip() for row in rows)

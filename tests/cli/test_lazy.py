@@ -28,6 +28,8 @@ HEAVY = (
     "openkyc.db",
     "openkyc.config",
     "openkyc.runtime",
+    # Tables, consoles and progress bars: for the commands that print them.
+    "openkyc.cli.output",
 )
 ENGINE = ("cv2", "onnxruntime", "openkyc.engine")
 

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from openkyc.audit.service import describe, list_events
-from openkyc.cli.common import JsonOption, open_runtime
-from openkyc.cli.output import emit_rows
+from openkyc.cli.common import JsonOption, TsvOption, open_runtime
+from openkyc.cli.output import emit_rows, listing_form, moment
 from openkyc.db import transaction
 
 audit_app = typer.Typer(no_args_is_help=True)  # its help: openkyc.cli.COMMANDS
@@ -31,16 +31,25 @@ def audit_list(
         str | None, typer.Option("--since", help="Only events at or after this ISO time (UTC if no zone).")
     ] = None,
     json_output: JsonOption = False,
+    tsv_output: TsvOption = False,
 ) -> None:
     """Events in the order they were recorded."""
+    form = listing_form(json_output, tsv_output)
     start = _since(since)
     runtime = open_runtime()
     with transaction(runtime.sessions) as session:
         rows = [describe(event) for event in list_events(session, since=start)]
     emit_rows(
         rows,
-        json_output,
-        lambda row: (
+        form,
+        columns={
+            "at (UTC)": lambda row: moment(row["at"]),
+            "actor": lambda row: f"{row['actor_type']}:{row['actor_id']}",
+            "action": "action",
+            "target": lambda row: f"{row['target_type']}:{row['target_id']}",
+            "detail": "detail",
+        },
+        tsv=lambda row: (
             f"{row['at']}\t{row['actor_type']}:{row['actor_id']}\t{row['action']}\t"
             f"{row['target_type']}:{row['target_id']}\t{row['detail']}"
         ),

@@ -51,7 +51,14 @@ DataDirOption = Annotated[
         expose_value=False,
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON (a listing: one object per line).")]
+TsvOption = Annotated[
+    bool,
+    typer.Option(
+        "--tsv",
+        help="Tab-separated lines, no header (what a pipe gets without --json; a terminal gets a table).",
+    ),
+]
 
 
 def data_dir_parameter() -> Parameter:

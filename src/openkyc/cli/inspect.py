@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from openkyc.cli.output import emit_json, stderr, stdout, with_progress
+from openkyc.cli.output import cell_text, emit_json, stderr, stdout, table, with_progress
 from openkyc.engine.document.analyse import DocumentEvidence, analyse_document
 from openkyc.engine.errors import EngineError
 from openkyc.engine.evidence import Decision
@@ -72,7 +71,8 @@ def inspect_face(
                 cache[name] = exc
         return cache[name]
 
-    table = Table("img_a", "img_b", "score", "match", "faces", "outcome")
+    # Paths fold onto the next line rather than being cut short (output.table).
+    shown = table("img_a", "img_b", "score", "match", "faces", "outcome")
     for img_a, img_b in with_progress(work, len(work), "comparing faces"):
         a, b = analysed(img_a), analysed(img_b)
         row: dict[str, Any] = {"img_a": img_a, "img_b": img_b}
@@ -101,10 +101,11 @@ def inspect_face(
             emit_json(row)
         else:
             score = "-" if row["score"] is None else f"{row['score']:.4f}"
-            table.add_row(img_a, img_b, score, str(row["match"]), str(row["faces"]), row["outcome"])
+            outcome = f"error: {row['error']}" if "error" in row else row["outcome"]
+            shown.add_row(img_a, img_b, score, str(row["match"]), cell_text(row["faces"]), outcome)
     if not json_output:
-        stdout.print(table)
-        stderr.print(f"operating point {operating_point}: threshold {OPERATING_POINTS[operating_point]}")
+        stdout().print(shown)
+        stderr().print(f"operating point {operating_point}: threshold {OPERATING_POINTS[operating_point]}")
 
 
 def _mrz_summary(evidence: DocumentEvidence) -> dict[str, Any]:
@@ -192,22 +193,24 @@ def inspect_document(
 
 
 def _print_document(row: dict[str, Any]) -> None:
-    table = Table(title=row["image"], show_header=False)
+    # The image's path is a row, not the title: a title is cut short where a cell folds.
+    shown = table("field", "value", show_header=False)
+    shown.add_row("image", row["image"])
     if "error" in row:
-        table.add_row("error", f"{row['error']}: {row['message']}")
+        shown.add_row("error", f"{row['error']}: {row['message']}")
     else:
         mrz = row["mrz"]
-        table.add_row("decision", f"{row['decision']} {', '.join(row['reasons'])}")
-        table.add_row("kind", row["kind"])
-        table.add_row("mrz", f"{mrz['type']} valid={mrz['valid']}" if mrz["type"] else "not found")
+        shown.add_row("decision", f"{row['decision']} {', '.join(row['reasons'])}")
+        shown.add_row("kind", row["kind"])
+        shown.add_row("mrz", f"{mrz['type']} valid={mrz['valid']}" if mrz["type"] else "not found")
         for line in mrz["lines"]:
-            table.add_row("", line)
+            shown.add_row("", line)
         for key, value in (mrz["fields"] or {}).items():
-            table.add_row(key, str(value))
-        table.add_row(
+            shown.add_row(key, str(value))
+        shown.add_row(
             "quality", f"{row['quality']['decision']} ({row['quality']['width']}x{row['quality']['height']})"
         )
-    stdout.print(table)
+    stdout().print(shown)
 
 
 @inspect_app.command("liveness")
@@ -249,11 +252,12 @@ def inspect_liveness(
     if json_output:
         emit_json(report)
         return
-    table = Table(
+    shown = table(
         "signal", "score", "threshold", "passed", title=f"liveness: {report['decision']} ({report['mode']})"
     )
     for name, s in report["signals"].items():
-        table.add_row(name, f"{s['score']:.4f}", f"{s['threshold']:.4f}", str(s["passed"]))
-    stdout.print(table)
+        shown.add_row(name, f"{s['score']:.4f}", f"{s['threshold']:.4f}", str(s["passed"]))
+    console = stdout()
+    console.print(shown)
     if report["reasons"]:
-        stdout.print("reasons: " + ", ".join(report["reasons"]))
+        console.print("reasons: " + ", ".join(report["reasons"]))

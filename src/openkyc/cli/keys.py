@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from openkyc.cli.common import JsonOption, open_runtime
-from openkyc.cli.output import emit_json, emit_rows
+from openkyc.cli.common import JsonOption, TsvOption, open_runtime
+from openkyc.cli.output import emit_json, emit_rows, listing_form, moment
 from openkyc.cli.partners import EnvOption, PartnerIdOption, fail, in_session
 from openkyc.db import transaction
 from openkyc.management.service import issue_credential, list_credentials, revoke_credential
@@ -22,8 +22,10 @@ def keys_list(
     partner_id: PartnerIdOption,
     env: Annotated[Environment | None, typer.Option("--env", "-e", help="Only this environment.")] = None,
     json_output: JsonOption = False,
+    tsv_output: TsvOption = False,
 ) -> None:
     """List a partner's keys (fingerprints only: secrets are shown once, when created)."""
+    form = listing_form(json_output, tsv_output)
     runtime = open_runtime()
     with transaction(runtime.sessions) as session:
         rows = [
@@ -32,11 +34,20 @@ def keys_list(
         ]
     emit_rows(
         rows,
-        json_output,
-        lambda row: (
-            f"{row['key_id']}\t{row['environment']}\t{row['fingerprint']}\t{'active' if row['active'] else 'revoked'}"
-        ),
+        form,
+        columns={
+            "key_id": "key_id",
+            "environment": "environment",
+            "fingerprint": "fingerprint",
+            "status": _status,
+            "created (UTC)": lambda row: moment(row["created_at"]),
+        },
+        tsv=lambda row: f"{row['key_id']}\t{row['environment']}\t{row['fingerprint']}\t{_status(row)}",
     )
+
+
+def _status(row: dict[str, object]) -> str:
+    return "active" if row.get("active", not row.get("revoked")) else "revoked"
 
 
 @keys_app.command("create")
@@ -118,8 +129,11 @@ def keys_create_management(
 
 
 @keys_app.command("list-management")
-def keys_list_management(partner_id: PartnerIdOption, json_output: JsonOption = False) -> None:
+def keys_list_management(
+    partner_id: PartnerIdOption, json_output: JsonOption = False, tsv_output: TsvOption = False
+) -> None:
     """List a partner's management-API credentials (their public API keys only)."""
+    form = listing_form(json_output, tsv_output)
     rows = in_session(
         lambda _, session: [
             {
@@ -133,8 +147,14 @@ def keys_list_management(partner_id: PartnerIdOption, json_output: JsonOption = 
     )
     emit_rows(
         rows,
-        json_output,
-        lambda row: f"{row['api_key']}\t{row['environment']}\t{'revoked' if row['revoked'] else 'active'}",
+        form,
+        columns={
+            "api_key": "api_key",
+            "environment": "environment",
+            "status": _status,
+            "created (UTC)": lambda row: moment(row["created_at"]),
+        },
+        tsv=lambda row: f"{row['api_key']}\t{row['environment']}\t{_status(row)}",
     )
 
 

@@ -10,7 +10,8 @@ import typer
 from openkyc.aml.entries import ListSource
 from openkyc.aml.parsers import ListFormatError
 from openkyc.aml.service import count_entries, load_entries, parse_file
-from openkyc.cli.common import open_runtime
+from openkyc.cli.common import JsonOption, TsvOption, open_runtime
+from openkyc.cli.output import Form, emit_rows, listing_form
 
 lists_app = typer.Typer(no_args_is_help=True)  # its help: openkyc.cli.COMMANDS
 
@@ -33,9 +34,17 @@ def lists_load(
 
 
 @lists_app.command("count")
-def lists_count() -> None:
-    """How many entries each loaded list holds."""
+def lists_count(json_output: JsonOption = False, tsv_output: TsvOption = False) -> None:
+    """How many entries each list holds (--json: one line per list, no total)."""
+    form = listing_form(json_output, tsv_output)
     counts = count_entries(open_runtime().sessions)
-    for source in ListSource:
-        typer.echo(f"{source.value}\t{counts.get(source.value, 0)}")
-    typer.echo(f"total\t{sum(counts.values())}")
+    rows = [{"list": source.value, "entries": counts.get(source.value, 0)} for source in ListSource]
+    if form is not Form.JSON:
+        # A reader adding up the lists is spared the sum; JSON readers have the numbers.
+        rows.append({"list": "total", "entries": sum(counts.values())})
+    emit_rows(
+        rows,
+        form,
+        columns={"list": "list", "entries": "entries"},
+        tsv=lambda row: f"{row['list']}\t{row['entries']}",
+    )

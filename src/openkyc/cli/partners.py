@@ -8,8 +8,8 @@ from typing import Annotated, TypeVar
 import typer
 from sqlalchemy.orm import Session
 
-from openkyc.cli.common import JsonOption, open_runtime
-from openkyc.cli.output import emit_json, emit_rows
+from openkyc.cli.common import JsonOption, TsvOption, open_runtime
+from openkyc.cli.output import emit_json, emit_rows, listing_form
 from openkyc.db import transaction
 from openkyc.partners import service
 from openkyc.runtime import Runtime
@@ -60,8 +60,9 @@ def partner_create(
 
 
 @partners_app.command("list")
-def partner_list(json_output: JsonOption = False) -> None:
+def partner_list(json_output: JsonOption = False, tsv_output: TsvOption = False) -> None:
     """List partners."""
+    form = listing_form(json_output, tsv_output)
     runtime = open_runtime()
     with transaction(runtime.sessions) as session:
         rows = [
@@ -70,8 +71,9 @@ def partner_list(json_output: JsonOption = False) -> None:
         ]
     emit_rows(
         rows,
-        json_output,
-        lambda row: f"{row['partner_id']}\t{row['name']}\tproduction={row['production_enabled']}",
+        form,
+        columns={"partner_id": "partner_id", "name": "name", "production enabled": "production_enabled"},
+        tsv=lambda row: f"{row['partner_id']}\t{row['name']}\tproduction={row['production_enabled']}",
     )
 
 

@@ -9,7 +9,8 @@ import typer
 
 from openkyc.authorities.registry import RegistryImportError, count_records, import_csv
 from openkyc.business.registry import count_businesses, import_jsonl
-from openkyc.cli.common import open_runtime
+from openkyc.cli.common import JsonOption, open_runtime
+from openkyc.cli.output import emit_json
 
 registry_app = typer.Typer(no_args_is_help=True)  # its help: openkyc.cli.COMMANDS
 
@@ -28,9 +29,9 @@ def registry_import(
 
 
 @registry_app.command("count")
-def registry_count() -> None:
-    """How many records the registry holds."""
-    typer.echo(str(count_records(open_runtime())))
+def registry_count(json_output: JsonOption = False) -> None:
+    """How many records the people registry holds (a number; --json: {"records": N})."""
+    _print_count("records", count_records(open_runtime()), json_output)
 
 
 @registry_app.command("import-businesses")
@@ -49,6 +50,13 @@ def registry_import_businesses(
 
 
 @registry_app.command("count-businesses")
-def registry_count_businesses() -> None:
-    """How many businesses the business registry holds."""
-    typer.echo(str(count_businesses(open_runtime())))
+def registry_count_businesses(json_output: JsonOption = False) -> None:
+    """How many businesses the business registry holds (a number; --json: {"businesses": N})."""
+    _print_count("businesses", count_businesses(open_runtime()), json_output)
+
+
+def _print_count(name: str, count: int, json_output: bool) -> None:
+    if json_output:
+        emit_json({name: count})
+    else:
+        typer.echo(str(count))

@@ -9,13 +9,16 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
+import shlex
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from openkyc.cli import output
 from openkyc.cli.common import settings as cli_settings
+from openkyc.config import Settings
+from openkyc.crypto import environment_keys
 from openkyc.db import transaction
 from openkyc.observability.logging import configure_logging, parse_level
 from openkyc.partners import service as partners
@@ -23,6 +26,9 @@ from openkyc.runtime import Runtime, build_runtime
 from openkyc.tasks import queue_for
 
 log = logging.getLogger(__name__)
+
+# Where the first partner's keys go when the output is not a terminal (tests/live_server.py reads it).
+FIRST_PARTNER_FILE = "first-partner.json"
 
 
 def ensure_first_partner(runtime: Runtime) -> dict[str, str] | None:
@@ -34,23 +40,73 @@ def ensure_first_partner(runtime: Runtime) -> dict[str, str] | None:
         return {
             "partner_id": partner.id,
             **{f"{env.value}_api_key": key.api_key for env, key in keys.items()},
+            **{f"{env.value}_key_id": key.key_id for env, key in keys.items()},
         }
 
 
-def announce_first_partner(first: dict[str, str], data_dir: Path) -> None:
-    """Show the new partner's key on a terminal; elsewhere (a service's captured output is a log)
-    write it to a file only the installation's user can read, and say where."""
-    typer.echo("Created a sandbox partner for this new installation:")
-    typer.echo(f"  partner_id:      {first['partner_id']}")
-    if sys.stdout.isatty():
-        typer.echo(f"  sandbox api key: {first['sandbox_api_key']}")
+def where_keys_are_kept(settings: Settings) -> str:
+    """A line saying where the partners' keys are stored and under which key (never a secret: a
+    database URL may carry a password, so it is named, not shown)."""
+    database = (
+        "the database at OPENKYC_DATABASE_URL"
+        if settings.database_url
+        else f"the SQLite database {settings.resolved_database_url.removeprefix('sqlite:///')}"
+    )
+    if environment_keys(settings):
+        variable = "OPENKYC_SECRET_KEY" if settings.secret_key.strip() else "OPENKYC_MASTER_KEY"
+        sealed_by = f"the key in {variable}"
     else:
-        path = data_dir / "first-partner.json"
+        sealed_by = f"the key file {settings.master_key_file.resolve()}"
+    return f"Keys are stored in {database}, encrypted with {sealed_by}."
+
+
+def announce_first_partner(first: dict[str, str], settings: Settings) -> None:
+    """Say what the first start created.
+
+    On a terminal (a person started the server): both keys, this once, then where they are kept
+    and the commands that list, replace and enable them. Elsewhere the output is a log (a service
+    manager's journal, a container's): no key goes there; they are written to a file only the
+    installation's user can read, and one log record says where, with the same commands.
+    """
+    partner_id = first["partner_id"]
+    data_dir = settings.data_dir.resolve()
+    # Copy-pasted as they are, the commands reach this installation whatever the working directory.
+    target = f"-p {partner_id} --data-dir {shlex.quote(str(data_dir))}"
+    kept = where_keys_are_kept(settings)
+    if not output.on_terminal():
+        path = data_dir / FIRST_PARTNER_FILE
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             json.dump(first, handle, indent=2)
-        typer.echo(f"  api keys:        in {path} (not printed: this output is not a terminal)")
-    typer.echo("  (production keys work after `openkyc partners enable-production`)")
+        log.warning(
+            "created sandbox partner %s for this new installation: its API keys are not logged but "
+            "written to %s (only this user can read it; delete it once read). %s List them: "
+            "`openkyc keys list %s`; replace one: `openkyc keys rotate %s KEY_ID`; the production "
+            "key is refused (2220) until `openkyc partners enable-production %s`.",
+            partner_id,
+            path,
+            kept,
+            target,
+            target,
+            target,
+            extra={"partner_id": partner_id},
+        )
+        return
+    typer.echo("Created a sandbox partner for this new installation:")
+    typer.echo(f"  partner_id:         {partner_id}")
+    typer.echo(f"  sandbox api key:    {first['sandbox_api_key']}")
+    typer.echo(f"  production api key: {first['production_api_key']}")
+    typer.echo("Shown here this once: the log never holds them.")
+    typer.echo(kept)
+    typer.echo("A key's secret is never shown again. To list the keys (ids, fingerprints):")
+    typer.echo(f"  openkyc keys list {target}")
+    typer.echo(
+        f"To replace one with a new key (sandbox {first['sandbox_key_id']}, "
+        f"production {first['production_key_id']}):"
+    )
+    typer.echo(f"  openkyc keys rotate {target} KEY_ID")
+    typer.echo("The production key is refused (2220) until:")
+    typer.echo(f"  openkyc partners enable-production {target}")
 
 
 def serve(
@@ -84,7 +140,7 @@ def serve(
     in_process = runtime.settings.queue == "inprocess"
     first = ensure_first_partner(runtime)
     if first is not None:
-        announce_first_partner(first, runtime.settings.data_dir)
+        announce_first_partner(first, runtime.settings)
     scheme = "https" if tls_cert else "http"
     log.info(
         "openkyc listening on %s://%s:%d/v1 (data: %s)",

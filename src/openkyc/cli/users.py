@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 
 from openkyc.audit import operator
-from openkyc.cli.common import JsonOption, open_runtime
-from openkyc.cli.output import emit_rows
+from openkyc.cli.common import JsonOption, TsvOption, open_runtime
+from openkyc.cli.output import emit_rows, listing_form, moment
 from openkyc.cli.partners import EnvOption, PartnerIdOption
 from openkyc.db import transaction
 from openkyc.users import service
@@ -23,8 +23,10 @@ def users_list(
     partner_id: PartnerIdOption,
     env: EnvOption,
     json_output: JsonOption = False,
+    tsv_output: TsvOption = False,
 ) -> None:
     """List a partner's enrolled users in one environment."""
+    form = listing_form(json_output, tsv_output)
     runtime = open_runtime()
     with transaction(runtime.sessions) as session:
         rows = [
@@ -36,7 +38,17 @@ def users_list(
             }
             for u in service.list_users(db_session=session, partner_id=partner_id, environment=env)
         ]
-    emit_rows(rows, json_output, lambda row: f"{row['user_id']}\t{row['status']}\t{row['enrolled_by_job']}")
+    emit_rows(
+        rows,
+        form,
+        columns={
+            "user_id": "user_id",
+            "status": "status",
+            "enrolled by job": "enrolled_by_job",
+            "updated (UTC)": lambda row: moment(row["updated_at"]),
+        },
+        tsv=lambda row: f"{row['user_id']}\t{row['status']}\t{row['enrolled_by_job']}",
+    )
 
 
 def _set(partner_id: str, env: str, user_id: str, status: UserStatus) -> None:
