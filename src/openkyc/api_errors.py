@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, Field
+
 
 @dataclass(frozen=True)
 class ErrorSpec:
@@ -58,6 +60,17 @@ UPLOAD_ALREADY_RECEIVED = ErrorSpec(
 PAYLOAD_TOO_LARGE = ErrorSpec("2413", "Request body too large", 413)
 NOT_FOUND = ErrorSpec("2404", "Not found", 404)
 METHOD_NOT_ALLOWED = ErrorSpec("2405", "Method not allowed", 405)
+# What any body-signed JSON endpoint may answer besides its own checks: the body's parse (2203,
+# 2204, 413), the signature (2204/2205), a production key not yet enabled (2220), and failures.
+SIGNED_BODY_ERRORS = (
+    INVALID_JSON,
+    WRONG_DATA_TYPE,
+    UNAUTHORIZED,
+    PAYLOAD_TOO_LARGE,
+    PRODUCTION_NOT_ENABLED,
+    SYSTEM_ERROR,
+    SERVICE_UNAVAILABLE,
+)
 
 
 @dataclass
@@ -86,3 +99,29 @@ class ApiError(Exception):
 
     def __str__(self) -> str:
         return f"{self.spec.code}: {self.detail or self.spec.text}"
+
+
+class ErrorAnswer(BaseModel):
+    """The JSON body of every refused request: the documented code, its text and ``success: false``."""
+
+    code: str = Field(
+        description="The documented error code (the tables of the Smile ID docs).", examples=["2213"]
+    )
+    error: str = Field(description="What went wrong; never echoes a secret or a value sent.")
+    success: bool = Field(default=False, description="Always false.")
+
+
+def error_responses(*specs: ErrorSpec) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of a route that may answer with ``specs``: per HTTP status, the body
+    model and, as examples, the exact bodies :class:`ApiError` renders for each code."""
+    answers: dict[int | str, dict[str, Any]] = {}
+    for spec in specs:
+        answer = answers.setdefault(
+            spec.http_status,
+            {"model": ErrorAnswer, "description": "", "content": {"application/json": {"examples": {}}}},
+        )
+        examples = answer["content"]["application/json"]["examples"]
+        name = spec.code if spec.code not in examples else f"{spec.code} ({len(examples)})"
+        examples[name] = {"summary": spec.text, "value": ApiError(spec).body()}
+        answer["description"] = "; ".join(f"{e['value']['code']}: {e['summary']}" for e in examples.values())
+    return answers

@@ -23,7 +23,9 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import InstanceOf, WithJsonSchema
 
 from openkyc.api_errors import INVALID_JOB_TYPE, MISSING_PARAMETER, WRONG_DATA_TYPE, ApiError
 from openkyc.job_types import KNOWN_JOB_TYPES
@@ -172,3 +174,30 @@ def parse_partner_params(value: Any) -> PartnerParams:
     except PartnerInputError as error:
         raise ApiError(WRONG_DATA_TYPE, f"partner_params: {error}") from None
     return PartnerParams(user_id=str(user_id), job_id=str(job_id), job_type=int(job_type), raw=dict(value))
+
+
+# partner_params as the documents show it; a model field of this type holds the PartnerParams
+# that parse_partner_params made of it.
+PARTNER_PARAMS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Your identifiers for the job, echoed back in its result and callback. Other keys "
+    "you add are kept and echoed too.",
+    "required": ["user_id", "job_id", "job_type"],
+    "properties": {
+        "user_id": {"type": "string", "maxLength": 200, "description": "Your id of the person."},
+        "job_id": {
+            "type": "string",
+            "maxLength": 200,
+            "description": "Your id of this job, unique per partner.",
+        },
+        "job_type": {
+            "type": "integer",
+            "enum": sorted(int(t) for t in KNOWN_JOB_TYPES),
+            "description": "The product: "
+            + ", ".join(f"{int(t)} {t.name.lower().replace('_', ' ')}" for t in sorted(KNOWN_JOB_TYPES)),
+        },
+    },
+    "additionalProperties": True,
+    "examples": [{"user_id": "user-1", "job_id": "job-1", "job_type": 5}],
+}
+WirePartnerParams = Annotated[InstanceOf[PartnerParams], WithJsonSchema(PARTNER_PARAMS_SCHEMA)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -94,3 +95,111 @@ def test_the_pages_policy_allows_what_they_load_and_no_other_origin(client: Test
     assert "'self'" in policy["connect-src"]  # the schema is fetched from here
     if styles:
         assert "'self'" in policy["style-src"]
+
+
+# --- The OpenAPI schema: a body and a model for every operation ----------------------------------
+
+# The management API's actions are named by their path and take no body (the KSig1 signature
+# covers the empty body's MD5). Any other POST must document its body.
+BODILESS_POSTS = {
+    "/v1/management/keys",
+    "/v1/management/keys/{key_id}/revoke",
+    "/v1/management/keys/{key_id}/rotate",
+    "/v1/management/users/{user_id}/{action}",
+}
+# Operations outside the partner API whose answers are not described by a model here.
+UNMODELLED = {("GET", "/health"), ("GET", "/metrics"), ("GET", "/docs/postman.json")}
+
+
+@pytest.fixture
+def schema(client: TestClient) -> dict[str, Any]:
+    answer = client.get("/openapi.json")
+    assert answer.status_code == 200
+    document: dict[str, Any] = answer.json()
+    return document
+
+
+def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(method.upper(), path, op) for path, ops in schema["paths"].items() for method, op in ops.items()]
+
+
+def component(schema: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any]:
+    assert set(reference) == {"$ref"}, reference
+    name = reference["$ref"].removeprefix("#/components/schemas/")
+    found: dict[str, Any] = schema["components"]["schemas"][name]
+    return found
+
+
+def test_every_post_documents_its_request_body(schema: dict[str, Any]) -> None:
+    posts = [(path, op) for method, path, op in operations(schema) if method == "POST"]
+    assert len(posts) >= 19
+    assert {path for path, _ in posts} >= BODILESS_POSTS  # the exemptions name real routes
+    for path, op in posts:
+        if path in BODILESS_POSTS:
+            assert "requestBody" not in op, path
+            continue
+        assert "requestBody" in op, f"POST {path} does not document its request body (openkyc.http.json_body)"
+        body = op["requestBody"]
+        assert body["required"] is True
+        (media_type, content), *others = body["content"].items()
+        assert not others
+        if media_type == "application/json":
+            model = component(schema, content["schema"])
+            assert model["properties"], path
+            # Every body-signed request documents its credentials.
+            assert {"partner_id", "timestamp", "signature"} <= model["properties"].keys(), path
+        else:
+            assert media_type == "multipart/form-data", path
+            parts = content["schema"]["properties"]
+            assert (
+                parts["selfie_image"]["format"] == "binary"
+                and "selfie_image" in content["schema"]["required"]
+            )
+            headers = {p["name"] for p in op["parameters"] if p["in"] == "header"}
+            assert headers == {"SmileID-Partner-ID", "SmileID-Timestamp", "SmileID-Request-Signature"}
+
+
+def test_every_answer_has_its_own_model(schema: dict[str, Any]) -> None:
+    for method, path, op in operations(schema):
+        if (method, path) in UNMODELLED:
+            continue
+        success = op["responses"]["200"]["content"]["application/json"]["schema"]
+        if success.get("type") == "array":
+            success = success["items"]
+        model = component(schema, success)  # a named model, not FastAPI's generic object
+        assert model.get("properties"), (method, path)
+
+
+def test_partner_api_errors_are_documented_with_the_real_bodies(schema: dict[str, Any]) -> None:
+    for method, path, op in operations(schema):
+        if method != "POST" or path.startswith("/v1/management"):
+            continue
+        codes = set()
+        for status in ("400", "403", "413", "500", "503"):
+            answer = op["responses"][status]
+            content = answer["content"]["application/json"]
+            assert component(schema, content["schema"])["title"] == "ErrorAnswer"
+            for example in content["examples"].values():
+                assert (
+                    example["value"]["success"] is False and example["value"]["code"] in answer["description"]
+                )
+                codes.add(example["value"]["code"])
+        assert {"2204", "2205", "2220"} <= codes, path
+
+
+def test_fastapi_422_is_not_documented(schema: dict[str, Any]) -> None:
+    # The app answers a bad path parameter with 400/2213 (app.py), never FastAPI's 422 body.
+    for _, path, op in operations(schema):
+        assert "422" not in op["responses"], path
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
+
+
+def test_request_models_hide_what_the_views_keep_for_themselves(schema: dict[str, Any]) -> None:
+    # The parsed domain objects ride along in the models but are not part of the wire format.
+    components = schema["components"]["schemas"]
+    for internal in ("VerificationRequest", "BusinessRequest", "PartnerParams", "IdNumberType"):
+        assert internal not in components
+    identity = components["IdVerificationRequest"]
+    assert "parsed" not in identity["properties"]
+    assert identity["properties"]["partner_params"]["required"] == ["user_id", "job_id", "job_type"]
+    assert {"partner_params", "country", "id_type", "id_number"} <= set(identity["required"])

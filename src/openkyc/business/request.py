@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field, InstanceOf, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
 from openkyc.api_errors import INVALID_JOB_TYPE, INVALID_VALUE, MISSING_PARAMETER, WRONG_DATA_TYPE, ApiError
 from openkyc.business.supported import BUSINESS_TYPES, is_supported, needs_business_type
+from openkyc.http import SignedBody
 from openkyc.job_types import JobType
-from openkyc.partner_input import PartnerParams, parse_partner_params
+from openkyc.partner_input import PartnerParams, WirePartnerParams, parse_partner_params
 
 UNSUPPORTED_BUSINESS_TYPE = "Unsupported business type"  # the SDK fixture's text (compatibility §4.5)
 
@@ -65,3 +69,43 @@ def parse_business_request(body: dict[str, Any]) -> BusinessRequest:
         business_type=business_type.lower() if business_type else None,
         callback_url=_optional_text(body, "callback_url", limit=2048),
     )
+
+
+class BusinessVerificationRequest(SignedBody):
+    """A business look-up (KYB, job_type 7), sync or async; registration numbers may be JSON numbers."""
+
+    parsed: SkipJsonSchema[InstanceOf[BusinessRequest]] = Field(exclude=True)
+    partner_params: WirePartnerParams = Field(
+        description="job_type 7.", examples=[{"user_id": "user-1", "job_id": "kyb-1", "job_type": 7}]
+    )
+    country: str = Field(max_length=200, examples=["NG"])
+    id_type: str = Field(
+        max_length=200, description="The registry's identifier kind.", examples=["BUSINESS_REGISTRATION"]
+    )
+    id_number: str = Field(max_length=200, examples=["0000000"])
+    business_type: str | None = Field(
+        default=None,
+        max_length=200,
+        description=f"One of {', '.join(sorted(BUSINESS_TYPES))}; required where the registry needs it.",
+        examples=["co"],
+    )
+    callback_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="Where the result is POSTed (async: else your default callback URL).",
+        examples=["https://partner.example.com/callback"],
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _documented_errors(cls, body: Any) -> Any:
+        parsed = parse_business_request(body)
+        return {
+            "parsed": parsed,
+            "partner_params": parsed.params,
+            "country": parsed.country,
+            "id_type": parsed.id_type,
+            "id_number": parsed.id_number,
+            "business_type": parsed.business_type,
+            "callback_url": parsed.callback_url,
+        }

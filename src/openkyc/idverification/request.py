@@ -6,9 +6,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field, InstanceOf, model_validator
+from pydantic.json_schema import SkipJsonSchema
+
 from openkyc.api_errors import INVALID_JOB_TYPE, INVALID_VALUE, MISSING_PARAMETER, WRONG_DATA_TYPE, ApiError
+from openkyc.http import SignedBody
 from openkyc.job_types import JobType
-from openkyc.partner_input import PartnerParams, parse_partner_params
+from openkyc.partner_input import PartnerParams, WirePartnerParams, parse_partner_params
 from openkyc.services.id_types import IdNumberType, id_number_type
 
 MAX_TEXT = 200
@@ -142,3 +146,58 @@ def required_text(body: dict[str, Any], name: str) -> str:
     if value is None:
         raise ApiError(MISSING_PARAMETER, f"{name} is required")
     return value
+
+
+class IdVerificationRequest(SignedBody):
+    """An ID look-up: Enhanced KYC (/v1/id_verification) or Basic KYC (/v2/verify), each also async.
+
+    ``country``, ``id_type`` and ``id_number`` name the ID (GET /v1/services lists the supported
+    types and any extra field a type needs, such as ``bank_code``); the person's details are
+    matched against the record by Basic KYC, which needs at least one of them. Numbers may be sent
+    as JSON numbers.
+    """
+
+    parsed: SkipJsonSchema[InstanceOf[VerificationRequest]] = Field(exclude=True)
+    partner_params: WirePartnerParams = Field(
+        description="job_type 5.", examples=[{"user_id": "user-1", "job_id": "job-2", "job_type": 5}]
+    )
+    country: str = Field(max_length=MAX_TEXT, description="ISO 3166-1 alpha-2.", examples=["NG"])
+    id_type: str = Field(max_length=MAX_TEXT, examples=["BVN"])
+    id_number: str = Field(
+        max_length=MAX_TEXT,
+        description="In the sandbox, the number's last digit chooses the outcome.",
+        examples=["00000000000"],
+    )
+    first_name: str | None = Field(default=None, max_length=MAX_TEXT, examples=["John"])
+    middle_name: str | None = Field(default=None, max_length=MAX_TEXT)
+    last_name: str | None = Field(default=None, max_length=MAX_TEXT, examples=["Doe"])
+    dob: str | None = Field(
+        default=None, pattern=_DATE.pattern, description="YYYY-MM-DD.", examples=["1990-01-01"]
+    )
+    gender: str | None = Field(default=None, max_length=MAX_TEXT)
+    phone_number: str | None = Field(default=None, max_length=MAX_TEXT)
+    bank_code: str | None = Field(default=None, max_length=MAX_TEXT)
+    callback_url: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="Where the result is POSTed (required by /v2/verify_async; async v1 falls back on "
+        "your default callback URL).",
+        examples=["https://partner.example.com/callback"],
+    )
+    retry: bool = Field(default=False, description="Redo a finished Enhanced KYC job with this job_id.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _documented_errors(cls, body: Any) -> Any:
+        request = parse_request(body)
+        return {
+            "parsed": request,
+            "partner_params": request.params,
+            "country": request.country,
+            "id_type": request.id_type,
+            "id_number": request.id_number,
+            **vars(request.person),
+            "bank_code": request.bank_code,
+            "callback_url": request.callback_url,
+            "retry": request.retry,
+        }

@@ -237,3 +237,46 @@ def _decode(data: bytes, name: str) -> DecodedImage:
     except ImageError as error:
         # The decoder's messages describe the file only (format, size), never its contents.
         raise ApiError(INVALID_VALUE, f"{name} is not a usable image: {error.message}") from error
+
+
+def form_body(*, compare: bool, user_id_required: bool) -> dict[str, Any]:
+    """The ``openapi_extra`` documenting the multipart parts :func:`read_submission` reads."""
+    binary = {"type": "string", "format": "binary", "contentMediaType": "image/jpeg"}
+    parts: dict[str, Any] = {
+        "selfie_image": {**binary, "description": "The selfie, JPEG or PNG."},
+        "liveness_images": {
+            "type": "array",
+            "items": binary,
+            "minItems": LIVENESS_FRAMES.start,
+            "maxItems": LIVENESS_FRAMES.stop - 1,
+            "description": "Active-liveness frames, one part each; without them the selfie is judged alone.",
+        },
+        "user_id": {
+            "type": "string",
+            "description": "The enrolled user." if user_id_required else "Generated when absent.",
+        },
+        "partner_params": {
+            "type": "string",
+            "contentMediaType": "application/json",
+            "description": "A JSON object: job_id (generated when absent) and your own keys, echoed back.",
+            "examples": ['{"job_id": "job-5", "app": "x"}'],
+        },
+        "callback_url": {"type": "string", "maxLength": 2048, "description": "Also POSTed the v1 result."},
+        "sandbox_result": {
+            "type": "string",
+            "pattern": "^[0-9]+$",
+            "description": "Sandbox keys only: force an outcome (0 approved, 1 rejected, 2 provisional).",
+        },
+        "allow_new_enroll": {
+            "type": "string",
+            "enum": ["true", "false"],
+            "description": "Re-enrol a user_id.",
+        },
+    }
+    required = ["selfie_image"] + (["user_id"] if user_id_required else [])
+    if compare:
+        parts["comparison_image"] = {**binary, "description": "The image the selfie is compared with."}
+        parts["comparison_image_type"] = {"type": "string", "enum": list(COMPARISON_IMAGE_TYPES)}
+        required += ["comparison_image", "comparison_image_type"]
+    schema = {"type": "object", "properties": parts, "required": required}
+    return {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": schema}}}}

@@ -18,12 +18,32 @@ from enum import Enum
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
 
-from openkyc.api_errors import INVALID_VALUE, NO_PHOTO_ON_FILE, SYSTEM_ERROR, ApiError
+from openkyc.api_errors import (
+    INVALID_JSON,
+    INVALID_VALUE,
+    JOB_EXISTS,
+    NO_ENROLLED_USER,
+    NO_PHOTO_ON_FILE,
+    PAYLOAD_TOO_LARGE,
+    PRODUCTION_NOT_ENABLED,
+    REENROLL_REQUIRED,
+    SERVICE_UNAVAILABLE,
+    SYSTEM_ERROR,
+    UNAUTHORIZED,
+    USER_ALREADY_ENROLLED,
+    USER_DELETED,
+    USER_DISABLED,
+    WRONG_DATA_TYPE,
+    ApiError,
+    error_responses,
+)
 from openkyc.db import transaction
 from openkyc.engine.errors import ImageError
 from openkyc.engine.images.decode import DecodedImage, load_image
 from openkyc.engine.smart_selfie import assess_smart_selfie
+from openkyc.http import SIGNATURE_HEADERS
 from openkyc.job_types import JobType
 from openkyc.jobs import service
 from openkyc.jobs.flows import publish_result, system_error
@@ -33,6 +53,7 @@ from openkyc.jobs.v2_forms import (
     DecodedSubmission,
     SmartSelfieSubmission,
     decode_submission,
+    form_body,
     read_form,
     read_submission,
     refuse_declared_oversize,
@@ -86,19 +107,71 @@ AUTHENTICATE = Endpoint(Product.SMART_SELFIE_AUTHENTICATION, True, False, Refere
 COMPARE = Endpoint(Product.SMART_SELFIE_COMPARE, True, True, Reference.COMPARISON_IMAGE)
 
 
-@router.post("/smart-selfie-enroll")
+class SmartSelfieAnswer(BaseModel):
+    """The job's result in the v2 shape (its v1-format result goes to the callback, if any)."""
+
+    code: str = Field(description="The result code.", examples=["0840"])
+    created_at: str = Field(examples=["2026-12-03T19:04:54.644Z"])
+    job_id: str = Field(examples=["job-5"])
+    job_type: str = Field(examples=[Product.SMART_SELFIE_REGISTRATION.value])
+    message: str = Field(examples=["Enroll User"])
+    partner_id: str = Field(examples=["1001"])
+    partner_params: dict[str, str] = Field(
+        description="Every value a string.",
+        examples=[{"job_id": "job-5", "app": "x", "user_id": "user-1", "job_type": "4"}],
+    )
+    status: str = Field(description="approved, rejected or pending (provisional).", examples=["approved"])
+    updated_at: str = Field(examples=["2026-12-03T19:04:56.806Z"])
+    user_id: str = Field(examples=["user-1"])
+
+
+_ERRORS = error_responses(
+    INVALID_JSON,
+    WRONG_DATA_TYPE,
+    UNAUTHORIZED,
+    INVALID_VALUE,
+    JOB_EXISTS,
+    USER_DISABLED,
+    USER_DELETED,
+    USER_ALREADY_ENROLLED,
+    NO_ENROLLED_USER,
+    REENROLL_REQUIRED,
+    NO_PHOTO_ON_FILE,
+    PAYLOAD_TOO_LARGE,
+    PRODUCTION_NOT_ENABLED,
+    SYSTEM_ERROR,
+    SERVICE_UNAVAILABLE,
+)
+
+
+def _documented(endpoint: Endpoint) -> dict[str, Any]:
+    """The route's documentation: its form parts (signed in the SmileID-* headers), answer, errors."""
+    return {
+        "response_model": None,
+        "openapi_extra": {
+            **form_body(
+                compare=endpoint.reference is Reference.COMPARISON_IMAGE,
+                user_id_required=endpoint.user_id_required,
+            ),
+            "parameters": SIGNATURE_HEADERS,
+        },
+        "responses": {200: {"model": SmartSelfieAnswer, "description": "The result."}, **_ERRORS},
+    }
+
+
+@router.post("/smart-selfie-enroll", **_documented(ENROLL))
 async def smart_selfie_enroll(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """Register a user's face (job_type 4); ``allow_new_enroll`` replaces an enrolled one."""
     return await _submit(request, runtime, ENROLL)
 
 
-@router.post("/smart-selfie-authentication")
+@router.post("/smart-selfie-authentication", **_documented(AUTHENTICATE))
 async def smart_selfie_authentication_v2(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """Compare a returning user's selfie with their enrolled face (job_type 2)."""
     return await _submit(request, runtime, AUTHENTICATE)
 
 
-@router.post("/smart-selfie-compare")
+@router.post("/smart-selfie-compare", **_documented(COMPARE))
 async def smart_selfie_compare_v2(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """Compare a selfie with a partner-supplied image and enrol it on a match (job_type 3)."""
     return await _submit(request, runtime, COMPARE)

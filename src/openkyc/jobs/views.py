@@ -7,18 +7,36 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from openkyc import audit
-from openkyc.api_errors import MISSING_PARAMETER, NOT_FOUND, UPLOAD_PREPARED_CODE, WRONG_DATA_TYPE, ApiError
+from openkyc.api_errors import (
+    INVALID_JOB_TYPE,
+    JOB_EXISTS,
+    JOB_NOT_FOUND,
+    MISSING_PARAMETER,
+    NO_ENROLLED_USER,
+    NOT_FOUND,
+    REENROLL_REQUIRED,
+    SIGNED_BODY_ERRORS,
+    STATUS_SUCCESS_CODE,
+    UPLOAD_PREPARED_CODE,
+    USER_ALREADY_ENROLLED,
+    USER_DELETED,
+    USER_DISABLED,
+    WRONG_DATA_TYPE,
+    ApiError,
+    error_responses,
+)
 from openkyc.audit import Actor
 from openkyc.db import transaction, utcnow
-from openkyc.http import read_json_object, read_limited_body
+from openkyc.http import SignedBody, json_body, read_json_object, read_limited_body, validate_body
 from openkyc.job_types import JobType
 from openkyc.jobs import service, uploads
 from openkyc.jobs.models import Job, JobState
 from openkyc.jobs.status import job_status_body
-from openkyc.partner_input import PartnerParams, parse_partner_params
+from openkyc.partner_input import PartnerParams, WirePartnerParams, parse_partner_params
 from openkyc.partners.auth import Caller, authenticate
 from openkyc.runtime import Runtime
 from openkyc.signing import sign_response
@@ -47,7 +65,73 @@ def optional_url(value: Any, name: str) -> str | None:
     return value
 
 
-@router.post("/upload")
+_CALLBACK_URL = Field(
+    default=None,
+    max_length=2048,
+    description="Where the job's result is POSTed; else your default callback URL.",
+    examples=["https://partner.example.com/callback"],
+)
+_FLAG = "true/false, as a boolean or a string"
+
+
+class PrepUploadRequest(SignedBody):
+    """Open a job whose images and info.json follow as a zip PUT to ``upload_url``. Other keys the
+    SDKs send (``smile_client_id``, ``model_parameters``) are accepted and ignored."""
+
+    partner_params: WirePartnerParams
+    callback_url: str | None = _CALLBACK_URL
+    use_enrolled_image: bool = Field(
+        default=False, description=f"Document Verification against the enrolled selfie ({_FLAG})."
+    )
+    retry: bool = Field(default=False, description=f"Re-open a job whose upload failed ({_FLAG}).")
+    allow_new_enroll: bool = Field(
+        default=False, description=f"Registration of an already enrolled user_id replaces it ({_FLAG})."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _documented_errors(cls, body: Any) -> Any:
+        if body.get("partner_params") is None:
+            raise ApiError(MISSING_PARAMETER, "partner_params is required")
+        return {
+            "partner_params": parse_partner_params(body.get("partner_params")),
+            "callback_url": optional_url(body.get("callback_url"), "callback_url"),
+            "use_enrolled_image": as_bool(body.get("use_enrolled_image")),
+            "retry": as_bool(body.get("retry")),
+            "allow_new_enroll": as_bool(body.get("allow_new_enroll")),
+        }
+
+
+class PrepUploadAnswer(BaseModel):
+    upload_url: str = Field(
+        description="PUT the job's zip here, once, before it expires.",
+        examples=["https://kyc.example.com/v1/uploads/Y65h0_uX2Wpj488QEjCXxTy5hfManEdTBoUZSqTjDdY"],
+    )
+    ref_id: str = Field(examples=["1001-2059488354-fc982b664e5a"])
+    smile_job_id: str = Field(examples=["2059488354"])
+    camera_config: None = Field(default=None, description="Always null.")
+    code: str = Field(examples=[UPLOAD_PREPARED_CODE])
+
+
+@router.post(
+    "/upload",
+    response_model=None,
+    openapi_extra=json_body(PrepUploadRequest),
+    responses={
+        200: {"model": PrepUploadAnswer, "description": "The job is open: PUT its zip to upload_url."},
+        **error_responses(
+            *SIGNED_BODY_ERRORS,
+            MISSING_PARAMETER,
+            INVALID_JOB_TYPE,
+            JOB_EXISTS,
+            USER_DISABLED,
+            USER_DELETED,
+            USER_ALREADY_ENROLLED,
+            NO_ENROLLED_USER,
+            REENROLL_REQUIRED,
+        ),
+    },
+)
 async def prep_upload(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """Create a job and hand out the URL its zip is PUT to (compatibility §4.1)."""
     body = await read_json_object(request, runtime.settings.max_json_body)
@@ -60,13 +144,11 @@ def _prep_upload(
     runtime: Runtime, headers: Mapping[str, str], body: dict[str, Any], base: str
 ) -> dict[str, Any]:
     caller = authenticate(runtime, headers=headers, body=body)
-    if body.get("partner_params") is None:
-        raise ApiError(MISSING_PARAMETER, "partner_params is required")
-    params = parse_partner_params(body.get("partner_params"))
-    callback_url = optional_url(body.get("callback_url"), "callback_url")
-    use_enrolled_image = as_bool(body.get("use_enrolled_image"))
+    parsed = validate_body(PrepUploadRequest, body)
+    params, callback_url = parsed.partner_params, parsed.callback_url
+    use_enrolled_image = parsed.use_enrolled_image
     with transaction(runtime.sessions) as session:
-        _check_enrolled_user_rules(session, caller, params, body, use_enrolled_image)
+        _check_enrolled_user_rules(session, caller, params, parsed.allow_new_enroll, use_enrolled_image)
         ticket = service.create_upload_job(
             db_session=session,
             partner_id=caller.partner_id,
@@ -75,7 +157,7 @@ def _prep_upload(
             params=params,
             callback_url=callback_url,
             use_enrolled_image=use_enrolled_image,
-            retry=as_bool(body.get("retry")),
+            retry=parsed.retry,
             upload_ttl=runtime.settings.upload_url_ttl,
         )
         smile_job_id = ticket.job.smile_job_id
@@ -94,7 +176,7 @@ def _check_enrolled_user_rules(
     session: Any,
     caller: Caller,
     params: PartnerParams,
-    body: dict[str, Any],
+    allow_new_enroll: bool,
     use_enrolled_image: bool,
 ) -> None:
     """Refuse at prep-upload what the job could never do (2207/2208/2209/2210/2211/2216)."""
@@ -105,7 +187,7 @@ def _check_enrolled_user_rules(
         "user_id": params.user_id,
     }
     if params.job_type == JobType.SMART_SELFIE_REGISTRATION:
-        require_enrollable(**who, allow_new_enroll=as_bool(body.get("allow_new_enroll")))
+        require_enrollable(**who, allow_new_enroll=allow_new_enroll)
     elif params.job_type == JobType.SMART_SELFIE_AUTHENTICATION or (
         params.job_type == JobType.DOCUMENT_VERIFICATION and use_enrolled_image
     ):
@@ -142,7 +224,53 @@ def _store_and_queue(runtime: Runtime, token: str, payload: bytes, lookup: dict[
     runtime.queue.job_queued(smile_job_id)
 
 
-@router.post("/job_status")
+class JobStatusRequest(SignedBody):
+    """A job's state and result, named by your user_id and job_id."""
+
+    user_id: str = Field(description="The job's partner_params.user_id.", examples=["user-1"])
+    job_id: str = Field(description="The job's partner_params.job_id.", examples=["job-2"])
+    history: bool = Field(default=False, description=f"Include the job's earlier results ({_FLAG}).")
+    image_links: bool = Field(default=False, description=f"Include expiring links to its images ({_FLAG}).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _documented_errors(cls, body: Any) -> Any:
+        user_id, job_id = body.get("user_id"), body.get("job_id")
+        if user_id in (None, "") or job_id in (None, ""):
+            raise ApiError(MISSING_PARAMETER, "user_id and job_id are required")
+        return {
+            "user_id": str(user_id),
+            "job_id": str(job_id),
+            "history": as_bool(body.get("history")),
+            "image_links": as_bool(body.get("image_links")),
+        }
+
+
+class JobStatusAnswer(BaseModel):
+    """Signed with your key (timestamp, signature); ``result`` is the job's result once complete."""
+
+    timestamp: str = Field(examples=["2026-12-03T19:01:38.988Z"])
+    signature: str = Field(examples=["zfoBMcbQSltqdvBlCgkhKGwxiLLhZDz04fsmya3dLPg="])
+    job_complete: bool = Field(examples=[True])
+    job_success: bool = Field(examples=[True])
+    code: str = Field(examples=[STATUS_SUCCESS_CODE])
+    result: dict[str, Any] | str = Field(
+        description="The result (the same object as the callback's), or a text while the job runs.",
+        examples=["Job is being processed"],
+    )
+    history: list[dict[str, Any]] | None = Field(default=None, description="With history=true.")
+    image_links: dict[str, str] | None = Field(default=None, description="With image_links=true.")
+
+
+@router.post(
+    "/job_status",
+    response_model=None,
+    openapi_extra=json_body(JobStatusRequest),
+    responses={
+        200: {"model": JobStatusAnswer, "description": "The job's state, signed."},
+        **error_responses(*SIGNED_BODY_ERRORS, MISSING_PARAMETER, JOB_NOT_FOUND),
+    },
+)
 async def job_status(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """A job's state and result, signed with the caller's key (compatibility §4.3)."""
     body = await read_json_object(request, runtime.settings.max_json_body)
@@ -155,24 +283,22 @@ def _job_status(
     runtime: Runtime, headers: Mapping[str, str], body: dict[str, Any], base: str
 ) -> dict[str, Any]:
     caller = authenticate(runtime, headers=headers, body=body)
-    user_id, job_id = body.get("user_id"), body.get("job_id")
-    if user_id in (None, "") or job_id in (None, ""):
-        raise ApiError(MISSING_PARAMETER, "user_id and job_id are required")
+    parsed = validate_body(JobStatusRequest, body)
     with transaction(runtime.sessions) as session:
         job = service.get_job_for_status(
             db_session=session,
             partner_id=caller.partner_id,
             environment=caller.environment,
-            user_id=str(user_id),
-            job_id=str(job_id),
+            user_id=parsed.user_id,
+            job_id=parsed.job_id,
         )
         if job.state == JobState.AWAITING_UPLOAD and runtime.settings.uses_s3:
             # The SDKs poll right after their PUT to storage: look for the upload now.
             runtime.queue.upload_reported(job.smile_job_id)
         answer = job_status_body(
             job,
-            history=as_bool(body.get("history")),
-            image_links=as_bool(body.get("image_links")),
+            history=parsed.history,
+            image_links=parsed.image_links,
             base_url=base,
             links=runtime.links,
             link_expires=utcnow() + runtime.settings.image_link_ttl,

@@ -6,19 +6,40 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from openkyc.observability.readiness import Dependencies, check_readiness
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz")
+class Liveness(BaseModel):
+    status: str = Field(examples=["ok"])
+
+
+class Readiness(BaseModel):
+    status: str = Field(description="ready or unavailable.", examples=["ready"])
+    checks: dict[str, str] = Field(
+        description="Each dependency's status: ok, or the failure's kind (never its text).",
+        examples=[{"database": "ok", "migrations": "ok", "blobs": "ok"}],
+    )
+    failing: list[str] | None = Field(default=None, description="The checks that failed (503 only).")
+
+
+@router.get("/healthz", response_model=Liveness)
 async def healthz() -> dict[str, str]:
     """Liveness: no dependency is consulted, so a database outage never gets the process restarted."""
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None)
+@router.get(
+    "/readyz",
+    response_model=None,
+    responses={
+        200: {"model": Readiness, "description": "Every dependency answers."},
+        503: {"model": Readiness, "description": "A dependency does not answer."},
+    },
+)
 async def readyz(request: Request) -> JSONResponse:
     """Readiness: 200 when every dependency answers, else 503 naming the failing checks."""
     # The app's runtime, read as the few things checked: observability sits below the runtime

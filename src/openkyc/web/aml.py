@@ -6,15 +6,24 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from openkyc.aml import service
-from openkyc.api_errors import INVALID_VALUE, MISSING_PARAMETER, ApiError
+from openkyc.api_errors import (
+    INVALID_VALUE,
+    JOB_EXISTS,
+    MISSING_PARAMETER,
+    SIGNED_BODY_ERRORS,
+    ApiError,
+    error_responses,
+)
 from openkyc.db import utcnow
-from openkyc.http import read_json_object
+from openkyc.http import SignedBody, json_body, read_json_object, validate_body
 from openkyc.job_types import JobType
 from openkyc.jobs.sync import open_sync_job, publish_sync_result
-from openkyc.partner_input import PartnerParams
+from openkyc.partner_input import PartnerParams, WirePartnerParams
 from openkyc.partners.auth import Caller, authenticate
 from openkyc.runtime import Runtime
 from openkyc.signing import sign_response
@@ -94,23 +103,89 @@ def _partner_params(body: dict[str, Any]) -> PartnerParams:
     return PartnerParams(user_id=user_id, job_id=job_id, job_type=JobType.AML, raw=raw)
 
 
-@router.post("/aml")
+class AmlRequest(SignedBody):
+    """A person to screen; user_id and job_id name the job (job_type 10) as in partner_params."""
+
+    partner_params: SkipJsonSchema[WirePartnerParams] = Field(exclude=True)
+    job_type: int = Field(default=JobType.AML, description="10 when sent.", examples=[10])
+    user_id: str = Field(max_length=200, examples=["user-1"])
+    job_id: str = Field(max_length=200, examples=["aml-1"])
+    optional_info: dict[str, Any] = Field(
+        default_factory=dict, description="Your own keys, echoed back in PartnerParams."
+    )
+    full_name: str = Field(max_length=MAX_NAME, examples=["John Leo Doe"])
+    strict_match: bool = Field(default=True, description="Exact name matches only (true/false).")
+    search_existing_user: bool = Field(default=False, description="Accepted (true/false); no effect.")
+    aliases: list[str] = Field(default_factory=list, max_length=MAX_ALIASES, description="Other names.")
+    birth_year: int | None = Field(default=None, ge=1850, le=2100, examples=[1960])
+    countries: list[str] = Field(
+        default_factory=list,
+        description="ISO 3166-1 alpha-2 codes the person is linked to.",
+        examples=[["NG"]],
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _documented_errors(cls, body: Any) -> Any:
+        # The checks in the order partners see them answered.
+        params = _partner_params(body)
+        full_name = _text(body, "full_name", required=True, limit=MAX_NAME)
+        if full_name is None or not full_name.strip():
+            raise ApiError(MISSING_PARAMETER, "full_name is required")
+        strict = _flag(body, "strict_match", True)  # the Ruby SDK's default
+        search_existing_user = _flag(body, "search_existing_user", False)  # no earlier-screening store
+        aliases = _string_list(body, "aliases", MAX_ALIASES)
+        if any(len(alias) > MAX_NAME for alias in aliases):
+            raise ApiError(INVALID_VALUE, f"aliases must be at most {MAX_NAME} characters each")
+        birth_year, countries = _birth_year(body), _countries(body)
+        return {
+            "partner_params": params,
+            "job_type": params.job_type,
+            "user_id": params.user_id,
+            "job_id": params.job_id,
+            "optional_info": {
+                k: v for k, v in params.raw.items() if k not in ("user_id", "job_id", "job_type")
+            },
+            "full_name": full_name,
+            "strict_match": strict,
+            "search_existing_user": search_existing_user,
+            "aliases": aliases,
+            "birth_year": birth_year,
+            "countries": countries,
+        }
+
+
+class AmlAnswer(BaseModel):
+    """The screening, recorded as a job (signed with your key)."""
+
+    SmileJobID: str = Field(examples=["0000000123"])
+    PartnerParams: dict[str, Any] = Field(examples=[{"user_id": "user-1", "job_id": "aml-1", "job_type": 10}])
+    people: list[dict[str, Any]] = Field(description="The listed people found: names, lists, sources.")
+    ResultText: str = Field(examples=["No match found"])
+    ResultCode: str = Field(description="1030 found on a list, 1031 not found.", examples=["1031"])
+    Actions: dict[str, str] = Field(examples=[{"Listed": "Not Listed"}])
+    StrictMatch: bool = Field(examples=[True])
+    no_of_persons_found: int = Field(examples=[0])
+    timestamp: str
+    signature: str
+
+
+@router.post(
+    "/aml",
+    response_model=None,
+    openapi_extra=json_body(AmlRequest),
+    responses={
+        200: {"model": AmlAnswer, "description": "The screening's result."},
+        **error_responses(*SIGNED_BODY_ERRORS, MISSING_PARAMETER, INVALID_VALUE, JOB_EXISTS),
+    },
+)
 async def aml_check(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """Screen ``full_name`` (and ``aliases``) and record the answer as a job_type 10 job."""
     body = await read_json_object(request, runtime.settings.max_json_body)
     caller = authenticate(runtime, headers=request.headers, body=body)
-    params = _partner_params(body)
-    full_name = _text(body, "full_name", required=True, limit=MAX_NAME)
-    if full_name is None:  # required=True raised already; for mypy
-        raise ApiError(MISSING_PARAMETER, "full_name is required")
-    if not full_name.strip():
-        raise ApiError(MISSING_PARAMETER, "full_name is required")
-    strict = _flag(body, "strict_match", True)  # the Ruby SDK's default
-    _flag(body, "search_existing_user", False)  # validated; there is no earlier-screening store to search
-    aliases = _string_list(body, "aliases", MAX_ALIASES)
-    if any(len(alias) > MAX_NAME for alias in aliases):
-        raise ApiError(INVALID_VALUE, f"aliases must be at most {MAX_NAME} characters each")
-    birth_year, countries = _birth_year(body), _countries(body)
+    parsed = validate_body(AmlRequest, body)
+    params, full_name, strict = parsed.partner_params, parsed.full_name, parsed.strict_match
+    aliases, birth_year, countries = parsed.aliases, parsed.birth_year, parsed.countries
 
     # Building the index (first call, or after a load) takes seconds: keep it off the event loop.
     screening = await run_in_threadpool(

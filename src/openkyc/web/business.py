@@ -12,14 +12,24 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from openkyc.api_errors import (
+    INVALID_JOB_TYPE,
+    INVALID_VALUE,
+    JOB_EXISTS,
+    MISSING_PARAMETER,
+    RATE_LIMITED,
+    SIGNED_BODY_ERRORS,
+    error_responses,
+)
 from openkyc.business.base import BusinessLookup, LookupFailure
-from openkyc.business.request import BusinessRequest, parse_business_request
+from openkyc.business.request import BusinessRequest, BusinessVerificationRequest
 from openkyc.business.result import failed_result, verified_result
 from openkyc.business.select import registry_for
 from openkyc.db import utcnow
-from openkyc.http import read_json_object
+from openkyc.http import Accepted, json_body, read_json_object, validate_body
 from openkyc.jobs.status import public_result
 from openkyc.jobs.sync import open_sync_job, publish_sync_result
 from openkyc.partners.auth import Caller, authenticate
@@ -31,7 +41,37 @@ from openkyc.webdeps import RuntimeDep
 router = APIRouter(prefix="/v1", tags=["business verification"])
 
 
-@router.post("/business_verification")
+class BusinessVerificationAnswer(BaseModel):
+    """The job's result, signed with your key; the same object is the callback's body."""
+
+    model_config = ConfigDict(extra="allow")
+
+    SmileJobID: str = Field(examples=["4843258616"])
+    PartnerParams: dict[str, Any] = Field(examples=[{"user_id": "user-1", "job_id": "kyb-1", "job_type": 7}])
+    ResultType: str = Field(examples=["Business Verification"])
+    ResultText: str = Field(examples=["Business Verified"])
+    ResultCode: str = Field(examples=["1012"])
+    Actions: dict[str, str] = Field(
+        examples=[{"Verify_Business": "Verified", "Return_Business_Info": "Returned"}]
+    )
+    company_information: dict[str, Any] | None = Field(
+        default=None, description="The registry's record, when found.", examples=[{"country": "Nigeria"}]
+    )
+    timestamp: str
+    signature: str
+
+
+_ERRORS = error_responses(
+    *SIGNED_BODY_ERRORS, MISSING_PARAMETER, INVALID_JOB_TYPE, INVALID_VALUE, JOB_EXISTS, RATE_LIMITED
+)
+
+
+@router.post(
+    "/business_verification",
+    response_model=None,
+    openapi_extra=json_body(BusinessVerificationRequest),
+    responses={200: {"model": BusinessVerificationAnswer, "description": "The result, signed."}, **_ERRORS},
+)
 async def business_verification(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """Look the business up now and answer with the signed result."""
     caller, parsed = await _read(request, runtime)
@@ -39,7 +79,15 @@ async def business_verification(request: Request, runtime: RuntimeDep) -> dict[s
     return {**public_result(result), **sign_response(caller.api_key, caller.partner_id, utcnow())}
 
 
-@router.post("/async_business_verification")
+@router.post(
+    "/async_business_verification",
+    response_model=None,
+    openapi_extra=json_body(BusinessVerificationRequest),
+    responses={
+        200: {"model": Accepted, "description": "Accepted: the result goes to the callback."},
+        **_ERRORS,
+    },
+)
 async def async_business_verification(request: Request, runtime: RuntimeDep) -> dict[str, bool]:
     """Accept the job; its signed result goes to the callback URL."""
     caller, parsed = await _read(request, runtime)
@@ -50,7 +98,7 @@ async def async_business_verification(request: Request, runtime: RuntimeDep) -> 
 async def _read(request: Request, runtime: Runtime) -> tuple[Caller, BusinessRequest]:
     body = await read_json_object(request, runtime.settings.max_json_body)
     caller = authenticate(runtime, headers=request.headers, body=body)
-    return caller, parse_business_request(body)
+    return caller, validate_body(BusinessVerificationRequest, body).parsed
 
 
 def _verify(runtime: Runtime, caller: Caller, parsed: BusinessRequest, call_back: bool) -> dict[str, Any]:

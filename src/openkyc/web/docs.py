@@ -11,6 +11,8 @@ allows this origin's scripts and styles and nothing else.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
@@ -23,8 +25,10 @@ from fastapi.openapi.docs import (
     swagger_ui_default_parameters,
 )
 from fastapi.responses import HTMLResponse, Response
+from pydantic.json_schema import models_json_schema
 
-from openkyc.api_errors import NOT_FOUND, ApiError
+from openkyc.api_errors import MISSING_PARAMETER, NOT_FOUND, ApiError, error_responses
+from openkyc.http import DOCUMENTED_BODIES
 
 DOCS_URL = "/docs"
 REDOC_URL = "/redoc"
@@ -57,10 +61,71 @@ def _asset_bytes(name: str) -> bytes:
     return files("fastapi_offline").joinpath("static", ASSETS[name].file).read_bytes()
 
 
+def with_bodies(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with the models the routes' request bodies name (``openkyc.http.json_body``) in
+    its components (the views read their bodies themselves, so FastAPI does not know the models),
+    and FastAPI's 422 answers replaced by what the app answers instead (400, 2213)."""
+    operations = [op for path in schema.get("paths", {}).values() for op in path.values()]
+    named = {
+        ref.rsplit("/", 1)[1]
+        for operation in operations
+        for content in operation.get("requestBody", {}).get("content", {}).values()
+        if isinstance(ref := content.get("schema", {}).get("$ref"), str)
+    }
+    models = [(DOCUMENTED_BODIES[name], "validation") for name in sorted(named & DOCUMENTED_BODIES.keys())]
+    _, found = models_json_schema(models, ref_template=f"{_COMPONENTS}{{model}}")  # type: ignore[arg-type]
+    definitions = found.get("$defs", {})
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    # Only what the bodies reach: pydantic also lists the types of fields the schema skips.
+    for name in _reachable(named, definitions):
+        components.setdefault(name, definitions[name])
+    for operation in operations:
+        if operation.get("responses", {}).pop("422", None) is not None:
+            operation["responses"].setdefault("400", _missing_parameter(components))
+    if not any("HTTPValidationError" in json.dumps(op) for op in operations):
+        for unused in ("HTTPValidationError", "ValidationError"):
+            components.pop(unused, None)
+    return schema
+
+
+_COMPONENTS = "#/components/schemas/"
+
+
+def _missing_parameter(components: dict[str, Any]) -> dict[str, Any]:
+    """The app's answer to what FastAPI would refuse with 422 (a path or query parameter): 2213."""
+    answer = error_responses(MISSING_PARAMETER)[400]
+    model = answer.pop("model")
+    components.setdefault(model.__name__, model.model_json_schema(ref_template=f"{_COMPONENTS}{{model}}"))
+    answer["content"]["application/json"]["schema"] = {"$ref": f"{_COMPONENTS}{model.__name__}"}
+    return answer
+
+
+def _reachable(roots: set[str], definitions: dict[str, Any]) -> set[str]:
+    seen: set[str] = set()
+    pending = [name for name in roots if name in definitions]
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for ref in re.findall(rf'"{_COMPONENTS}([^"]+)"', json.dumps(definitions[name])):
+            pending.append(ref)
+    return seen
+
+
 def install_docs(app: FastAPI) -> None:
     """Add /docs, /redoc, the OAuth2 redirect page and their assets to an app built with
-    ``docs_url=None, redoc_url=None`` (FastAPI's own pages would load from the CDN)."""
+    ``docs_url=None, redoc_url=None`` (FastAPI's own pages would load from the CDN), and the
+    request-body models of the routes to its OpenAPI schema."""
     openapi_url = app.openapi_url or "/openapi.json"
+    build_schema = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            with_bodies(build_schema())
+        return app.openapi_schema or build_schema()
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend it
     # Read once: four files of the installed package, 2.8 MB in all.
     contents = {name: _asset_bytes(name) for name in ASSETS}
 

@@ -16,15 +16,25 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from openkyc.api_errors import JOB_EXISTS, MISSING_PARAMETER, ApiError
+from openkyc.api_errors import (
+    INVALID_JOB_TYPE,
+    INVALID_VALUE,
+    JOB_EXISTS,
+    MISSING_PARAMETER,
+    RATE_LIMITED,
+    SIGNED_BODY_ERRORS,
+    ApiError,
+    error_responses,
+)
 from openkyc.db import transaction, utcnow
-from openkyc.http import read_json_object
+from openkyc.http import Accepted, json_body, read_json_object, validate_body
 from openkyc.idverification.basic_kyc import basic_kyc_result
 from openkyc.idverification.enhanced_kyc import enhanced_kyc_result
 from openkyc.idverification.lookup import LookupOutcome, look_up, malformed, precheck
-from openkyc.idverification.request import VerificationRequest, parse_request
+from openkyc.idverification.request import IdVerificationRequest, VerificationRequest
 from openkyc.job_types import JobType
 from openkyc.jobs import service
 from openkyc.jobs.models import JobState
@@ -52,26 +62,64 @@ BASIC_KYC = Product("Basic KYC", basic_kyc_result, needs_details=True)
 router = APIRouter(tags=["id verification"])
 
 
-@router.post("/v1/id_verification")
+class IdVerificationAnswer(BaseModel):
+    """The job's result, signed with your key; the ID record's fields follow the Actions (they
+    depend on the ID type), and the same object is the callback's body."""
+
+    model_config = ConfigDict(extra="allow")
+
+    SmileJobID: str = Field(examples=["0145565032"])
+    PartnerParams: dict[str, Any] = Field(examples=[{"user_id": "user-1", "job_id": "job-2", "job_type": 5}])
+    ResultType: str = Field(examples=["ID Verification"])
+    ResultText: str = Field(examples=["ID Number Validated"])
+    ResultCode: str = Field(examples=["1012"])
+    Actions: dict[str, str] = Field(
+        examples=[{"Verify_ID_Number": "Verified", "Return_Personal_Info": "Returned"}]
+    )
+    Country: str = Field(examples=["NG"])
+    IDType: str = Field(examples=["BVN"])
+    IDNumber: str = Field(examples=["00000000000"])
+    Source: str = Field(examples=["ID API"])
+    timestamp: str = Field(examples=["2026-12-03T19:01:38.978Z"])
+    signature: str
+
+
+_ERRORS = error_responses(
+    *SIGNED_BODY_ERRORS, MISSING_PARAMETER, INVALID_JOB_TYPE, INVALID_VALUE, JOB_EXISTS, RATE_LIMITED
+)
+
+
+def _documented(answer: type[BaseModel], description: str) -> dict[str, Any]:
+    """The route's documentation: the shared request body, its answer and the errors."""
+    return {
+        "response_model": None,
+        "openapi_extra": json_body(IdVerificationRequest),
+        "responses": {200: {"model": answer, "description": description}, **_ERRORS},
+    }
+
+
+@router.post("/v1/id_verification", **_documented(IdVerificationAnswer, "The result, signed."))
 async def id_verification(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """Enhanced KYC: verify the ID number and return the holder's record as the job result."""
     return await _verify(request, runtime, ENHANCED_KYC, asynchronous=False)
 
 
-@router.post("/v1/async_id_verification")
+@router.post(
+    "/v1/async_id_verification", **_documented(Accepted, "Accepted: the result goes to the callback.")
+)
 async def async_id_verification(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """Enhanced KYC whose result is POSTed to the callback URL."""
     await _verify(request, runtime, ENHANCED_KYC, asynchronous=True)
     return {"success": True}
 
 
-@router.post("/v2/verify")
+@router.post("/v2/verify", **_documented(IdVerificationAnswer, "The field-by-field match, signed."))
 async def basic_kyc(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """Basic KYC: match the supplied details against the ID record, field by field."""
     return await _verify(request, runtime, BASIC_KYC, asynchronous=False)
 
 
-@router.post("/v2/verify_async")
+@router.post("/v2/verify_async", **_documented(Accepted, "Accepted: the result goes to the callback_url."))
 async def basic_kyc_async(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """Basic KYC whose result is POSTed to the (required) callback_url."""
     await _verify(request, runtime, BASIC_KYC, asynchronous=True, callback_url_required=True)
@@ -113,7 +161,7 @@ def verify(
     Async results go to the request's callback_url, else the partner's default (one of them is
     required); a sync request with a callback_url also gets its callback.
     """
-    request = parse_request(body)
+    request = validate_body(IdVerificationRequest, body).parsed
     if product.needs_details and not request.person.anything:
         raise ApiError(
             MISSING_PARAMETER,
