@@ -49,6 +49,7 @@ from openkyc.web.business import router as business_router
 from openkyc.web.docs import install_docs
 from openkyc.web.id_verification import router as id_verification_router
 from openkyc.web.landing import router as landing_router
+from openkyc.web.postman import router as postman_router
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ def create_app(runtime: Runtime, *, process_job: Callable[[Runtime, str], None] 
     app.include_router(business_router)
     app.include_router(health_router)
     app.include_router(landing_router)
+    app.include_router(postman_router)
     install_docs(app)
     install_metrics(
         app,
