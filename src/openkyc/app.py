@@ -38,6 +38,7 @@ from openkyc.observability.health import router as health_router
 from openkyc.observability.http_metrics import route_template
 from openkyc.observability.metrics import install_metrics
 from openkyc.observability.request_id import RequestIdMiddleware
+from openkyc.portal.views import router as portal_router
 from openkyc.ratelimit.views import router as ratelimit_router
 from openkyc.runtime import Runtime
 from openkyc.security_headers import SecuredFastAPI
@@ -90,6 +91,7 @@ def create_app(runtime: Runtime, *, process_job: Callable[[Runtime, str], None] 
     app.include_router(business_router)
     app.include_router(health_router)
     app.include_router(landing_router)
+    app.include_router(portal_router)
     app.include_router(postman_router)
     install_docs(app)
     install_metrics(

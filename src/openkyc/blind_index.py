@@ -18,6 +18,9 @@ from openkyc.crypto import SecretBox
 RATE_LIMIT = b"openkyc id-number rate limit v1"
 AUTHORITY_REGISTRY = b"openkyc registry id numbers v1"
 BUSINESS_REGISTRY = b"openkyc business registry numbers v1"
+# Portal team members' e-mail addresses, and the keys of the portal's sign-in rate limit.
+PORTAL_EMAIL = b"openkyc portal e-mail addresses v1"
+PORTAL_LOGIN_LIMIT = b"openkyc portal sign-in limit v1"
 
 
 def index_key(box: SecretBox, purpose: bytes) -> bytes:

@@ -26,6 +26,7 @@ from openkyc.db import Base, rows_matched, transaction
 from openkyc.jobs.models import Job
 from openkyc.management.models import ManagementCredential
 from openkyc.partners.models import ApiKey
+from openkyc.portal.models import PortalUser
 from openkyc.runtime import Runtime
 from openkyc.sealed import SealedJSON
 from openkyc.storage import UPLOADS_PREFIX, BlobNotFound
@@ -38,6 +39,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
     (EnrolledUser, ("embedding_encrypted",)),
     (RegistryRecord, ("record_encrypted",)),
     (BusinessRegistryRecord, ("record_encrypted",)),
+    (PortalUser, ("email_encrypted", "totp_secret_encrypted")),
 )
 # Every SealedJSON column (tests check none is missing here).
 SEALED_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (

@@ -10,6 +10,7 @@ from openkyc.jobs.models import Job
 from openkyc.links.models import WebToken
 from openkyc.management.models import ManagementCredential, UsedNonce
 from openkyc.partners.models import ApiKey, Partner
+from openkyc.portal.models import PortalLoginFailure, PortalSession, PortalTeamPolicy, PortalUser
 from openkyc.ratelimit.models import IdNumberRequests
 from openkyc.users.models import EnrolledUser
 
@@ -25,6 +26,10 @@ __all__ = [
     "Job",
     "ManagementCredential",
     "Partner",
+    "PortalLoginFailure",
+    "PortalSession",
+    "PortalTeamPolicy",
+    "PortalUser",
     "RegistryRecord",
     "UsedNonce",
     "WatchlistEntry",

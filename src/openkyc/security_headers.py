@@ -8,7 +8,9 @@ The HTML the API serves (``/docs``, ``/docs/oauth2-redirect``, ``/redoc`` and th
 Swagger UI and ReDoc from a package) and runs inline scripts; it gets a policy allowing exactly
 that, the inline scripts allowed by their SHA-256 (computed from the page as sent, so it stays
 right whatever FastAPI's template or the app's root path) rather than ``'unsafe-inline'``. No
-third-party origin is named: an air-gapped server's pages must not depend on one.
+third-party origin is named: an air-gapped server's pages must not depend on one. A response that
+sets its own policy keeps it: the portal's pages (``openkyc.portal``) post forms to this origin and
+run no script, which neither policy here says.
 
 ``Cache-Control: no-store`` is set on every answer that did not choose its own caching: job
 results, signed responses, upload URLs, tokens and keys must not sit in a browser or proxy cache
@@ -91,6 +93,9 @@ class SecurityHeadersMiddleware:
                 if hsts:
                     headers["strict-transport-security"] = HSTS_VALUE
                 started = {**message, "headers": headers.raw}
+                if "content-security-policy" in headers:  # the page chose its own (the portal's)
+                    await send(started)
+                    return
                 if headers.get("content-type", "").lower().startswith("text/html"):
                     held = started
                     return

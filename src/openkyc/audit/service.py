@@ -24,6 +24,7 @@ class ActorType(StrEnum):
     OPERATOR = "operator"
     REVIEWER = "reviewer"
     SYSTEM = "system"
+    PORTAL_USER = "portal_user"  # a partner's team member signed in to the portal, by account id
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,11 @@ class Actor:
     @classmethod
     def partner(cls, partner_id: str) -> Actor:
         return cls(ActorType.PARTNER, partner_id)
+
+    @classmethod
+    def portal_user(cls, user_id: int) -> Actor:
+        # The account's number, never its e-mail address (personal data).
+        return cls(ActorType.PORTAL_USER, str(user_id))
 
 
 SYSTEM = Actor(ActorType.SYSTEM, "openkyc")

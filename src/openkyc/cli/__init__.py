@@ -56,6 +56,9 @@ COMMANDS: dict[str, Entry] = {
         "openkyc.cli.retention:retention_app", "Retention of images and PII (OPENKYC_RETENTION_DAYS)."
     ),
     "audit": Entry("openkyc.cli.audit:audit_app", "The audit log: who accessed or changed what."),
+    "portal": Entry(
+        "openkyc.cli.portal:portal_app", "The partner portal's team members (sign-in accounts with roles)."
+    ),
 }
 
 

@@ -1,0 +1,92 @@
+"""`openkyc portal ...`: the partner portal's team members (the first owner is added here)."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from openkyc.audit import operator
+from openkyc.cli.common import JsonOption, open_runtime
+from openkyc.cli.output import emit_json
+from openkyc.cli.partners import PartnerIdOption
+from openkyc.db import transaction
+from openkyc.portal import accounts
+from openkyc.portal.models import PortalRole
+from openkyc.portal.passwords import WeakPassword
+
+portal_app = typer.Typer(no_args_is_help=True)  # its help: openkyc.cli.COMMANDS
+
+EmailOption = Annotated[
+    str, typer.Option("--email", help="The member's e-mail address (their sign-in name).")
+]
+RoleOption = Annotated[
+    PortalRole,
+    typer.Option(
+        "--role",
+        help="owner (+ 2FA policy, production), admin (+ keys, callbacks, team), operator (jobs, review), auditor (read-only).",
+    ),
+]
+
+
+def _read_password() -> str:
+    """The password from standard input: typed twice on a terminal, else the first line."""
+    if sys.stdin.isatty():
+        password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        return password
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@portal_app.command("add-user")
+def add_user(
+    partner_id: PartnerIdOption,
+    email: EmailOption,
+    role: RoleOption,
+    json_output: JsonOption = False,
+) -> None:
+    """Add a team member; the password is read from standard input (never an argument)."""
+    password = _read_password()
+    runtime = open_runtime()
+    try:
+        with transaction(runtime.sessions) as session:
+            user = accounts.add_user(
+                session,
+                runtime.box,
+                partner_id=partner_id,
+                email=email,
+                role=role,
+                password=password,
+                actor=operator(),
+            )
+            user_id = user.id
+    except (accounts.AccountError, WeakPassword) as error:
+        typer.echo(f"not added: {error}", err=True)
+        raise typer.Exit(code=1) from None
+    if json_output:
+        emit_json(
+            {
+                "id": user_id,
+                "partner_id": partner_id,
+                "email": accounts.normalise_email(email),
+                "role": role.value,
+            }
+        )
+    else:
+        typer.echo(f"added portal user {user_id} ({role.value}) to partner {partner_id}")
+
+
+@portal_app.command("list-users")
+def list_users(partner_id: PartnerIdOption, json_output: JsonOption = False) -> None:
+    """List a partner's team members (address, role, two-factor, status)."""
+    runtime = open_runtime()
+    with transaction(runtime.sessions) as session:
+        members = accounts.list_members(session, runtime.box, partner_id)
+    for member in members:
+        if json_output:
+            emit_json(member.as_json())
+        else:
+            typer.echo(
+                f"{member.id}\t{member.email}\t{member.role}\t2fa={'on' if member.two_factor else 'off'}"
+                f"\t{'disabled' if member.disabled else 'active'}"
+            )

@@ -1,0 +1,624 @@
+"""The portal's routes under ``/portal``: sign-in (password, then TOTP), 2FA enrolment, settings, jobs.
+
+Every route is a :class:`PortalRoute`, which (1) checks the CSRF token of every POST before the
+route runs, and (2) turns the portal's refusals into a page (or JSON for a client that asks for
+it) and its "sign in first" into a redirect. Every route but sign-in and the assets depends on
+:func:`require` with the permission it needs, so a role is checked before anything is read.
+The handlers are plain functions: FastAPI runs them in its thread pool, where the database and
+argon2 may block.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass
+from importlib import resources
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy import func, select
+
+from openkyc import audit
+from openkyc.crypto import DecryptionError, SecretBox
+from openkyc.db import transaction, utcnow
+from openkyc.job_types import JobType
+from openkyc.jobs.listing import JobFilters, list_partner_jobs
+from openkyc.jobs.models import Job, JobState
+from openkyc.partners.models import Partner
+from openkyc.portal import accounts, limits, sessions, two_factor
+from openkyc.portal.models import PortalSession, PortalUser
+from openkyc.portal.passwords import hash_password, needs_rehash, verify_password
+from openkyc.portal.roles import Permission, allows
+from openkyc.runtime import Runtime
+from openkyc.signing.environment import Environment as JobEnvironment
+from openkyc.web.landing import wants_json
+from openkyc.webdeps import RuntimeDep
+
+PREFIX = "/portal"
+SESSION_COOKIE = "openkyc_portal"
+# Before sign-in there is no session: this cookie anchors the sign-in form's CSRF token.
+VISITOR_COOKIE = "openkyc_portal_visitor"
+CSRF_FIELD = "csrf_token"
+# The portal's pages load their stylesheet from this origin and run no script at all; forms post
+# back here only. Set by the page itself, so the security headers middleware keeps it.
+PAGE_POLICY = (
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+# The package's assets, by the name they are served under, with their media types.
+ASSETS = {"portal.css": "text/css; charset=utf-8"}
+JOBS_PER_PAGE = 25
+
+_templates = Environment(
+    loader=PackageLoader("openkyc.portal", "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+)
+
+
+class PortalRefusal(Exception):
+    """A request the portal answers with an error page (or JSON) and this status."""
+
+    def __init__(self, status: int, title: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.title = title
+        self.message = message
+
+
+class GoTo(Exception):
+    """A request that must first happen elsewhere (sign in, enter the code, enrol in 2FA)."""
+
+    def __init__(self, path: str, *, forget_session: bool = False) -> None:
+        super().__init__(path)
+        self.path = path
+        self.forget_session = forget_session
+
+
+def _base(request: Request) -> str:
+    return str(request.scope.get("root_path", "")) + PREFIX
+
+
+def _cookie_path(request: Request) -> str:
+    return _base(request)
+
+
+def _redirect(request: Request, path: str) -> RedirectResponse:
+    return RedirectResponse(_base(request) + path, status_code=303)
+
+
+def _csrf_anchor(request: Request) -> str | None:
+    """The cookie whose token the forms' CSRF token is made from: the session's, else the visitor's."""
+    return request.cookies.get(SESSION_COOKIE) or request.cookies.get(VISITOR_COOKIE)
+
+
+def _box(request: Request) -> SecretBox:
+    runtime: Runtime = request.app.state.runtime
+    return runtime.box
+
+
+def page(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+    """A rendered page with the portal's policy; a form on it gets the request's CSRF token."""
+    anchor = _csrf_anchor(request)
+    visitor: str | None = None
+    if anchor is None:  # first visit: a visitor cookie anchors the sign-in form
+        visitor = anchor = sessions.new_token()
+    html = _templates.get_template(template).render(
+        base=_base(request), csrf=sessions.csrf_token(_box(request), anchor), **context
+    )
+    response = HTMLResponse(html, status_code=status)
+    response.headers["content-security-policy"] = PAGE_POLICY
+    if visitor is not None:
+        _set_cookie(request, response, VISITOR_COOKIE, visitor)
+    return response
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str) -> None:
+    response.set_cookie(
+        name,
+        value,
+        httponly=True,
+        secure=request.url.scheme == "https",
+        samesite="strict",
+        path=_cookie_path(request),
+    )
+
+
+def _refusal_response(request: Request, refusal: PortalRefusal) -> Response:
+    if wants_json(request.headers.get("accept", "")):
+        return JSONResponse(
+            {"error": refusal.title, "message": refusal.message, "success": False},
+            status_code=refusal.status,
+        )
+    return page(request, "error.html", status=refusal.status, title=refusal.title, message=refusal.message)
+
+
+class PortalRoute(APIRoute):
+    """Checks CSRF on every POST and answers the portal's refusals and redirects."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def portal_handler(request: Request) -> Response:
+            try:
+                if request.method == "POST":
+                    form = await request.form()  # kept on the request: the route reads it again
+                    sent = form.get(CSRF_FIELD)
+                    if not sessions.csrf_valid(
+                        _box(request), _csrf_anchor(request), sent if isinstance(sent, str) else None
+                    ):
+                        raise PortalRefusal(
+                            403,
+                            "Form expired or forged (CSRF check failed)",
+                            "This form did not carry this session's security token. Reload the page and try again.",
+                        )
+                return await handler(request)
+            except PortalRefusal as refusal:
+                return _refusal_response(request, refusal)
+            except GoTo as go:
+                response = _redirect(request, go.path)
+                if go.forget_session:
+                    response.delete_cookie(SESSION_COOKIE, path=_cookie_path(request))
+                return response
+
+        return portal_handler
+
+
+router = APIRouter(prefix=PREFIX, include_in_schema=False, route_class=PortalRoute)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The member behind a request, and their session."""
+
+    user: PortalUser
+    session: PortalSession
+    email: str
+    partner_name: str
+    totp_required: bool
+
+    def can(self, permission: Permission) -> bool:
+        return allows(self.user.role, permission)
+
+
+def _load(request: Request, runtime: Runtime) -> SignedIn:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        raise GoTo("/login")
+    member: SignedIn | None = None
+    with transaction(runtime.sessions) as db:  # committed: an expired session's deletion stays
+        row = sessions.live_session(db, token, now=utcnow())
+        user = None if row is None else db.get(PortalUser, row.user_id)
+        if row is not None and (user is None or user.disabled):
+            db.delete(row)
+        elif row is not None and user is not None:
+            partner = db.get(Partner, user.partner_id)
+            member = SignedIn(
+                user=user,
+                session=row,
+                email=accounts.email_of(runtime.box, user),
+                partner_name=partner.name if partner is not None else user.partner_id,
+                totp_required=accounts.totp_required(db, user.partner_id),
+            )
+    if member is None:
+        raise GoTo("/login", forget_session=True)
+    return member
+
+
+def signed_in_for_enrolment(request: Request, runtime: RuntimeDep) -> SignedIn:
+    """Signed in (password and, if enrolled, code): enough to enrol in 2FA or to sign out."""
+    member = _load(request, runtime)
+    if member.session.second_factor_pending:
+        raise GoTo("/login/totp")
+    return member
+
+
+def require(permission: Permission) -> Callable[..., SignedIn]:
+    """The dependency of a route that needs ``permission``: signed in, enrolled when the team
+    requires 2FA, and a role that grants it (else 403)."""
+
+    def dependency(member: Annotated[SignedIn, Depends(signed_in_for_enrolment)]) -> SignedIn:
+        if member.totp_required and member.user.totp_secret_encrypted is None:
+            raise GoTo("/account/two-factor")
+        if not member.can(permission):
+            raise PortalRefusal(
+                403,
+                "Not allowed for your role",
+                f"Your role ({member.user.role}) does not allow this. Ask an owner or admin of your team.",
+            )
+        return member
+
+    return dependency
+
+
+Reader = Annotated[SignedIn, Depends(require(Permission.READ))]
+Owner = Annotated[SignedIn, Depends(require(Permission.OWN))]
+Enrolling = Annotated[SignedIn, Depends(signed_in_for_enrolment)]
+FormText = Annotated[str, Form()]
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
+def _sign_in_event(db: Any, *, user: PortalUser | None, outcome: str, stage: str, client_key: str) -> None:
+    audit.record(
+        db,
+        actor=audit.Actor.portal_user(user.id)
+        if user is not None
+        else audit.Actor(audit.ActorType.PORTAL_USER, "-"),
+        action="portal.sign_in",
+        target_type="portal_user",
+        target_id=str(user.id) if user is not None else "-",
+        detail={
+            "partner_id": user.partner_id if user is not None else None,
+            "stage": stage,
+            "outcome": outcome,
+            # Which client, without its address: the limit's keyed digest, shortened.
+            "client": client_key[:16],
+        },
+    )
+
+
+# --- sign-in -----------------------------------------------------------------------------------
+
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    return page(request, "login.html", error=None, email="")
+
+
+@router.post("/login")
+def login(request: Request, runtime: RuntimeDep, email: FormText = "", password: FormText = "") -> Response:
+    box = runtime.box
+    now = utcnow()
+    email_key = limits.email_key(box, email)
+    client_key = limits.client_key(box, _client(request))
+    with transaction(runtime.sessions) as db:
+        if limits.is_limited(db, email=email_key, client=client_key, now=now):
+            user = accounts.find_by_email(db, box, email)
+            _sign_in_event(db, user=user, outcome="rate_limited", stage="password", client_key=client_key)
+            limited = True
+        else:
+            limited = False
+    if limited:
+        raise PortalRefusal(
+            429,
+            "Too many attempts",
+            f"Too many failed sign-ins. Wait {int(limits.WINDOW.total_seconds() // 60)} minutes and try again.",
+        )
+    with transaction(runtime.sessions) as db:
+        user = accounts.find_by_email(db, box, email)
+        good = verify_password(user.password_hash if user is not None else None, password)
+        if user is None or not good or user.disabled:
+            outcome = "unknown_email" if user is None else ("bad_password" if not good else "disabled")
+            limits.record_failure(db, [email_key, client_key], now=now)
+            _sign_in_event(db, user=user, outcome=outcome, stage="password", client_key=client_key)
+            failed = True
+        else:
+            failed = False
+            if needs_rehash(user.password_hash):
+                user.password_hash = hash_password(password)
+            limits.forget(db, email_key)
+            sessions.sweep_expired(db, now=now)
+            pending = user.totp_secret_encrypted is not None
+            token = sessions.open_session(db, user, pending=pending, now=now)
+            _sign_in_event(
+                db,
+                user=user,
+                outcome="password_ok" if pending else "success",
+                stage="password",
+                client_key=client_key,
+            )
+    if failed:
+        # One answer for every failure: it does not say which addresses have accounts.
+        return page(request, "login.html", status=401, error="Wrong e-mail address or password.", email=email)
+    response = _redirect(request, "/login/totp" if pending else "/")
+    _set_cookie(request, response, SESSION_COOKIE, token)
+    return response
+
+
+def _pending(request: Request, runtime: Runtime) -> SignedIn:
+    member = _load(request, runtime)
+    if not member.session.second_factor_pending:
+        raise GoTo("/")
+    return member
+
+
+@router.get("/login/totp")
+def totp_form(request: Request, runtime: RuntimeDep) -> Response:
+    _pending(request, runtime)
+    return page(request, "totp.html", error=None)
+
+
+@router.post("/login/totp")
+def totp_login(
+    request: Request, runtime: RuntimeDep, code: FormText = "", recovery_code: FormText = ""
+) -> Response:
+    member = _pending(request, runtime)
+    box = runtime.box
+    now = utcnow()
+    email_key = limits.email_key(box, member.email)
+    client_key = limits.client_key(box, _client(request))
+    old_token = request.cookies.get(SESSION_COOKIE, "")
+    with transaction(runtime.sessions) as db:
+        user = db.get(PortalUser, member.user.id)
+        if user is None or user.totp_secret_encrypted is None:
+            raise GoTo("/login", forget_session=True)
+        if limits.is_limited(db, email=email_key, client=client_key, now=now):
+            _sign_in_event(db, user=user, outcome="rate_limited", stage="totp", client_key=client_key)
+            limited = True
+        else:
+            limited = False
+            stage, accepted = _second_factor(db, box, user, code=code, recovery_code=recovery_code, now=now)
+            if accepted:
+                # A new token once fully signed in: the pending one never becomes a full session.
+                sessions.close_session(db, old_token)
+                token = sessions.open_session(db, user, pending=False, now=now)
+                limits.forget(db, email_key)
+                _sign_in_event(db, user=user, outcome="success", stage=stage, client_key=client_key)
+            else:
+                limits.record_failure(db, [email_key, client_key], now=now)
+                _sign_in_event(db, user=user, outcome="bad_code", stage=stage, client_key=client_key)
+    if limited:
+        raise PortalRefusal(429, "Too many attempts", "Too many failed sign-ins. Wait and try again.")
+    if not accepted:
+        return page(request, "totp.html", status=401, error="That code is not valid.")
+    response = _redirect(request, "/")
+    _set_cookie(request, response, SESSION_COOKIE, token)
+    return response
+
+
+def _second_factor(
+    db: Any, box: SecretBox, user: PortalUser, *, code: str, recovery_code: str, now: Any
+) -> tuple[str, bool]:
+    """Check the code (or a recovery code) and record its use; (stage, accepted)."""
+    if recovery_code.strip():
+        left = two_factor.use_recovery_code(list(user.recovery_codes), recovery_code)
+        if left is None:
+            return "recovery_code", False
+        user.recovery_codes = left
+        audit.record(
+            db,
+            actor=audit.Actor.portal_user(user.id),
+            action="portal.recovery_code_used",
+            target_type="portal_user",
+            target_id=str(user.id),
+            detail={"partner_id": user.partner_id, "codes_left": len(left)},
+        )
+        return "recovery_code", True
+    secret = box.decrypt_text(user.totp_secret_encrypted or b"")
+    step = two_factor.accepted_step(secret, code, now=now, last_step=user.totp_last_step)
+    if step is None:
+        return "totp", False
+    user.totp_last_step = step
+    return "totp", True
+
+
+@router.post("/logout")
+def logout(request: Request, runtime: RuntimeDep) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        with transaction(runtime.sessions) as db:
+            row = db.get(PortalSession, sessions.token_digest(token))
+            if row is not None:
+                audit.record(
+                    db,
+                    actor=audit.Actor.portal_user(row.user_id),
+                    action="portal.sign_out",
+                    target_type="portal_user",
+                    target_id=str(row.user_id),
+                )
+            sessions.close_session(db, token)
+    response = _redirect(request, "/login")
+    response.delete_cookie(SESSION_COOKIE, path=_cookie_path(request))
+    return response
+
+
+# --- 2FA enrolment -----------------------------------------------------------------------------
+
+
+def _enrolment_blob(box: SecretBox, user_id: int, secret: str) -> str:
+    # The secret being enrolled travels in the form, encrypted and bound to the account: nothing
+    # to keep between showing the QR code and checking the first code.
+    return base64.urlsafe_b64encode(box.encrypt_text(f"{user_id}:{secret}")).decode("ascii")
+
+
+def _enrolment_secret(box: SecretBox, user_id: int, blob: str) -> str | None:
+    try:
+        owner, _, secret = box.decrypt_text(base64.urlsafe_b64decode(blob.encode("ascii"))).partition(":")
+    except (DecryptionError, binascii.Error, ValueError):
+        return None
+    return secret if owner == str(user_id) and secret else None
+
+
+def _enrolment_page(request: Request, member: SignedIn, *, secret: str, error: str | None) -> Response:
+    uri = two_factor.provisioning_uri(secret, member.email)
+    return page(
+        request,
+        "enrol.html",
+        status=400 if error else 200,
+        member=member,
+        error=error,
+        secret=secret,
+        uri=uri,
+        qr=two_factor.qr_svg(uri),
+        enrolment=_enrolment_blob(_box(request), member.user.id, secret),
+    )
+
+
+@router.get("/account/two-factor")
+def two_factor_page(request: Request, member: Enrolling) -> Response:
+    if member.user.totp_secret_encrypted is not None:
+        return page(request, "two_factor_on.html", member=member, codes_left=len(member.user.recovery_codes))
+    return _enrolment_page(request, member, secret=two_factor.new_secret(), error=None)
+
+
+@router.post("/account/two-factor")
+def enrol(
+    request: Request, runtime: RuntimeDep, member: Enrolling, enrolment: FormText = "", code: FormText = ""
+) -> Response:
+    box = runtime.box
+    if member.user.totp_secret_encrypted is not None:
+        raise PortalRefusal(409, "Already enrolled", "Two-factor sign-in is already on for your account.")
+    secret = _enrolment_secret(box, member.user.id, enrolment)
+    if secret is None:
+        raise PortalRefusal(400, "Enrolment expired", "Start the enrolment again from the two-factor page.")
+    step = two_factor.accepted_step(secret, code, now=utcnow(), last_step=None)
+    if step is None:
+        return _enrolment_page(
+            request, member, secret=secret, error="That code is not valid: check the time on your phone."
+        )
+    codes = two_factor.new_recovery_codes()
+    with transaction(runtime.sessions) as db:
+        user = db.get(PortalUser, member.user.id)
+        if user is None:
+            raise GoTo("/login", forget_session=True)
+        user.totp_secret_encrypted = box.encrypt_text(secret)
+        user.totp_last_step = step
+        user.recovery_codes = [two_factor.recovery_digest(item) for item in codes]
+        audit.record(
+            db,
+            actor=audit.Actor.portal_user(user.id),
+            action="portal.2fa_enrolled",
+            target_type="portal_user",
+            target_id=str(user.id),
+            detail={"partner_id": user.partner_id, "recovery_codes": len(codes)},
+        )
+    # Shown this once: only their digests are kept.
+    return page(request, "recovery_codes.html", member=member, codes=codes)
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+@router.get("/")
+def home(request: Request, runtime: RuntimeDep, member: Reader) -> Response:
+    with transaction(runtime.sessions) as db:
+        counts: dict[str, int] = {
+            state: count
+            for state, count in db.execute(
+                select(Job.state, func.count())
+                .where(Job.partner_id == member.user.partner_id)
+                .group_by(Job.state)
+            )
+        }
+    return page(request, "home.html", member=member, counts=counts, total=sum(counts.values()))
+
+
+@router.get("/settings")
+def settings_page(request: Request, runtime: RuntimeDep, member: Reader) -> Response:
+    with transaction(runtime.sessions) as db:
+        team = accounts.list_members(db, runtime.box, member.user.partner_id)
+    return page(request, "settings.html", member=member, team=team, can_own=member.can(Permission.OWN))
+
+
+@router.post("/settings/two-factor")
+def set_two_factor_policy(
+    request: Request, runtime: RuntimeDep, member: Owner, required: FormText = ""
+) -> Response:
+    if required not in {"yes", "no"}:
+        raise PortalRefusal(400, "Unknown choice", "Choose whether two-factor sign-in is required.")
+    if required == "yes" and member.user.totp_secret_encrypted is None:
+        # Else the owner's next page would be the enrolment page, by their own decision.
+        raise PortalRefusal(
+            409,
+            "Turn on two-factor first",
+            "Turn on two-factor sign-in for your own account before requiring it.",
+        )
+    with transaction(runtime.sessions) as db:
+        accounts.set_totp_required(
+            db,
+            partner_id=member.user.partner_id,
+            required=required == "yes",
+            actor=audit.Actor.portal_user(member.user.id),
+        )
+    return _redirect(request, "/settings")
+
+
+PRODUCTS = {int(member): member.name.replace("_", " ").title() for member in JobType}
+PRODUCTS[int(JobType.ENHANCED_KYC)] = "Enhanced / Basic KYC"
+
+
+def _job_filters(params: Mapping[str, str]) -> JobFilters:
+    """The list's filters from the query string; a value that cannot be one is refused (400)."""
+
+    def bad(name: str) -> PortalRefusal:
+        return PortalRefusal(
+            400, "Unknown filter value", f"The {name} filter has a value the list does not know."
+        )
+
+    job_type: int | None = None
+    if params.get("product"):
+        if not params["product"].isdigit() or int(params["product"]) not in PRODUCTS:
+            raise bad("product")
+        job_type = int(params["product"])
+    result_code = params.get("result_code", "").strip() or None
+    if result_code is not None and not (result_code.isdigit() and len(result_code) <= 8):
+        raise bad("result code")
+    environment = params.get("environment") or None
+    if environment is not None and environment not in {item.value for item in JobEnvironment}:
+        raise bad("environment")
+    state = params.get("state") or None
+    if state is not None and state not in {item.value for item in JobState}:
+        raise bad("state")
+    return JobFilters(job_type=job_type, result_code=result_code, environment=environment, state=state)
+
+
+@router.get("/jobs")
+def jobs_page(request: Request, runtime: RuntimeDep, member: Reader) -> Response:
+    params = dict(request.query_params)
+    filters = _job_filters(params)
+    raw_page = params.get("page", "1")
+    page_number = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1
+    with transaction(runtime.sessions) as db:
+        listing = list_partner_jobs(
+            db, partner_id=member.user.partner_id, filters=filters, page=page_number, per_page=JOBS_PER_PAGE
+        )
+        rows = [
+            {
+                "smile_job_id": job.smile_job_id,
+                "job_id": job.job_id,
+                "user_id": job.user_id,
+                "product": PRODUCTS.get(job.job_type, str(job.job_type)),
+                "environment": job.environment,
+                "state": job.state,
+                "result_code": (job.result or {}).get("ResultCode") or "",
+                "result_text": (job.result or {}).get("ResultText") or "",
+                "created_at": job.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            }
+            for job in listing.jobs
+        ]
+    kept = {key: value for key, value in params.items() if key != "page" and value}
+
+    def page_link(number: int) -> str:
+        return "?" + urlencode({**kept, "page": str(number)})
+
+    return page(
+        request,
+        "jobs.html",
+        member=member,
+        rows=rows,
+        filters=params,
+        products=sorted(PRODUCTS.items()),
+        environments=[item.value for item in JobEnvironment],
+        states=[item.value for item in JobState],
+        previous_link=page_link(listing.page - 1) if listing.page > 1 else None,
+        next_link=page_link(listing.page + 1) if listing.has_next else None,
+        page_number=listing.page,
+    )
+
+
+@router.get("/static/{name}")
+def asset(name: str) -> Response:
+    media_type = ASSETS.get(name)
+    if media_type is None:
+        raise PortalRefusal(404, "Not found", "No such file.")
+    body = resources.files("openkyc.portal").joinpath("static", name).read_bytes()
+    return Response(body, media_type=media_type, headers={"cache-control": "public, max-age=3600"})
