@@ -1,6 +1,8 @@
-"""The portal in headless Chromium (Playwright) against a real `openkyc serve`: a member added with
-the CLI signs in, enrols in 2FA, signs out and in again with a code, and finds a job created
-through the API in /portal/jobs. Every request the pages make must go to the server's own origin.
+"""The portal in headless Chromium (Playwright) against a real `openkyc serve`, embedded and scaled
+out (PostgreSQL, two API processes on one port: the browser's requests land on either): a member
+added with the CLI signs in, enrols in 2FA, signs out and in again with a code, and finds a job
+created through the API in /portal/jobs. Every request the pages make must go to the server's own
+origin.
 
 Debian's Chromium (/usr/bin/chromium) is driven; no browser is downloaded. Screenshots are kept
 under the test's tmp dir and copied to /work/notes/portal-screens/ when that folder exists.
@@ -20,7 +22,8 @@ import pytest
 from smile_id_core.IdApi import IdApi
 
 from openkyc.db import utcnow
-from tests.live_server import openkyc_command, running_server
+from testkit.deployment import Mode, start_deployment
+from tests.live_server import openkyc_command
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
 
@@ -37,14 +40,16 @@ EMAIL = "owner@example.test"
 PASSWORD = "browser test password"
 
 
-def test_sign_in_with_two_factor_and_find_a_job(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["embedded", "scaled"])
+def test_sign_in_with_two_factor_and_find_a_job(tmp_path: Path, mode: Mode) -> None:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
     from playwright.sync_api import Page, sync_playwright
 
     screens = tmp_path / "screens"
     screens.mkdir()
-    with running_server(tmp_path / "data") as server:
+    server = start_deployment(mode, tmp_path / "data")
+    try:
         added = subprocess.run(
             openkyc_command(
                 "portal",
@@ -59,6 +64,7 @@ def test_sign_in_with_two_factor_and_find_a_job(tmp_path: Path) -> None:
                 "owner",
             ),
             input=PASSWORD + "\n",
+            env=server.env,  # the deployment's database
             capture_output=True,
             text=True,
             timeout=60,
@@ -80,9 +86,8 @@ def test_sign_in_with_two_factor_and_find_a_job(tmp_path: Path) -> None:
         requested: list[str] = []
 
         def shot(page: Page, name: str) -> None:
-            page.screenshot(
-                path=str(screens / f"{len(list(screens.iterdir())) + 1:02d}-{name}.png"), full_page=True
-            )
+            number = len(list(screens.iterdir())) + 1
+            page.screenshot(path=str(screens / f"{mode}-{number:02d}-{name}.png"), full_page=True)
 
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -132,13 +137,15 @@ def test_sign_in_with_two_factor_and_find_a_job(tmp_path: Path) -> None:
                 shot(page, "jobs-filtered")
             finally:
                 browser.close()
+    finally:
+        server.stop()
 
     assert requested, "the browser made no request?"
     foreign = [url for url in requested if urlsplit(url)[:2] != origin[:2]]  # scheme and host:port
     assert foreign == [], f"requests to another origin: {foreign}"
     assert any(url.endswith("/portal/static/portal.css") for url in requested)
     names = sorted(path.name for path in screens.iterdir())
-    assert len(names) == 7 and all(re.fullmatch(r"\d\d-[a-z-]+\.png", name) for name in names)
+    assert len(names) == 7 and all(re.fullmatch(rf"{mode}-\d\d-[a-z-]+\.png", name) for name in names)
     if SCREENS_COPY.is_dir():
         for path in screens.iterdir():
             shutil.copy(path, SCREENS_COPY / path.name)
