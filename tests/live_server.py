@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,9 +46,14 @@ def openkyc_command(*args: str) -> list[str]:
 
 
 @contextmanager
-def running_server(data_dir: Path, env: Mapping[str, str] | None = None) -> Iterator[LiveServer]:
+def running_server(
+    data_dir: Path, env: Mapping[str, str] | None = None, *, stderr_path: Path | None = None
+) -> Iterator[LiveServer]:
     """`openkyc serve` on a fresh data dir, with its first partner's keys read from the file the
-    command writes when its output is not a terminal; stopped (SIGTERM, then SIGKILL) at exit."""
+    command writes when its output is not a terminal; stopped (SIGTERM, then SIGKILL) at exit.
+
+    Its output goes to ``log_path``, stderr included unless ``stderr_path`` is given (the log
+    alone, without the announcements on stdout)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log_path = data_dir.parent / f"serve-{port}.log"
@@ -56,8 +61,9 @@ def running_server(data_dir: Path, env: Mapping[str, str] | None = None) -> Iter
     command = openkyc_command(
         "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir)
     )
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
+    with log_path.open("wb") as log, ExitStack() as files:
+        stderr = subprocess.STDOUT if stderr_path is None else files.enter_context(stderr_path.open("wb"))
+        process = subprocess.Popen(command, stdout=log, stderr=stderr, env=environment)
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(process, base_url, log_path)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -9,7 +10,16 @@ from typing import Any
 
 import pytest
 
-from openkyc.callbacks.client import CallbackRefused, is_public_address, post_json, resolve_public_address
+from openkyc.callbacks.client import (
+    PRIVATE_HINT,
+    SSRF_POLICY,
+    CallbackRefused,
+    is_public_address,
+    post_json,
+    receiving_host,
+    refusal_without_dns,
+    resolve_public_address,
+)
 
 
 @pytest.fixture
@@ -98,7 +108,68 @@ def test_non_http_urls_and_credentials_are_refused(url: str) -> None:
 
 def test_refused_url_is_a_failed_delivery_not_an_exception() -> None:
     outcome = post_json("http://127.0.0.1:1/cb", {"a": 1}, allow_private=False, timeout_s=1)
-    assert not outcome.delivered and outcome.error and "private" in outcome.error
+    assert not outcome.delivered
+    assert outcome.error == f"{SSRF_POLICY}: loopback address 127.0.0.1"
+    assert outcome.hint == PRIVATE_HINT and "OPENKYC_ALLOW_PRIVATE_CALLBACKS" in outcome.hint
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://127.0.0.1:8080/cb?token=abc", "loopback address 127.0.0.1"),
+        ("http://localhost:8080/cb", "loopback address (localhost)"),
+        ("http://receiver.localhost/cb", "loopback address (receiver.localhost)"),
+        ("http://[::1]/cb", "loopback address ::1"),
+        ("http://10.0.0.5/cb", "private address 10.0.0.5"),
+        ("http://192.168.1.20:3000/cb", "private address 192.168.1.20"),
+        ("http://169.254.169.254/latest/meta-data", "link-local address 169.254.169.254"),
+        ("http://[::ffff:127.0.0.1]/cb", "loopback (embedded IPv4 127.0.0.1) address ::ffff:7f00:1"),
+        ("http://[2002:a00:5::1]/cb", "private (embedded IPv4 10.0.0.5) address 2002:a00:5::1"),
+    ],
+)
+def test_a_private_target_is_judged_without_dns_with_its_kind(url: str, reason: str) -> None:
+    refusal = refusal_without_dns(url)
+    assert refusal is not None and refusal.reason == f"{SSRF_POLICY}: {reason}"
+    assert refusal.hint == PRIVATE_HINT  # the setting would lift it
+    assert "token" not in refusal.reason and "/cb" not in refusal.reason
+    with pytest.raises(CallbackRefused):  # and delivery refuses it too (or finds no address)
+        resolve_public_address(url, allow_private=False)
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("ftp://example.com/cb", "not an http(s) URL with a host"),
+        ("http://user:pw@example.com/cb", "credentials in the URL"),
+        ("http://example.com:port/cb", "the URL's port is not a number"),
+    ],
+)
+def test_urls_the_policy_refuses_whatever_the_setting(url: str, reason: str) -> None:
+    refusal = refusal_without_dns(url)
+    assert refusal is not None and refusal.reason == f"{SSRF_POLICY}: {reason}" and refusal.hint is None
+    outcome = post_json(url, {}, allow_private=True, timeout_s=1)
+    assert not outcome.delivered and outcome.error == refusal.reason
+    assert "pw" not in refusal.reason and "/cb" not in refusal.reason
+
+
+@pytest.mark.parametrize(
+    "url", ["https://receiver.example.com/cb", "http://8.8.8.8/cb", "http://[2001:4860::1]/"]
+)
+def test_a_public_or_unresolved_target_is_left_to_delivery(url: str) -> None:
+    assert refusal_without_dns(url) is None
+
+
+def test_the_receiving_host_is_all_a_log_line_gets_of_the_url() -> None:
+    assert (
+        receiving_host("https://user:secret@Hooks.Example.com:8443/p/Abc?token=xyz#f") == "hooks.example.com"
+    )
+    assert receiving_host("not a url") == "?"
+
+
+def test_an_unresolvable_host_is_a_dns_failure() -> None:
+    outcome = post_json("http://receiver.invalid/cb", {}, allow_private=False, timeout_s=2)
+    assert not outcome.delivered and outcome.error is not None
+    assert outcome.error.startswith("DNS failure: receiver.invalid does not resolve")
 
 
 def test_delivery_goes_to_the_resolved_address_with_the_original_host(
@@ -119,7 +190,18 @@ def test_non_2xx_is_not_delivered(receiver: tuple[str, list[Any]]) -> None:
 
 def test_unreachable_receiver_is_a_failed_delivery() -> None:
     outcome = post_json("http://127.0.0.1:1/cb", {}, allow_private=True, timeout_s=2)
-    assert not outcome.delivered and outcome.status_code is None and outcome.error
+    assert not outcome.delivered and outcome.status_code is None
+    assert outcome.error == "connection refused"
+
+
+def test_a_receiver_that_never_answers_is_a_timeout() -> None:
+    # A listening socket nobody accepts from: the kernel completes the connection, no answer comes.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        outcome = post_json(f"http://127.0.0.1:{port}/cb", {}, allow_private=True, timeout_s=0.5)
+    assert not outcome.delivered and outcome.error == "timeout waiting for the answer"
 
 
 @pytest.fixture

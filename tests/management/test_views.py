@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -254,3 +255,27 @@ def test_a_nul_in_a_callback_url_or_user_id_is_refused_not_500(database: str, tm
         for path in ("/v1/management/users/%00/disable", "/v1/management/users/u%00/delete"):
             changed = client.post(path, headers=signed(key, "POST", path))
             assert (changed.status_code, changed.json()["code"]) == (404, "2404"), changed.text
+
+
+def test_a_refused_management_request_is_logged_with_its_code_and_partner(
+    client: TestClient, credential: ManagementKey, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="openkyc.management")
+    path = "/v1/management/keys"
+    forged = {**signed(credential, "GET", path), "X-API-Auth-Token": "a-guessed-token"}
+    unknown = signed(
+        ManagementKey("no-such-api-key", credential.secret_key, credential.auth_token, False, "0"),
+        "GET",
+        path,
+    )
+    assert client.get(path, headers=forged).status_code == 401
+    assert client.get(path, headers=unknown).status_code == 401
+    first, second = [r for r in caplog.records if r.name == "openkyc.management.views"]
+    assert first.levelno == second.levelno == logging.WARNING
+    assert first.getMessage() == (
+        f"management request refused (401 AUTH_INVALID_AUTH_TOKEN) for partner {credential.partner_id}"
+    )
+    assert second.getMessage() == "management request refused (401 AUTH_INVALID_API_KEY)"
+    for line in (first, second):
+        for secret in ("a-guessed-token", credential.auth_token, credential.secret_key, "no-such-api-key"):
+            assert secret not in line.getMessage()

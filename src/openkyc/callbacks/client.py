@@ -12,8 +12,10 @@ connection to 127.0.0.1.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import socket
+import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -25,36 +27,122 @@ import httpx
 MAX_ANSWER_BYTES = 64 * 1024
 
 
+# The start of every refusal's reason, so that one log search finds them all.
+SSRF_POLICY = "refused by the SSRF policy"
+# What an operator who means to deliver to a private network (a test receiver, an internal
+# service) changes; said next to every refusal for the address range.
+PRIVATE_HINT = "set OPENKYC_ALLOW_PRIVATE_CALLBACKS to true to allow private and loopback receivers"
+
+
 class CallbackRefused(Exception):
-    """The URL may not be called (scheme, address range, credentials in the URL...)."""
+    """The URL may not be called (scheme, address range, credentials in the URL...) or its host
+    does not resolve. The message is a reason category that never repeats the URL (host at most).
+
+    ``hint``: what would lift the refusal, for the operator (the private-address setting).
+    """
+
+    def __init__(self, reason: str, *, hint: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.hint = hint
 
 
 @dataclass(frozen=True)
 class DeliveryOutcome:
     delivered: bool
     status_code: int | None
+    # A reason category (connection refused, timeout, HTTP 500, refused by the SSRF policy...).
     error: str | None
     duration_ms: float
+    hint: str | None = None
+
+
+def receiving_host(url: str) -> str:
+    """The host ``url`` names (no scheme, credentials, path or query: those may carry secrets),
+    for log lines; ``?`` when it names none."""
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    return host or "?"
+
+
+def check_url(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of a callback URL the policy may call, judged before any DNS look-up."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise CallbackRefused(f"{SSRF_POLICY}: the URL's port is not a number") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise CallbackRefused(f"{SSRF_POLICY}: not an http(s) URL with a host")
+    if parts.username or parts.password:
+        raise CallbackRefused(f"{SSRF_POLICY}: credentials in the URL")
+    return parts.scheme, parts.hostname, port
 
 
 def resolve_public_address(url: str, *, allow_private: bool) -> tuple[str, str, int, str]:
     """(scheme, host, port, ip) for ``url``, refusing non-HTTP schemes and non-public addresses."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise CallbackRefused("callback URLs must be http(s) URLs with a host")
-    if parts.username or parts.password:
-        raise CallbackRefused("callback URLs must not carry credentials")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    scheme, host, port = check_url(url)
     try:
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
-        raise CallbackRefused(f"callback host does not resolve ({error.strerror})") from error
+        raise CallbackRefused(f"DNS failure: {host} does not resolve ({error.strerror})") from error
     addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
     if not allow_private:
         for address in addresses:
             if not is_public_address(address):
-                raise CallbackRefused("callback host resolves to a private, loopback or reserved address")
-    return parts.scheme, parts.hostname, port, str(addresses[0])
+                raise _private_refusal(address)
+    return scheme, host, port, str(addresses[0])
+
+
+def refusal_without_dns(url: str) -> CallbackRefused | None:
+    """The refusal every attempt at ``url`` meets while private receivers are not allowed, as far
+    as it shows without a DNS look-up: a URL the policy refuses, a literal non-public address, or
+    a name that means this machine everywhere (RFC 6761 §6.3). None when only delivery can tell."""
+    try:
+        _, host, _ = check_url(url)
+    except CallbackRefused as refusal:
+        return refusal
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return CallbackRefused(f"{SSRF_POLICY}: loopback address ({name})", hint=PRIVATE_HINT)
+    try:
+        literal = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return None if is_public_address(literal) else _private_refusal(literal)
+
+
+def _private_refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> CallbackRefused:
+    return CallbackRefused(f"{SSRF_POLICY}: {address_kind(address)} address {address}", hint=PRIVATE_HINT)
+
+
+def address_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
+    """Why the policy refuses ``address``, in a word: loopback, private, link-local..."""
+    own = _special_kind(address)
+    if own is not None:
+        return own
+    # Then an embedded IPv4 address: it is where the packets go (::ffff:127.0.0.1 is loopback,
+    # though ipaddress files the whole IPv4-mapped range as private).
+    if isinstance(address, ipaddress.IPv6Address):
+        for ipv4 in embedded_ipv4(address):
+            kind = _special_kind(ipv4) or ("private" if ipv4.is_private else None)
+            if kind is not None:
+                return f"{kind} (embedded IPv4 {ipv4})"
+    return "private" if address.is_private else "reserved"
+
+
+def _special_kind(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    for kind, found in (
+        ("loopback", address.is_loopback),
+        ("link-local", address.is_link_local),
+        ("multicast", address.is_multicast),
+        ("unspecified", address.is_unspecified),
+    ):
+        if found:
+            return kind
+    return None
 
 
 # RFC 6052 prefixes: the well-known NAT64 prefix (IPv4 in the last 32 bits) and the local-use one,
@@ -106,8 +194,8 @@ def post_json(url: str, body: dict[str, Any], *, allow_private: bool, timeout_s:
     started = time.perf_counter()
     try:
         scheme, host, port, ip = resolve_public_address(url, allow_private=allow_private)
-    except CallbackRefused as error:
-        return DeliveryOutcome(False, None, str(error), 0.0)
+    except CallbackRefused as refusal:
+        return DeliveryOutcome(False, None, refusal.reason, 0.0, refusal.hint)
     parts = urlsplit(url)
     netloc_ip = f"[{ip}]" if ":" in ip else ip
     pinned = urlunsplit((scheme, f"{netloc_ip}:{port}", parts.path or "/", parts.query, ""))
@@ -130,11 +218,52 @@ def post_json(url: str, body: dict[str, Any], *, allow_private: bool, timeout_s:
                 if drained > MAX_ANSWER_BYTES or time.perf_counter() > deadline:
                     break
     except httpx.HTTPError as error:
-        return DeliveryOutcome(False, None, f"{type(error).__name__}", _ms(started))
+        return DeliveryOutcome(False, None, failure_reason(error), _ms(started))
     ok = 200 <= response.status_code < 300
     return DeliveryOutcome(
         ok, response.status_code, None if ok else f"HTTP {response.status_code}", _ms(started)
     )
+
+
+# Timeouts by the phase they cut short.
+_TIMEOUTS: tuple[tuple[type[httpx.TimeoutException], str], ...] = (
+    (httpx.ConnectTimeout, "timeout while connecting"),
+    (httpx.WriteTimeout, "timeout while sending"),
+    (httpx.ReadTimeout, "timeout waiting for the answer"),
+    (httpx.PoolTimeout, "timeout"),
+)
+# Socket errors under a ConnectError or a ReadError, by what a receiver's operator checks.
+_SOCKET_ERRORS: tuple[tuple[int, str], ...] = (
+    (errno.ECONNREFUSED, "connection refused"),
+    (errno.ECONNRESET, "connection reset"),
+    (errno.EHOSTUNREACH, "host unreachable"),
+    (errno.ENETUNREACH, "network unreachable"),
+)
+
+
+def failure_reason(error: httpx.HTTPError) -> str:
+    """A reason category for a failed POST: connection refused, timeout, TLS error..."""
+    for kind, reason in _TIMEOUTS:
+        if isinstance(error, kind):
+            return reason
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ssl.SSLError):
+            return "TLS error"
+        if isinstance(cause, OSError):
+            for number, reason in _SOCKET_ERRORS:
+                if cause.errno == number:
+                    return reason
+        cause = cause.__cause__ or cause.__context__
+    text = str(error).lower()
+    for needle, reason in (
+        ("refused", "connection refused"),
+        ("ssl", "TLS error"),
+        ("reset", "connection reset"),
+    ):
+        if needle in text:
+            return reason
+    return f"connection error ({type(error).__name__})"
 
 
 def _ms(started: float) -> float:

@@ -1,20 +1,31 @@
-"""Scheduling callbacks, delivering due ones and logging every attempt."""
+"""Scheduling callbacks, delivering due ones and logging every attempt.
+
+Each attempt is recorded in the database (``openkyc jobs show``) and each one that fails is a
+WARNING in the server log naming the job, the attempt and a reason category (connection refused,
+timeout, HTTP 500, refused by the SSRF policy...), never the URL (its path and query may carry a
+partner's secret): the receiving host at most.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy import String, column, or_, select, table, update
 from sqlalchemy.orm import Session
 
-from openkyc.callbacks.client import post_json
+from openkyc.callbacks.client import DeliveryOutcome, post_json, receiving_host, refusal_without_dns
 from openkyc.callbacks.models import CallbackAttempt, CallbackDelivery
 from openkyc.db import rows_matched, transaction, utcnow
+from openkyc.observability.context import bind_job, bind_partner
 from openkyc.partners.models import Partner
 from openkyc.partners.service import key_secret
 from openkyc.runtime import Runtime
 from openkyc.signing import sign_response
+from openkyc.signing.errors import describe_duration
+
+log = logging.getLogger(__name__)
 
 MAX_BACKOFF = timedelta(hours=1)
 CLAIM_FOR = timedelta(minutes=2)
@@ -65,6 +76,31 @@ def schedule_result(
         return None
     public = {key: value for key, value in result.items() if not key.startswith("_")}
     return schedule(db_session=db_session, job=job, payload=public, url=url, horizon=horizon)
+
+
+def warn_at_intake(smile_job_id: str, url: str | None, *, allow_private: bool) -> bool:
+    """A WARNING as a job is accepted whose ``callback_url`` every attempt will refuse (a loopback or
+    private address while private receivers are not allowed, a URL the policy refuses), so that an
+    integrator sees it at once rather than after a day of retries. The answer to the request stays
+    the same: Smile ID's API accepts such a job too. Judged without a DNS look-up, so it never
+    delays the answer; a name resolving to a private address is reported by the first attempt.
+    Returns whether it warned."""
+    if not url:
+        return False
+    refusal = refusal_without_dns(url)
+    # A refusal with a hint is one of the address range, which the setting lifts.
+    if refusal is None or (allow_private and refusal.hint is not None):
+        return False
+    hint = f" ({refusal.hint})" if refusal.hint else ""
+    with bind_job(smile_job_id):
+        log.warning(
+            "job %s was accepted with a callback_url that every delivery attempt will refuse: %s%s; "
+            "its result stays available through job_status",
+            smile_job_id,
+            refusal.reason,
+            hint,
+        )
+    return True
 
 
 def backoff(attempts: int, first: timedelta) -> timedelta:
@@ -193,13 +229,14 @@ def deliver(runtime: Runtime, delivery_id: int, attempt: int) -> bool:
             return False
         secret = key_secret(db_session=session, box=runtime.box, key_id=job.api_key_id)
         body = {**delivery.payload, **sign_response(secret, job.partner_id, utcnow())}
-        url = delivery.url
+        url, smile_job_id, partner_id = delivery.url, delivery.smile_job_id, job.partner_id
     outcome = post_json(
         url,
         body,
         allow_private=settings.allow_private_callbacks,
         timeout_s=settings.callback_timeout.total_seconds(),
     )
+    next_at: datetime | None = None
     with transaction(runtime.sessions) as session:
         delivery = session.get(CallbackDelivery, delivery_id)
         if delivery is None:  # claimed by this process, and deliveries are never deleted while due
@@ -219,9 +256,41 @@ def deliver(runtime: Runtime, delivery_id: int, attempt: int) -> bool:
             next_at = utcnow() + backoff(delivery.attempts, settings.callback_first_retry)
             if next_at > delivery.give_up_at:
                 delivery.abandoned = True
+                next_at = None
             else:
                 delivery.next_attempt_at = next_at
+    with bind_job(smile_job_id), bind_partner(partner_id):
+        _log_attempt(smile_job_id, attempt + 1, receiving_host(url), outcome, next_at)
     return outcome.delivered
+
+
+def _log_attempt(
+    smile_job_id: str, number: int, host: str, outcome: DeliveryOutcome, next_at: datetime | None
+) -> None:
+    """One line per attempt: INFO when delivered, WARNING (with what happens next) otherwise."""
+    if outcome.delivered:
+        log.info(
+            "callback for job %s delivered to %s on attempt %d (HTTP %s)",
+            smile_job_id,
+            host,
+            number,
+            outcome.status_code,
+        )
+        return
+    if next_at is None:
+        then = "giving up: the retry window is over"
+    else:
+        then = f"next attempt in {describe_duration(next_at - utcnow())}"
+    hint = f" ({outcome.hint})" if outcome.hint else ""
+    log.warning(
+        "callback for job %s to %s failed on attempt %d: %s%s; %s",
+        smile_job_id,
+        host,
+        number,
+        outcome.error,
+        hint,
+        then,
+    )
 
 
 def delivery_log(*, db_session: Session, smile_job_id: str) -> list[dict[str, Any]]:

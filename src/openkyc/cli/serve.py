@@ -133,7 +133,7 @@ def serve(
         raise typer.BadParameter("--tls-cert and --tls-key go together")
     settings = cli_settings() if workers is None else cli_settings(workers=workers)
     # First, so migrations and start-up problems are logged in the configured format too.
-    configure_logging(settings)
+    configure_logging(settings, native_stderr=True)
     runtime = build_runtime(settings)
     runtime.queue = queue_for(runtime.settings)
     # With Celery, `openkyc worker` processes verify and call back; this process only serves.

@@ -71,7 +71,7 @@ def _run_one(queue: QueueChoice, concurrency: int | None, loglevel: str) -> None
     from openkyc.observability.logging import configure_logging
     from openkyc.tasks.celery_worker import app
 
-    configure_logging(settings())
+    configure_logging(settings(), native_stderr=True)
     if queue == QueueChoice.VERIFICATION:
         processes = concurrency or os.cpu_count() or 1
         pool = ["--pool", "prefork", "--concurrency", str(processes)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openkyc.callbacks.service import schedule_result
+from openkyc.callbacks.service import schedule_result, warn_at_intake
 from openkyc.db import transaction
 from openkyc.jobs import service
 from openkyc.partner_input import PartnerParams
@@ -28,7 +28,9 @@ def open_sync_job(runtime: Runtime, caller: Caller, params: PartnerParams, callb
             params=params,
             callback_url=callback_url,
         )
-        return job.smile_job_id
+        smile_job_id = job.smile_job_id
+    warn_at_intake(smile_job_id, callback_url, allow_private=runtime.settings.allow_private_callbacks)
+    return smile_job_id
 
 
 def publish_sync_result(

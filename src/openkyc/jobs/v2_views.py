@@ -39,6 +39,7 @@ from openkyc.api_errors import (
     ApiError,
     error_responses,
 )
+from openkyc.callbacks import service as callbacks
 from openkyc.db import transaction
 from openkyc.engine.errors import ImageError
 from openkyc.engine.images.decode import DecodedImage, load_image
@@ -287,6 +288,9 @@ def _open_job(
             job.inputs = {"comparison_image_type": submission.comparison_image_type}
         session.flush()
         session.expunge(job)
+    callbacks.warn_at_intake(
+        job.smile_job_id, submission.callback_url, allow_private=runtime.settings.allow_private_callbacks
+    )
     return job
 
 

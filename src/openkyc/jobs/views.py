@@ -30,6 +30,7 @@ from openkyc.api_errors import (
     error_responses,
 )
 from openkyc.audit import Actor
+from openkyc.callbacks import service as callbacks
 from openkyc.db import transaction, utcnow
 from openkyc.http import SignedBody, json_body, read_json_object, read_limited_body, validate_body
 from openkyc.job_types import JobType
@@ -161,6 +162,9 @@ def _prep_upload(
             upload_ttl=runtime.settings.upload_url_ttl,
         )
         smile_job_id = ticket.job.smile_job_id
+    callbacks.warn_at_intake(
+        smile_job_id, callback_url, allow_private=runtime.settings.allow_private_callbacks
+    )
     if ticket.retried:
         uploads.discard_direct_upload(runtime, smile_job_id)
     return {

@@ -21,6 +21,7 @@ read from any request (a GET in a proxy log) could redirect callbacks or mint ke
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -33,41 +34,61 @@ from openkyc.db import transaction, utcnow
 from openkyc.http import read_limited_body
 from openkyc.management.nonces import DatabaseNonceStore
 from openkyc.management.service import lookup_credential
+from openkyc.observability.context import bind_partner
 from openkyc.partner_input import parse_json, text_problem
 from openkyc.partners import service as partners
 from openkyc.retention.user_purge import purge_user_biometrics
 from openkyc.runtime import Runtime
-from openkyc.signing import MUTATING_METHODS, MUTATION_ELEMENTS, ManagementKey, verify_ksig1
+from openkyc.signing import MUTATING_METHODS, MUTATION_ELEMENTS, KSig1Error, ManagementKey, verify_ksig1
 from openkyc.signing.environment import Environment
 from openkyc.users import service as users
 from openkyc.users.models import UserStatus
 from openkyc.webdeps import RuntimeDep
 
+log = logging.getLogger(__name__)
+
 router = APIRouter(prefix="/v1/management", tags=["management"])
 
 
 async def management_caller(request: Request, runtime: RuntimeDep) -> ManagementKey:
-    """The KSig1 credential that signed this request (KSig1Error → 401 otherwise)."""
+    """The KSig1 credential that signed this request (KSig1Error → 401 otherwise).
+
+    A refusal is logged at WARNING with its error code (the reason category) and, once the API key
+    named a credential, that credential's partner: never a header's value."""
     body = await read_limited_body(request, runtime.settings.max_json_body)
     raw_path = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
     query = request.scope.get("query_string", b"").decode("latin-1")
+    looked_up: list[ManagementKey] = []
 
     def lookup(api_key: str) -> ManagementKey | None:
         with transaction(runtime.sessions) as session:
-            return lookup_credential(db_session=session, box=runtime.box, api_key=api_key)
+            found = lookup_credential(db_session=session, box=runtime.box, api_key=api_key)
+        looked_up.extend([found] if found is not None else [])
+        return found
 
     # The key look-up and the nonce insert are database work: off the event loop.
-    return await run_in_threadpool(
-        verify_ksig1,
-        request.method,
-        raw_path + (f"?{query}" if query else ""),
-        request.headers,
-        body,
-        lookup,
-        utcnow(),
-        nonce_store=DatabaseNonceStore(runtime.sessions),
-        required_elements=MUTATION_ELEMENTS if request.method.upper() in MUTATING_METHODS else (),
-    )
+    try:
+        return await run_in_threadpool(
+            verify_ksig1,
+            request.method,
+            raw_path + (f"?{query}" if query else ""),
+            request.headers,
+            body,
+            lookup,
+            utcnow(),
+            nonce_store=DatabaseNonceStore(runtime.sessions),
+            required_elements=MUTATION_ELEMENTS if request.method.upper() in MUTATING_METHODS else (),
+        )
+    except KSig1Error as error:
+        partner = looked_up[0].partner_id if looked_up else None
+        with bind_partner(partner):
+            log.warning(
+                "management request refused (401 %s)%s%s",
+                error.code,
+                f" for partner {partner}" if partner else "",
+                " (revoked credential)" if looked_up and looked_up[0].revoked else "",
+            )
+        raise
 
 
 Caller = Annotated[ManagementKey, Depends(management_caller)]

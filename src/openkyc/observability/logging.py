@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from openkyc.config import Settings
 from openkyc.observability.context import current_fields
+from openkyc.observability.native_stderr import route_native_stderr
 from openkyc.observability.redaction import RedactionFilter
 
 CONTEXT_FIELDS = ("smile_job_id", "request_id", "partner_id")
@@ -91,8 +92,14 @@ def parse_level(name: str) -> int:
     return level
 
 
-def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> logging.Handler:
-    """Send every logger of the process through one handler (idempotent: replaces its own)."""
+def configure_logging(
+    settings: Settings, *, stream: TextIO | None = None, native_stderr: bool = False
+) -> logging.Handler:
+    """Send every logger of the process through one handler (idempotent: replaces its own).
+
+    ``native_stderr`` (the server and worker entry points): in the JSON format, what native
+    libraries write to file descriptor 2 becomes JSON log lines too (:mod:`.native_stderr`).
+    """
     level = parse_level(settings.log_level)
     root = logging.getLogger()
     for existing in list(root.handlers):
@@ -109,4 +116,6 @@ def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> lo
     for name in (*QUIET_LOGGERS, *NOISY_LOGGERS):
         logging.getLogger(name).setLevel(max(level, logging.WARNING))
     logging.captureWarnings(True)
+    if native_stderr and settings.log_format == "json":
+        route_native_stderr(handler)
     return handler

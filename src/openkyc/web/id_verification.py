@@ -29,6 +29,7 @@ from openkyc.api_errors import (
     ApiError,
     error_responses,
 )
+from openkyc.callbacks import service as callbacks
 from openkyc.db import transaction, utcnow
 from openkyc.http import Accepted, json_body, read_json_object, validate_body
 from openkyc.idverification.basic_kyc import basic_kyc_result
@@ -176,6 +177,9 @@ def verify(
         _refuse_duplicate(session, caller, request)  # before counting: a 2215 is not a look-up
     well_formed = precheck(runtime, request, partner_id=caller.partner_id, environment=environment)
     smile_job_id = _open_job(runtime, caller, request)
+    callbacks.warn_at_intake(
+        smile_job_id, request.callback_url, allow_private=runtime.settings.allow_private_callbacks
+    )
     outcome = (
         look_up(runtime, request, partner_id=caller.partner_id, environment=environment)
         if well_formed
