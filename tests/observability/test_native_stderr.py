@@ -8,6 +8,7 @@ import logging
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -130,11 +131,17 @@ def test_the_text_format_leaves_stderr_as_it_is() -> None:
 
 @pytest.mark.slow
 def test_a_served_verification_leaves_only_json_on_stderr(tmp_path: Path, faces_dir: Path) -> None:
+    """Also the issue's check: a refused callback leaves WARNING lines naming the job."""
     selfie = faces_dir / "ageitgey+face_recognition" / "examples" / "obama2.jpg"
     stderr_path = tmp_path / "stderr.log"
-    env = {"OPENKYC_LOG_LEVEL": "DEBUG", "OPENKYC_LOG_FORMAT": "json"}
+    env = {
+        "OPENKYC_LOG_LEVEL": "DEBUG",
+        "OPENKYC_LOG_FORMAT": "json",
+        "OPENKYC_ALLOW_PRIVATE_CALLBACKS": "false",
+    }
     with running_server(tmp_path / "data", env, stderr_path=stderr_path) as server:
-        api = WebApi(server.partner_id, "", server.sandbox_key, f"{server.base_url}/v1")
+        loopback_callback = "http://127.0.0.1:9/hooks/Tok3n-in-path?sig=s3cret"
+        api = WebApi(server.partner_id, loopback_callback, server.sandbox_key, f"{server.base_url}/v1")
         options = {"return_job_status": True, "return_history": False, "return_images": False}
         answer = api.submit_job(
             {"user_id": "stderr-user", "job_id": "stderr-job", "job_type": 4},
@@ -144,7 +151,23 @@ def test_a_served_verification_leaves_only_json_on_stderr(tmp_path: Path, faces_
         )
         # The registration ran the face detectors, the mesh (mediapipe), dlib and the ONNX models.
         assert answer["job_complete"] is True, answer
-    records = parsed([line for line in stderr_path.read_text().splitlines() if line.strip()])
+        smile_job_id = answer["result"]["SmileJobID"]
+        deadline = time.monotonic() + 30
+        while "failed on attempt 1" not in stderr_path.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    text = stderr_path.read_text()
+    records = parsed([line for line in text.splitlines() if line.strip()])
     native = [record for record in records if record["logger"] == LOGGER_NAME]
     # mediapipe announces its TFLite delegate on every model load: it arrived, as a JSON record.
     assert any("XNNPACK" in record["message"] for record in native), native
+    callbacks = [
+        record
+        for record in records
+        if record["logger"] == "openkyc.callbacks.service" and record.get("smile_job_id") == smile_job_id
+    ]
+    assert [record["level"] for record in callbacks] == ["WARNING", "WARNING"], callbacks
+    accepted, attempt = (record["message"] for record in callbacks)
+    assert accepted.startswith(f"job {smile_job_id} was accepted with a callback_url that every")
+    assert attempt.startswith(f"callback for job {smile_job_id} to 127.0.0.1 failed on attempt 1: ")
+    assert "loopback address 127.0.0.1" in attempt
+    assert "Tok3n" not in text and "s3cret" not in text
