@@ -279,3 +279,37 @@ def test_a_refused_management_request_is_logged_with_its_code_and_partner(
     for line in (first, second):
         for secret in ("a-guessed-token", credential.auth_token, credential.secret_key, "no-such-api-key"):
             assert secret not in line.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("url", "warned"),
+    [
+        (
+            "https://user:pw@partner.example/callback?sig=x",
+            "refused by the SSRF policy: credentials in the URL",
+        ),
+        ("https://partner.example/callback", None),
+        ("http://127.0.0.1:9/callback", None),  # this test runtime allows private receivers
+        (None, None),
+    ],
+)
+def test_a_default_callback_url_no_attempt_can_reach_is_stored_with_a_warning(
+    client: TestClient,
+    credential: ManagementKey,
+    caplog: pytest.LogCaptureFixture,
+    url: str | None,
+    warned: str,
+) -> None:
+    caplog.set_level(logging.WARNING, logger="openkyc.management")
+    body = json.dumps({"default_callback_url": url}).encode()
+    path = "/v1/management/callback"
+    put = client.put(path, content=body, headers=signed(credential, "PUT", path, body))
+    assert put.status_code == 200 and put.json() == {"default_callback_url": url}
+    lines = [r.getMessage() for r in caplog.records if r.name == "openkyc.management.views"]
+    if warned is None:
+        assert lines == []
+    else:
+        assert lines == [
+            f"partner {credential.partner_id} set a default callback URL that every delivery attempt "
+            f"will refuse: {warned}"
+        ]

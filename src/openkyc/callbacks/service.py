@@ -85,22 +85,29 @@ def warn_at_intake(smile_job_id: str, url: str | None, *, allow_private: bool) -
     the same: Smile ID's API accepts such a job too. Judged without a DNS look-up, so it never
     delays the answer; a name resolving to a private address is reported by the first attempt.
     Returns whether it warned."""
-    if not url:
+    reason = always_refused(url, allow_private=allow_private)
+    if reason is None:
         return False
+    with bind_job(smile_job_id):
+        log.warning(
+            "job %s was accepted with a callback_url that every delivery attempt will refuse: %s; "
+            "its result stays available through job_status",
+            smile_job_id,
+            reason,
+        )
+    return True
+
+
+def always_refused(url: str | None, *, allow_private: bool) -> str | None:
+    """Why every attempt at ``url`` will be refused (with what lifts it, if anything), as far as
+    shows without a DNS look-up; None when delivery may succeed (see warn_at_intake)."""
+    if not url:
+        return None
     refusal = refusal_without_dns(url)
     # A refusal with a hint is one of the address range, which the setting lifts.
     if refusal is None or (allow_private and refusal.hint is not None):
-        return False
-    hint = f" ({refusal.hint})" if refusal.hint else ""
-    with bind_job(smile_job_id):
-        log.warning(
-            "job %s was accepted with a callback_url that every delivery attempt will refuse: %s%s; "
-            "its result stays available through job_status",
-            smile_job_id,
-            refusal.reason,
-            hint,
-        )
-    return True
+        return None
+    return f"{refusal.reason} ({refusal.hint})" if refusal.hint else refusal.reason
 
 
 def backoff(attempts: int, first: timedelta) -> timedelta:

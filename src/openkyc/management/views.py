@@ -30,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 
 from openkyc.api_errors import INVALID_VALUE, NOT_FOUND, ApiError
 from openkyc.audit import Actor
+from openkyc.callbacks import service as callbacks
 from openkyc.db import transaction, utcnow
 from openkyc.http import read_limited_body
 from openkyc.management.nonces import DatabaseNonceStore
@@ -245,6 +246,16 @@ async def set_callback(request: Request, caller: Caller, runtime: RuntimeDep) ->
     if url is not None and not url.startswith(("https://", "http://")):
         raise ApiError(INVALID_VALUE, "default_callback_url must be an http(s) URL")
     await run_in_threadpool(_store_callback, runtime, caller.partner_id, url)
+    # Stored as asked (it is the partner's choice), but said at once in the log when no result
+    # will ever reach it: a day of refused attempts per job is a poor way to find out.
+    refused = callbacks.always_refused(url, allow_private=runtime.settings.allow_private_callbacks)
+    if refused is not None:
+        with bind_partner(caller.partner_id):
+            log.warning(
+                "partner %s set a default callback URL that every delivery attempt will refuse: %s",
+                caller.partner_id,
+                refused,
+            )
     return {"default_callback_url": url}
 
 
