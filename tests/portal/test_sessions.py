@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from openkyc.audit import operator
 from openkyc.db import transaction, utcnow
 from openkyc.portal import accounts, sessions
@@ -30,7 +32,7 @@ def _token(runtime: Runtime, partner: PartnerCreds, *, pending: bool = False) ->
 def test_only_the_tokens_digest_is_stored(runtime: Runtime, partner: PartnerCreds) -> None:
     token = _token(runtime, partner)
     with transaction(runtime.sessions) as db:
-        [row] = db.query(PortalSession).all()
+        [row] = db.scalars(select(PortalSession)).all()
         assert row.token_digest == sessions.token_digest(token) != token
 
 

@@ -334,3 +334,81 @@ def test_any_api_process_serves_any_session(
 @pytest.mark.parametrize("path", ["/portal/static/../views.py", "/portal/static/nothing.css"])
 def test_only_the_packaged_assets_are_served(portal: TestClient, path: str) -> None:
     assert portal.get(path).status_code == 404
+
+
+JUNK_FIELDS = [
+    {"email": "a@b.test\x00", "password": "x"},
+    {"email": "x" * 5000, "password": "y" * 5000},
+    {"code": "١٢٣٤٥٦", "recovery_code": "é" * 10},
+    {"code": "9" * 5000, "enrolment": "é" * 100, "required": "maybe"},
+]
+
+
+@pytest.mark.parametrize("fields", JUNK_FIELDS)
+def test_junk_in_any_form_is_a_4xx_never_a_500(
+    portal: TestClient, team: dict[PortalRole, Member], fields: dict[str, str]
+) -> None:
+    posts = [
+        route.path
+        for route in router.routes
+        if isinstance(route, APIRoute) and "POST" in (route.methods or ())
+    ]
+    for signed_in in (False, True):
+        if signed_in:
+            sign_in(portal, team[PortalRole.OWNER])
+        page = "/portal/" if signed_in else "/portal/login"
+        token = csrf_of(portal.get(page).text)
+        for path in posts:
+            if path == "/portal/logout":
+                continue  # would end the session the other routes are tried with
+            for token_sent in (token, "é" * 64):
+                answer = portal.post(path, data={**fields, "csrf_token": token_sent})
+                assert answer.status_code < 500, (path, answer.status_code, answer.text[:200])
+            raw = portal.post(
+                path,
+                content=b"\xff\xfe\x00junk",
+                headers={"content-type": "application/x-www-form-urlencoded"},
+            )
+            assert raw.status_code < 500, path
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=" + "9" * 5000,
+        "page=²",
+        "product=" + "6" * 5000,
+        "product=⁶",
+        "result_code=١٠١٢",
+        "page=-1&state=",
+    ],
+)
+def test_odd_job_list_queries_are_a_4xx_or_the_first_page(
+    portal: TestClient, team: dict[PortalRole, Member], query: str
+) -> None:
+    sign_in(portal, team[PortalRole.AUDITOR])
+    assert portal.get(f"/portal/jobs?{query}").status_code in {200, 400}
+
+
+def test_links_redirects_and_the_cookie_follow_the_root_path(
+    runtime: Runtime, team: dict[PortalRole, Member]
+) -> None:
+    # A proxy serving the app under /kyc: the browser's paths, and so the cookie's, start with it.
+    with TestClient(create_app(runtime), root_path="/kyc", follow_redirects=False) as behind_proxy:
+        assert behind_proxy.get("/kyc/portal/").headers["location"] == "/kyc/portal/login"
+        login = behind_proxy.get("/kyc/portal/login")
+        assert (
+            'action="/kyc/portal/login"' in login.text
+            and 'href="/kyc/portal/static/portal.css"' in login.text
+        )
+        answer = behind_proxy.post(
+            "/kyc/portal/login",
+            data={
+                "email": team[PortalRole.OWNER].email,
+                "password": PASSWORD,
+                "csrf_token": csrf_of(login.text),
+            },
+        )
+        assert answer.headers["location"] == "/kyc/portal/"
+        assert "path=/kyc/portal" in answer.headers["set-cookie"].lower()
+        assert behind_proxy.get("/kyc/portal/jobs").status_code == 200

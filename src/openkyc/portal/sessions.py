@@ -86,6 +86,6 @@ def csrf_token(box: SecretBox, cookie_token: str) -> str:
 
 def csrf_valid(box: SecretBox, cookie_token: str | None, sent: str | None) -> bool:
     """Constant-time comparison of the form's token with the one the cookie's token gives."""
-    if not cookie_token or not sent:
+    if not cookie_token or not sent or not sent.isascii():  # compare_digest refuses other text
         return False
     return hmac.compare_digest(csrf_token(box, cookie_token), sent)

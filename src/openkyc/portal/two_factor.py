@@ -45,7 +45,7 @@ def step_of(now: datetime) -> int:
 def accepted_step(secret: str, code: str, *, now: datetime, last_step: int | None) -> int | None:
     """The time step ``code`` belongs to, if it is good now and newer than ``last_step``; else None."""
     code = code.strip().replace(" ", "")
-    if len(code) != 6 or not code.isdigit():
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
         return None
     totp = pyotp.TOTP(secret)
     current = step_of(now)
@@ -66,7 +66,8 @@ def new_recovery_codes() -> list[str]:
 
 def recovery_digest(code: str) -> str:
     normalised = code.strip().lower().replace(" ", "").replace("-", "")
-    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+    # surrogatepass: text a browser could not have meant still hashes (to nothing stored).
+    return hashlib.sha256(normalised.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def use_recovery_code(stored: list[str], code: str) -> list[str] | None:

@@ -33,6 +33,7 @@ from openkyc.jobs.models import Job, JobState
 from openkyc.partners.models import Partner
 from openkyc.portal import accounts, limits, sessions, two_factor
 from openkyc.portal.models import PortalSession, PortalUser
+from openkyc.portal.passwords import MAX_LENGTH as MAX_PASSWORD
 from openkyc.portal.passwords import hash_password, needs_rehash, verify_password
 from openkyc.portal.roles import Permission, allows
 from openkyc.runtime import Runtime
@@ -243,6 +244,19 @@ Enrolling = Annotated[SignedIn, Depends(signed_in_for_enrolment)]
 FormText = Annotated[str, Form()]
 
 
+def _field(value: str, limit: int) -> str:
+    """A form field as typed, or a 400 for text no person typed (too long, NUL, lone surrogates)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        value = "\x00"
+    if len(value) > limit or "\x00" in value:
+        raise PortalRefusal(
+            400, "Unreadable form", "A field of the form was too long or held characters it cannot hold."
+        )
+    return value
+
+
 def _client(request: Request) -> str:
     return request.client.host if request.client is not None else "unknown"
 
@@ -276,6 +290,8 @@ def login_form(request: Request) -> Response:
 
 @router.post("/login")
 def login(request: Request, runtime: RuntimeDep, email: FormText = "", password: FormText = "") -> Response:
+    email = _field(email, accounts.MAX_EMAIL)
+    password = _field(password, MAX_PASSWORD)
     box = runtime.box
     now = utcnow()
     email_key = limits.email_key(box, email)
@@ -342,6 +358,7 @@ def totp_login(
     request: Request, runtime: RuntimeDep, code: FormText = "", recovery_code: FormText = ""
 ) -> Response:
     member = _pending(request, runtime)
+    code, recovery_code = _field(code, 64), _field(recovery_code, 64)
     box = runtime.box
     now = utcnow()
     email_key = limits.email_key(box, member.email)
@@ -464,6 +481,7 @@ def two_factor_page(request: Request, member: Enrolling) -> Response:
 def enrol(
     request: Request, runtime: RuntimeDep, member: Enrolling, enrolment: FormText = "", code: FormText = ""
 ) -> Response:
+    enrolment, code = _field(enrolment, 4096), _field(code, 64)
     box = runtime.box
     if member.user.totp_secret_encrypted is not None:
         raise PortalRefusal(409, "Already enrolled", "Two-factor sign-in is already on for your account.")
@@ -556,11 +574,11 @@ def _job_filters(params: Mapping[str, str]) -> JobFilters:
 
     job_type: int | None = None
     if params.get("product"):
-        if not params["product"].isdigit() or int(params["product"]) not in PRODUCTS:
+        job_type = _small_number(params["product"])
+        if job_type not in PRODUCTS:
             raise bad("product")
-        job_type = int(params["product"])
     result_code = params.get("result_code", "").strip() or None
-    if result_code is not None and not (result_code.isdigit() and len(result_code) <= 8):
+    if result_code is not None and _small_number(result_code) is None:
         raise bad("result code")
     environment = params.get("environment") or None
     if environment is not None and environment not in {item.value for item in JobEnvironment}:
@@ -571,12 +589,16 @@ def _job_filters(params: Mapping[str, str]) -> JobFilters:
     return JobFilters(job_type=job_type, result_code=result_code, environment=environment, state=state)
 
 
+def _small_number(text: str) -> int | None:
+    """The number of up to 8 ASCII digits (int() would take "²" or 5000 digits), else None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 8 else None
+
+
 @router.get("/jobs")
 def jobs_page(request: Request, runtime: RuntimeDep, member: Reader) -> Response:
     params = dict(request.query_params)
     filters = _job_filters(params)
-    raw_page = params.get("page", "1")
-    page_number = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) < 100_000 else 1
+    page_number = max(_small_number(params.get("page", "1")) or 1, 1)
     with transaction(runtime.sessions) as db:
         listing = list_partner_jobs(
             db, partner_id=member.user.partner_id, filters=filters, page=page_number, per_page=JOBS_PER_PAGE
