@@ -412,3 +412,16 @@ def test_links_redirects_and_the_cookie_follow_the_root_path(
         assert answer.headers["location"] == "/kyc/portal/"
         assert "path=/kyc/portal" in answer.headers["set-cookie"].lower()
         assert behind_proxy.get("/kyc/portal/jobs").status_code == 200
+
+
+def test_entering_the_password_again_does_not_reset_the_count_of_wrong_codes(
+    portal: TestClient, team: dict[PortalRole, Member]
+) -> None:
+    member = team[PortalRole.OPERATOR]
+    sign_in(portal, member)
+    _enrol(portal)
+    _sign_out(portal)
+    for _ in range(limits.PER_EMAIL):
+        assert sign_in(portal, member).headers["location"] == "/portal/login/totp"
+        assert post_form(portal, "/portal/login/totp", {"code": "000000"}).status_code == 401
+    assert sign_in(portal, member).status_code == 429

@@ -321,9 +321,15 @@ def login(request: Request, runtime: RuntimeDep, email: FormText = "", password:
             failed = False
             if needs_rehash(user.password_hash):
                 user.password_hash = hash_password(password)
-            limits.forget(db, email_key)
-            sessions.sweep_expired(db, now=now)
             pending = user.totp_secret_encrypted is not None
+            if not pending:
+                # Only a full sign-in forgets the failures: else the password, known, would reset
+                # the count of wrong TOTP codes between guesses.
+                limits.forget(db, email_key)
+            sessions.sweep_expired(db, now=now)
+            previous = request.cookies.get(SESSION_COOKIE)
+            if previous:  # signing in again ends the session this browser had
+                sessions.close_session(db, previous)
             token = sessions.open_session(db, user, pending=pending, now=now)
             _sign_in_event(
                 db,
