@@ -1,5 +1,5 @@
 """The append-only audit log: who accessed or changed what (never the PII itself)."""
 
-from openkyc.audit.service import SYSTEM, Actor, ActorType, operator, record, reviewer
+from openkyc.audit.service import SYSTEM, Actor, ActorType, Scalar, operator, record, reviewer
 
-__all__ = ["SYSTEM", "Actor", "ActorType", "operator", "record", "reviewer"]
+__all__ = ["SYSTEM", "Actor", "ActorType", "Scalar", "operator", "record", "reviewer"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,6 +19,21 @@ from openkyc.portal.passwords import hash_password
 
 MAX_EMAIL = 254  # RFC 5321's limit on a path
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def record_own_event(
+    db_session: Session, user_id: int, action: str, detail: Mapping[str, audit.Scalar] | None = None
+) -> None:
+    """An event of a team member about their own account (2FA, recovery codes, sign-out), in the
+    audit log: the member is both the actor and the target."""
+    audit.record(
+        db_session,
+        actor=audit.Actor.portal_user(user_id),
+        action=action,
+        target_type="portal_user",
+        target_id=str(user_id),
+        detail=detail,
+    )
 
 
 class AccountError(ValueError):

@@ -407,13 +407,8 @@ def _second_factor(
         if left is None:
             return "recovery_code", False
         user.recovery_codes = left
-        audit.record(
-            db,
-            actor=audit.Actor.portal_user(user.id),
-            action="portal.recovery_code_used",
-            target_type="portal_user",
-            target_id=str(user.id),
-            detail={"partner_id": user.partner_id, "codes_left": len(left)},
+        accounts.record_own_event(
+            db, user.id, "portal.recovery_code_used", {"partner_id": user.partner_id, "codes_left": len(left)}
         )
         return "recovery_code", True
     secret = box.decrypt_text(user.totp_secret_encrypted or b"")
@@ -431,13 +426,7 @@ def logout(request: Request, runtime: RuntimeDep) -> Response:
         with transaction(runtime.sessions) as db:
             row = db.get(PortalSession, sessions.token_digest(token))
             if row is not None:
-                audit.record(
-                    db,
-                    actor=audit.Actor.portal_user(row.user_id),
-                    action="portal.sign_out",
-                    target_type="portal_user",
-                    target_id=str(row.user_id),
-                )
+                accounts.record_own_event(db, row.user_id, "portal.sign_out")
             sessions.close_session(db, token)
     response = _redirect(request, "/login")
     response.delete_cookie(SESSION_COOKIE, path=_cookie_path(request))
@@ -507,13 +496,8 @@ def enrol(
         user.totp_secret_encrypted = box.encrypt_text(secret)
         user.totp_last_step = step
         user.recovery_codes = [two_factor.recovery_digest(item) for item in codes]
-        audit.record(
-            db,
-            actor=audit.Actor.portal_user(user.id),
-            action="portal.2fa_enrolled",
-            target_type="portal_user",
-            target_id=str(user.id),
-            detail={"partner_id": user.partner_id, "recovery_codes": len(codes)},
+        accounts.record_own_event(
+            db, user.id, "portal.2fa_enrolled", {"partner_id": user.partner_id, "recovery_codes": len(codes)}
         )
     # Shown this once: only their digests are kept.
     return page(request, "recovery_codes.html", member=member, codes=codes)
