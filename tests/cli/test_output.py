@@ -20,8 +20,10 @@ from openkyc.cli import COMMANDS, app, output
 from openkyc.cli.lazy import load
 from openkyc.db import transaction, utcnow
 from openkyc.management.service import issue_credential
+from openkyc.portal.models import PortalRole
 from openkyc.signing.environment import Environment
 from openkyc.users import service as users
+from tests.portal.helpers import add_member
 from tests.retention.jobs import finished_job
 from tests.server import make_partner, make_runtime
 
@@ -50,6 +52,9 @@ LISTINGS = {
     "jobs list": Listing((), ("smile_job_id", "partner", "job_type", "state", "result", "created (UTC)")),
     "audit list": Listing((), ("at (UTC)", "actor", "action", "target", "detail")),
     "lists count": Listing((), ("list", "entries")),
+    "portal list-users": Listing(
+        ("-p", "{partner}"), ("id", "email", "role", "2fa", "status", "created (UTC)")
+    ),
 }
 # Commands showing one thing (a document or a number): --json, no table of rows.
 SHOWS = {
@@ -95,7 +100,7 @@ class Installation:
 @pytest.fixture(scope="module")
 def installation(tmp_path_factory: pytest.TempPathFactory) -> Installation:
     """A data dir where every listing has at least one row: a partner, a finished job, an
-    enrolled user, a management credential, audit events."""
+    enrolled user, a management credential, a portal member, audit events."""
     runtime = make_runtime(tmp_path_factory.mktemp("listings"))
     partner = make_partner(runtime)
     with TestClient(create_app(runtime)) as client:
@@ -117,6 +122,7 @@ def installation(tmp_path_factory: pytest.TempPathFactory) -> Installation:
             partner_id=partner.partner_id,
             environment=Environment.SANDBOX,
         )
+    add_member(runtime, partner.partner_id, PortalRole.ADMIN)
     return Installation(runtime.settings.data_dir, partner.partner_id, job)
 
 

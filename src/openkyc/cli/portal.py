@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from openkyc.audit import operator
-from openkyc.cli.common import JsonOption, open_runtime
-from openkyc.cli.output import emit_json
+from openkyc.cli.common import JsonOption, TsvOption, open_runtime
+from openkyc.cli.output import emit_json, emit_rows, listing_form, moment
 from openkyc.cli.partners import PartnerIdOption
 from openkyc.db import transaction
 from openkyc.portal import accounts
@@ -77,16 +77,31 @@ def add_user(
 
 
 @portal_app.command("list-users")
-def list_users(partner_id: PartnerIdOption, json_output: JsonOption = False) -> None:
+def list_users(
+    partner_id: PartnerIdOption, json_output: JsonOption = False, tsv_output: TsvOption = False
+) -> None:
     """List a partner's team members (address, role, two-factor, status)."""
+    form = listing_form(json_output, tsv_output)
     runtime = open_runtime()
     with transaction(runtime.sessions) as session:
         members = accounts.list_members(session, runtime.box, partner_id)
-    for member in members:
-        if json_output:
-            emit_json(member.as_json())
-        else:
-            typer.echo(
-                f"{member.id}\t{member.email}\t{member.role}\t2fa={'on' if member.two_factor else 'off'}"
-                f"\t{'disabled' if member.disabled else 'active'}"
-            )
+    emit_rows(
+        [member.as_json() for member in members],
+        form,
+        columns={
+            "id": "id",
+            "email": "email",
+            "role": "role",
+            "2fa": lambda row: "on" if row["two_factor"] else "off",
+            "status": _status,
+            "created (UTC)": lambda row: moment(row["created_at"]),
+        },
+        tsv=lambda row: (
+            f"{row['id']}\t{row['email']}\t{row['role']}\t2fa={'on' if row['two_factor'] else 'off'}"
+            f"\t{_status(row)}"
+        ),
+    )
+
+
+def _status(row: dict[str, object]) -> str:
+    return "disabled" if row["disabled"] else "active"
