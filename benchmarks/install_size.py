@@ -5,8 +5,9 @@ Creates a virtual environment in a temporary directory (or ``--venv DIR``, kept 
 distribution, largest first: its size on disk (the files its ``RECORD`` lists, read through
 ``importlib.metadata`` inside the new venv), file count and which requirement brought it in, then
 the venv's total size (everything under it, pip's own files included) and the install seconds.
-``--lock`` installs as the README does: ``pip install --no-deps -r requirements.txt -e .`` (the
-whole tree pinned, less what openkyc never loads: tools/lock_requirements.py). ``--measure DIR``
+``--lock --no-compile`` installs as the README does: ``pip install --no-compile --no-deps -r
+requirements.txt -e .`` (the whole tree pinned, less what openkyc never loads:
+tools/lock_requirements.py). ``--measure DIR``
 only measures an existing venv, installing nothing (so a shared venv can be sized without being
 touched). Two distributions that write the same file (``opencv-python-headless`` and
 ``opencv-contrib-python`` both write ``cv2/``) each count it, so the rows can add up to more than

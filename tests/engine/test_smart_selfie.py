@@ -83,3 +83,17 @@ def test_selfie_sharpness_is_that_of_its_face(examples: Path) -> None:
     assert evidence.quality.signals["sharpness"].threshold == SELFIE_QUALITY.min_face_sharpness
     faceless = assess_smart_selfie(decoded(np.full((480, 640, 3), 128, np.uint8)))
     assert faceless.quality.sharpness_region == "image"
+
+
+def test_the_enrolled_selfie_is_judged_passively_against_its_enrolment_embedding(examples: Path) -> None:
+    """A re-verification on the enrolled image: passive checks, the match with the stored
+    embedding, and no same-photograph failure."""
+    image = load_image(examples / "obama.jpg")
+    embedding = analyse_face(image.bgr).embedding
+    assert embedding is not None
+    evidence = assess_smart_selfie(image, enrolled_embedding=embedding)
+    assert evidence.liveness is not None and evidence.liveness.mode == "passive"
+    assert evidence.match is not None and evidence.match.outcome is FaceOutcome.MATCH
+    assert "face.identical_images" not in {reason.code for reason in evidence.reasons}
+    with pytest.raises(ValueError, match="not both"):
+        assess_smart_selfie(image, reference=image.bgr, enrolled_embedding=embedding)

@@ -1,12 +1,12 @@
 """Locating and loading model files once per process.
 
-All weights ship inside installed wheels. ``face_recognition_models`` is read as plain files:
-importing it pulls in ``pkg_resources``, which recent setuptools no longer provides.
+All weights ship inside installed wheels: openkyc's own (``engine/face/models/``: the VGGFace2
+descriptor and dlib's three CC0 models, see ``MODELS.md`` there) and other distributions'
+(mediapipe, rapidocr, OpenCV), read as plain files.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from collections.abc import Callable
 from functools import cache
@@ -20,19 +20,14 @@ T = TypeVar("T")
 _load_lock = threading.Lock()
 
 
-def package_dir(package: str) -> Path:
-    """Directory of an installed package, found without importing it."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelUnavailable(f"package {package!r} is not installed")
-    return Path(next(iter(spec.submodule_search_locations)))
+FACE_MODELS_DIR = Path(__file__).resolve().parent / "face" / "models"
 
 
 def dlib_model_path(filename: str) -> Path:
-    """Path of a dlib model file inside the ``face_recognition_models`` wheel."""
-    path = package_dir("face_recognition_models") / "models" / filename
+    """Path of one of dlib's model files shipped in ``engine/face/models`` (a path, as dlib wants)."""
+    path = FACE_MODELS_DIR / filename
     if not path.is_file():
-        raise ModelUnavailable(f"dlib model {filename!r} missing from face_recognition_models")
+        raise ModelUnavailable(f"dlib model {filename!r} missing from {FACE_MODELS_DIR}")
     return path
 
 

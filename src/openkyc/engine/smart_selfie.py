@@ -15,7 +15,12 @@ from pydantic import Field, PrivateAttr
 
 from openkyc.engine.evidence import Decision, Evidence, Reason, worst
 from openkyc.engine.face.analyse import FaceAnalysis, analyse_face
-from openkyc.engine.face.compare import DEFAULT_OPERATING_POINT, FaceMatchEvidence, compare_analyses
+from openkyc.engine.face.compare import (
+    DEFAULT_OPERATING_POINT,
+    FaceMatchEvidence,
+    compare_analyses,
+    compare_with_enrolled_embedding,
+)
 from openkyc.engine.images.decode import DecodedImage
 from openkyc.engine.images.quality import QualityEvidence, QualityThresholds, assess_quality
 from openkyc.engine.liveness import (
@@ -65,8 +70,16 @@ def assess_smart_selfie(
     liveness_config: LivenessConfig | None = None,
     selfie_config: SelfieCheckConfig | None = None,
     selfie_analysis: FaceAnalysis | None = None,
+    enrolled_embedding: NDArray[Any] | None = None,
 ) -> SmartSelfieEvidence:
-    """Judge a selfie (and its liveness frames) and compare it with ``reference`` when given."""
+    """Judge a selfie (and its liveness frames) and compare it with ``reference`` when given.
+
+    ``enrolled_embedding`` (instead of ``reference``): the selfie is the user's enrolled selfie
+    itself, compared with the embedding stored at its enrolment
+    (:func:`~openkyc.engine.face.compare.compare_with_enrolled_embedding`, no same-photograph check).
+    """
+    if reference is not None and enrolled_embedding is not None:
+        raise ValueError("compare with a reference image or an enrolled embedding, not both")
     timer = StageTimer()
     # The frames' faces are found in the background while the selfie is analysed (same work, sooner).
     frames_bgr = [f.bgr for f in frames]
@@ -105,6 +118,9 @@ def assess_smart_selfie(
     if reference is not None and analysis.found:
         reference_analysis = reference if isinstance(reference, FaceAnalysis) else analyse_face(reference)
         match = compare_analyses(analysis, reference_analysis, operating_point=operating_point)
+        timer.lap("compare")
+    elif enrolled_embedding is not None and analysis.found:
+        match = compare_with_enrolled_embedding(analysis, enrolled_embedding)
         timer.lap("compare")
 
     reasons = list(face.reasons)

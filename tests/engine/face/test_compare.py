@@ -13,11 +13,14 @@ from openkyc.engine.evidence import Decision
 from openkyc.engine.face.analyse import FaceAnalysis, analyse_face
 from openkyc.engine.face.compare import (
     DEFAULT_OPERATING_POINT,
+    ENROLLED_EMBEDDING_MIN_SIMILARITY,
+    ENROLLED_EMBEDDING_POINT,
     OPERATING_POINTS,
     FaceMatchEvidence,
     FaceOutcome,
     compare_analyses,
     compare_faces,
+    compare_with_enrolled_embedding,
     match_score,
     similarity,
 )
@@ -218,3 +221,39 @@ def test_match_score_is_the_mobilenet_cosine(analysed: Callable[[str], FaceAnaly
     evidence = compare_analyses(a, b)
     assert evidence.score == pytest.approx(float(a.mobilenet @ b.mobilenet), abs=1e-6)
     assert match_score(a, analyse_face(blank_image())) is None
+
+
+def test_the_enrolled_selfie_matches_its_own_enrolment_embedding(
+    analysed: Callable[[str], FaceAnalysis],
+) -> None:
+    """A re-verification compares the enrolled selfie with the embedding stored from it: the same
+    photograph is the point, so it matches (compared with its own image it is a replay)."""
+    obama = analysed(OBAMA)
+    assert obama.embedding is not None
+    evidence = compare_with_enrolled_embedding(obama, obama.embedding.copy())
+    assert evidence.outcome is FaceOutcome.MATCH and evidence.decision is Decision.PASS
+    assert evidence.score == pytest.approx(1.0) and evidence.reasons == []
+    assert evidence.operating_point == ENROLLED_EMBEDDING_POINT
+    assert evidence.threshold == ENROLLED_EMBEDDING_MIN_SIMILARITY
+    assert compare_analyses(obama, obama).outcome is FaceOutcome.IDENTICAL_IMAGES
+
+
+def test_an_enrolled_selfie_that_is_not_the_face_enrolled_does_not_match(
+    analysed: Callable[[str], FaceAnalysis],
+) -> None:
+    biden = analysed(BIDEN).embedding
+    assert biden is not None
+    evidence = compare_with_enrolled_embedding(analysed(OBAMA), biden)
+    assert evidence.outcome is FaceOutcome.NO_MATCH and evidence.decision is Decision.FAIL
+    assert [r.code for r in evidence.reasons] == ["face.enrolled_embedding_mismatch"]
+    assert evidence.score is not None and evidence.score < ENROLLED_EMBEDDING_MIN_SIMILARITY
+
+
+def test_an_enrolment_embedding_of_another_shape_or_no_face_cannot_be_compared(
+    analysed: Callable[[str], FaceAnalysis],
+) -> None:
+    unusable = compare_with_enrolled_embedding(analysed(OBAMA), np.full(512, 0.1))
+    assert unusable.outcome is FaceOutcome.NO_FACE_B and unusable.score is None
+    assert [r.code for r in unusable.reasons] == ["face.enrolled_embedding_unusable"]
+    no_face = compare_with_enrolled_embedding(analyse_face(blank_image()), np.zeros(128))
+    assert no_face.outcome is FaceOutcome.NO_FACE_A and no_face.decision is Decision.FAIL

@@ -191,3 +191,68 @@ def same_photograph(a: FaceAnalysis, b: FaceAnalysis) -> bool:
         return True
     difference = photo_print_difference(a, b)
     return difference is not None and difference < IDENTICAL_PRINT_DIFF
+
+
+# A re-verification on the enrolled selfie itself (no new capture): that selfie's dlib embedding
+# against the one stored when it was enrolled. Both come from one photograph, so a sound record
+# scores about 1; the bar is dlib's customary same-person distance (0.6, similarity 0.40, the
+# active liveness check's identity bar), so a changed model build still passes while a selfie blob
+# that is not the face enrolled does not. No same-photograph check: the photo IS the enrolled one.
+ENROLLED_EMBEDDING_POINT = "enrolled_embedding"
+ENROLLED_EMBEDDING_MIN_SIMILARITY = 0.40
+
+
+def compare_with_enrolled_embedding(a: FaceAnalysis, enrolled: NDArray[np.float64]) -> FaceMatchEvidence:
+    """Compare the primary face of ``a`` (the enrolled selfie, analysed again) with ``enrolled``,
+    the 128-d dlib embedding stored at enrolment. An embedding of another shape cannot be compared
+    (outcome ``no_face_b``, reason ``face.enrolled_embedding_unusable``)."""
+    threshold = ENROLLED_EMBEDDING_MIN_SIMILARITY
+    common: dict[str, Any] = {
+        "operating_point": ENROLLED_EMBEDDING_POINT,
+        "threshold": threshold,
+        "faces": (a.face_count, 1),
+        "multiple_faces": a.multiple_faces,
+        "boxes": (a.primary.box if a.primary else None, None),
+        "thresholds": {ENROLLED_EMBEDDING_POINT: threshold},
+    }
+    if a.embedding is None:
+        return FaceMatchEvidence(
+            decision=Decision.FAIL,
+            reasons=[Reason(code="face.no_face_a", message="no face found in the first image")],
+            outcome=FaceOutcome.NO_FACE_A,
+            **common,
+        )
+    stored = np.asarray(enrolled, dtype=np.float64)
+    if stored.shape != a.embedding.shape or not np.all(np.isfinite(stored)):
+        return FaceMatchEvidence(
+            decision=Decision.FAIL,
+            reasons=[
+                Reason(
+                    code="face.enrolled_embedding_unusable",
+                    message=f"the stored enrolment embedding ({stored.size} values) cannot be compared",
+                )
+            ],
+            outcome=FaceOutcome.NO_FACE_B,
+            **common,
+        )
+    score = similarity(a.embedding, stored)
+    signal = Signal.measure(score, threshold, detail="dlib embedding similarity to the enrolment's")
+    if signal.passed:
+        outcome, decision, reasons = FaceOutcome.MATCH, Decision.PASS, []
+    else:
+        outcome, decision = FaceOutcome.NO_MATCH, Decision.FAIL
+        reasons = [
+            Reason(code="face.enrolled_embedding_mismatch", message="the selfie is not the face enrolled")
+        ]
+    if a.multiple_faces:
+        reasons.append(
+            Reason(code="face.multiple_faces", message="more than one face found; the largest was used")
+        )
+    return FaceMatchEvidence(
+        decision=decision,
+        reasons=reasons,
+        signals={"face_similarity": signal},
+        outcome=outcome,
+        score=round(score, 6),
+        **common,
+    )

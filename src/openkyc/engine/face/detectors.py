@@ -4,8 +4,8 @@ Every finder takes an RGB image (already at the working size) and returns raw bo
 ``(left, top, right, bottom, score)`` in that image's pixels. Landmarks, alignment and mapping
 back to the original image are done once, in :mod:`openkyc.engine.face.detect`.
 
-All weights ship inside installed wheels (dlib's HOG is built in; the mmod CNN is in
-``face_recognition_models``; BlazeFace is in ``mediapipe``; Haar cascades in ``opencv``).
+All weights ship inside installed wheels (dlib's HOG is built in; the mmod CNN ships in
+``engine/face/models``; BlazeFace is in ``mediapipe``; Haar cascades in ``opencv``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """dlib's face-recognition ResNet rebuilt as an ONNX graph and run with ONNX Runtime.
 
-Same weights, same arithmetic: the graph is built in memory from the ``.dat`` file inside the
-``face_recognition_models`` wheel each time a process loads it (about 0.1 s; nothing is written or
+Same weights, same arithmetic: the graph is built in memory from dlib's ``.dat`` file shipped
+in ``engine/face/models`` each time a process loads it (about 0.1 s; nothing is written or
 downloaded). It exists for speed: on a 2-core CPU dlib's own forward pass takes ~100 ms per face
 and gains nothing from batching, while ONNX Runtime runs a batch of chips several times faster
 (benchmarks/engine_latency.py). tests/engine/face/test_resnet_onnx.py holds the embeddings equal
