@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 
 from openkyc.app import create_app
+from openkyc.portal import passwords
 from openkyc.portal.models import PortalRole
 from openkyc.runtime import Runtime
 from tests.portal.helpers import Member, add_member
@@ -24,3 +26,14 @@ def portal(runtime: Runtime) -> Iterator[TestClient]:
 @pytest.fixture
 def team(runtime: Runtime, partner: PartnerCreds) -> dict[PortalRole, Member]:
     return {role: add_member(runtime, partner.partner_id, role) for role in PortalRole}
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at its real cost (64 MiB, 3 passes: ~0.1 s a hash) would spend most of a portal
+    test's time adding the team and signing in. The tests of the hashing itself keep the real
+    parameters (tests/portal/test_passwords.py); servers started by the browser tests are separate
+    processes and use them too."""
+    if request.module.__name__.endswith("test_passwords"):
+        return
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
@@ -17,13 +16,15 @@ from openkyc.audit.models import AuditEvent
 from openkyc.db import transaction, utcnow
 from openkyc.portal import limits
 from openkyc.portal.models import PortalRole, PortalSession, PortalUser
-from openkyc.portal.views import router
+from openkyc.portal.routes import every_route
 from openkyc.runtime import Runtime
 from tests.portal.helpers import PASSWORD, Member, add_job, add_member, csrf_of, post_form, sign_in
 from tests.server import PartnerCreds, make_partner, make_runtime
 
-# POST routes any signed-in member may use on their own account, whatever their role.
+# POST routes any signed-in member may use on their own account, whatever their role, and the
+# invitation link's, which needs no account at all.
 SELF_SERVICE_POSTS = {"/portal/login", "/portal/login/totp", "/portal/logout", "/portal/account/two-factor"}
+SELF_SERVICE_POSTS.add("/portal/invitations/{token}")
 
 
 def _events(runtime: Runtime, action: str) -> list[AuditEvent]:
@@ -81,9 +82,7 @@ def test_the_cookie_is_secure_over_tls(runtime: Runtime, team: dict[PortalRole, 
 
 def test_every_page_needs_a_signed_in_member(portal: TestClient) -> None:
     pages = [
-        route.path
-        for route in router.routes
-        if isinstance(route, APIRoute) and "GET" in (route.methods or ()) and "{" not in route.path
+        route.path for route in every_route() if "GET" in (route.methods or ()) and "{" not in route.path
     ]
     assert "/portal/jobs" in pages
     for path in pages:
@@ -179,10 +178,8 @@ def test_an_auditor_cannot_post_to_any_route_that_changes_the_partner(
 ) -> None:
     posts = [
         route.path
-        for route in router.routes
-        if isinstance(route, APIRoute)
-        and "POST" in (route.methods or ())
-        and route.path not in SELF_SERVICE_POSTS
+        for route in every_route()
+        if "POST" in (route.methods or ()) and route.path not in SELF_SERVICE_POSTS
     ]
     assert posts, "no route changes anything yet?"
     sign_in(portal, team[PortalRole.AUDITOR])
@@ -348,11 +345,7 @@ JUNK_FIELDS = [
 def test_junk_in_any_form_is_a_4xx_never_a_500(
     portal: TestClient, team: dict[PortalRole, Member], fields: dict[str, str]
 ) -> None:
-    posts = [
-        route.path
-        for route in router.routes
-        if isinstance(route, APIRoute) and "POST" in (route.methods or ())
-    ]
+    posts = [route.path for route in every_route() if "POST" in (route.methods or ())]
     for signed_in in (False, True):
         if signed_in:
             sign_in(portal, team[PortalRole.OWNER])

@@ -11,7 +11,7 @@ from openkyc.audit import operator
 from openkyc.cli.common import JsonOption, TsvOption, open_runtime
 from openkyc.cli.output import emit_json, emit_rows, listing_form, moment
 from openkyc.cli.partners import PartnerIdOption
-from openkyc.db import transaction
+from openkyc.db import transaction, utcnow
 from openkyc.portal import accounts
 from openkyc.portal.models import PortalRole
 from openkyc.portal.passwords import WeakPassword
@@ -74,6 +74,57 @@ def add_user(
         )
     else:
         typer.echo(f"added portal user {user_id} ({role.value}) to partner {partner_id}")
+
+
+@portal_app.command("invite")
+def invite(
+    partner_id: PartnerIdOption,
+    email: EmailOption,
+    role: RoleOption,
+    json_output: JsonOption = False,
+) -> None:
+    """Make an invitation link (good once, for 24 hours) for someone to join the team with a role;
+    they choose their password on its page. openkyc sends no e-mail: pass the link on yourself."""
+    from openkyc.portal.team_pages import invitation_link  # the portal's web layer, only when used
+
+    runtime = open_runtime()
+    try:
+        with transaction(runtime.sessions) as session:
+            invitation, token = accounts.invite(
+                session,
+                runtime.box,
+                partner_id=partner_id,
+                email=email,
+                role=role,
+                by=accounts.TeamActor.server_operator(),
+                now=utcnow(),
+            )
+            expires_at = invitation.expires_at
+    except accounts.AccountError as error:
+        typer.echo(f"not invited: {error}", err=True)
+        raise typer.Exit(code=1) from None
+    # Without the server's public address the link is its path, to put after that address.
+    link = invitation_link(runtime.settings.public_base_url.rstrip("/"), token)
+    if json_output:
+        emit_json(
+            {
+                "partner_id": partner_id,
+                "email": accounts.normalise_email(email),
+                "role": role.value,
+                "link": link,
+                "expires_at": expires_at.isoformat(),
+            }
+        )
+        return
+    typer.echo(link)
+    if not runtime.settings.public_base_url:
+        typer.echo(
+            "(put this server's address before the path, or set OPENKYC_PUBLIC_BASE_URL to print whole links)",
+            err=True,
+        )
+    typer.echo(
+        f"good once, until {moment(expires_at.isoformat())} UTC; openkyc keeps only its fingerprint", err=True
+    )
 
 
 @portal_app.command("list-users")

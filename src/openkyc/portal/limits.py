@@ -52,6 +52,11 @@ def is_limited(db_session: Session, *, email: str, client: str, now: datetime) -
     return _failures(db_session, email, now) >= PER_EMAIL or _failures(db_session, client, now) >= PER_CLIENT
 
 
+def client_is_limited(db_session: Session, client: str, *, now: datetime) -> bool:
+    """Whether one client has failed too often, whatever it tried (sign-in or invitation links)."""
+    return _failures(db_session, client, now) >= PER_CLIENT
+
+
 def record_failure(db_session: Session, keys: Sequence[str], *, now: datetime) -> None:
     db_session.add_all(PortalLoginFailure(key_digest=key, at=now) for key in keys)
     # Old rows count for nothing: dropped here so the table stays the size of one window.

@@ -41,6 +41,11 @@ class PortalUser(Base):
     # SHA-256 hex digests of the unused recovery codes.
     recovery_codes: Mapped[list[Any]] = mapped_column(default=list)
     disabled: Mapped[bool] = mapped_column(default=False)
+    # Set when an admin resets the member's 2FA: they must enrol again before anything else, even
+    # where the team does not require 2FA (a reset replaces a lost device, it does not turn 2FA off).
+    totp_must_enrol: Mapped[bool] = mapped_column(default=False)
+    # When a session was last opened past every factor (shown on the team page).
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -79,3 +84,27 @@ class PortalTeamPolicy(Base):
     partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), primary_key=True)
     totp_required: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class PortalInvitation(Base):
+    """A link an admin hands to someone to join the team with a role: good once, for a day.
+
+    The link's token is kept only as its SHA-256 (like a session's), the address as a blind index
+    and encrypted (like a member's). Accepted, revoked and expired rows stay as the team's history
+    until :func:`openkyc.portal.accounts.invite` sweeps the old ones.
+    """
+
+    __tablename__ = "portal_invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    partner_id: Mapped[str] = mapped_column(ForeignKey("partners.id"), index=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    email_digest: Mapped[str] = mapped_column(String(64), index=True)
+    email_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    role: Mapped[str] = mapped_column(String(16))
+    # The member who invited (None: an operator on the server, with the CLI).
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("portal_users.id"), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)

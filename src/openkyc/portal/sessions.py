@@ -39,6 +39,8 @@ def new_token() -> str:
 def open_session(db_session: Session, user: PortalUser, *, pending: bool, now: datetime) -> str:
     """A new session for ``user`` (flushed); the token to put in the cookie."""
     token = new_token()
+    if not pending:  # past every factor: a sign-in, as the team page shows it
+        user.last_sign_in_at = now
     db_session.add(
         PortalSession(
             token_digest=token_digest(token),

@@ -1,264 +1,57 @@
-"""The portal's routes under ``/portal``: sign-in (password, then TOTP), 2FA enrolment, settings, jobs.
-
-Every route is a :class:`PortalRoute`, which (1) checks the CSRF token of every POST before the
-route runs, and (2) turns the portal's refusals into a page (or JSON for a client that asks for
-it) and its "sign in first" into a redirect. Every route but sign-in and the assets depends on
-:func:`require` with the permission it needs, so a role is checked before anything is read.
-The handlers are plain functions: FastAPI runs them in its thread pool, where the database and
-argon2 may block.
-"""
+"""The portal's own pages: sign-in (password, then TOTP), sign-out, 2FA enrolment, home, settings,
+the jobs list and the package's static assets. What every page is built on: ``portal.pages``."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from importlib import resources
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from sqlalchemy import func, select
+from fastapi import Request
+from fastapi.responses import Response
 
 from openkyc import audit
 from openkyc.crypto import DecryptionError, SecretBox
 from openkyc.db import transaction, utcnow
-from openkyc.job_types import JobType
+from openkyc.job_types import JOB_TYPE_NAMES
 from openkyc.jobs.listing import JobFilters, list_partner_jobs
-from openkyc.jobs.models import Job, JobState
-from openkyc.partners.models import Partner
+from openkyc.jobs.models import JobState
 from openkyc.portal import accounts, limits, sessions, two_factor
+from openkyc.portal.link_pages import job_sources
 from openkyc.portal.models import PortalSession, PortalUser
+from openkyc.portal.pages import (
+    ASSETS,
+    JOBS_PER_PAGE,
+    SESSION_COOKIE,
+    Enrolling,
+    FormText,
+    GoTo,
+    Owner,
+    PortalRefusal,
+    Reader,
+    SignedIn,
+    box_of,
+    client_host,
+    cookie_path,
+    form_field,
+    load_member,
+    new_router,
+    page,
+    redirect,
+    set_cookie,
+    small_number,
+)
 from openkyc.portal.passwords import MAX_LENGTH as MAX_PASSWORD
 from openkyc.portal.passwords import hash_password, needs_rehash, verify_password
-from openkyc.portal.roles import Permission, allows
+from openkyc.portal.roles import Permission
 from openkyc.runtime import Runtime
 from openkyc.signing.environment import Environment as JobEnvironment
-from openkyc.web.landing import wants_json
 from openkyc.webdeps import RuntimeDep
 
-PREFIX = "/portal"
-SESSION_COOKIE = "openkyc_portal"
-# Before sign-in there is no session: this cookie anchors the sign-in form's CSRF token.
-VISITOR_COOKIE = "openkyc_portal_visitor"
-CSRF_FIELD = "csrf_token"
-# The portal's pages load their stylesheet from this origin and run no script at all; forms post
-# back here only. Set by the page itself, so the security headers middleware keeps it.
-PAGE_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'"
-)
-# The package's assets, by the name they are served under, with their media types.
-ASSETS = {"portal.css": "text/css; charset=utf-8"}
-JOBS_PER_PAGE = 25
-
-_templates = Environment(
-    loader=PackageLoader("openkyc.portal", "templates"),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-)
-
-
-class PortalRefusal(Exception):
-    """A request the portal answers with an error page (or JSON) and this status."""
-
-    def __init__(self, status: int, title: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.title = title
-        self.message = message
-
-
-class GoTo(Exception):
-    """A request that must first happen elsewhere (sign in, enter the code, enrol in 2FA)."""
-
-    def __init__(self, path: str, *, forget_session: bool = False) -> None:
-        super().__init__(path)
-        self.path = path
-        self.forget_session = forget_session
-
-
-def _base(request: Request) -> str:
-    return str(request.scope.get("root_path", "")) + PREFIX
-
-
-def _cookie_path(request: Request) -> str:
-    return _base(request)
-
-
-def _redirect(request: Request, path: str) -> RedirectResponse:
-    return RedirectResponse(_base(request) + path, status_code=303)
-
-
-def _csrf_anchor(request: Request) -> str | None:
-    """The cookie whose token the forms' CSRF token is made from: the session's, else the visitor's."""
-    return request.cookies.get(SESSION_COOKIE) or request.cookies.get(VISITOR_COOKIE)
-
-
-def _box(request: Request) -> SecretBox:
-    runtime: Runtime = request.app.state.runtime
-    return runtime.box
-
-
-def page(request: Request, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-    """A rendered page with the portal's policy; a form on it gets the request's CSRF token."""
-    anchor = _csrf_anchor(request)
-    visitor: str | None = None
-    if anchor is None:  # first visit: a visitor cookie anchors the sign-in form
-        visitor = anchor = sessions.new_token()
-    html = _templates.get_template(template).render(
-        base=_base(request), csrf=sessions.csrf_token(_box(request), anchor), **context
-    )
-    response = HTMLResponse(html, status_code=status)
-    response.headers["content-security-policy"] = PAGE_POLICY
-    if visitor is not None:
-        _set_cookie(request, response, VISITOR_COOKIE, visitor)
-    return response
-
-
-def _set_cookie(request: Request, response: Response, name: str, value: str) -> None:
-    response.set_cookie(
-        name,
-        value,
-        httponly=True,
-        secure=request.url.scheme == "https",
-        samesite="strict",
-        path=_cookie_path(request),
-    )
-
-
-def _refusal_response(request: Request, refusal: PortalRefusal) -> Response:
-    if wants_json(request.headers.get("accept", "")):
-        return JSONResponse(
-            {"error": refusal.title, "message": refusal.message, "success": False},
-            status_code=refusal.status,
-        )
-    return page(request, "error.html", status=refusal.status, title=refusal.title, message=refusal.message)
-
-
-class PortalRoute(APIRoute):
-    """Checks CSRF on every POST and answers the portal's refusals and redirects."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def portal_handler(request: Request) -> Response:
-            try:
-                if request.method == "POST":
-                    form = await request.form()  # kept on the request: the route reads it again
-                    sent = form.get(CSRF_FIELD)
-                    if not sessions.csrf_valid(
-                        _box(request), _csrf_anchor(request), sent if isinstance(sent, str) else None
-                    ):
-                        raise PortalRefusal(
-                            403,
-                            "Form expired or forged (CSRF check failed)",
-                            "This form did not carry this session's security token. Reload the page and try again.",
-                        )
-                return await handler(request)
-            except PortalRefusal as refusal:
-                return _refusal_response(request, refusal)
-            except GoTo as go:
-                response = _redirect(request, go.path)
-                if go.forget_session:
-                    response.delete_cookie(SESSION_COOKIE, path=_cookie_path(request))
-                return response
-
-        return portal_handler
-
-
-router = APIRouter(prefix=PREFIX, include_in_schema=False, route_class=PortalRoute)
-
-
-@dataclass(frozen=True)
-class SignedIn:
-    """The member behind a request, and their session."""
-
-    user: PortalUser
-    session: PortalSession
-    email: str
-    partner_name: str
-    totp_required: bool
-
-    def can(self, permission: Permission) -> bool:
-        return allows(self.user.role, permission)
-
-
-def _load(request: Request, runtime: Runtime) -> SignedIn:
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        raise GoTo("/login")
-    member: SignedIn | None = None
-    with transaction(runtime.sessions) as db:  # committed: an expired session's deletion stays
-        row = sessions.live_session(db, token, now=utcnow())
-        user = None if row is None else db.get(PortalUser, row.user_id)
-        if row is not None and (user is None or user.disabled):
-            db.delete(row)
-        elif row is not None and user is not None:
-            partner = db.get(Partner, user.partner_id)
-            member = SignedIn(
-                user=user,
-                session=row,
-                email=accounts.email_of(runtime.box, user),
-                partner_name=partner.name if partner is not None else user.partner_id,
-                totp_required=accounts.totp_required(db, user.partner_id),
-            )
-    if member is None:
-        raise GoTo("/login", forget_session=True)
-    return member
-
-
-def signed_in_for_enrolment(request: Request, runtime: RuntimeDep) -> SignedIn:
-    """Signed in (password and, if enrolled, code): enough to enrol in 2FA or to sign out."""
-    member = _load(request, runtime)
-    if member.session.second_factor_pending:
-        raise GoTo("/login/totp")
-    return member
-
-
-def require(permission: Permission) -> Callable[..., SignedIn]:
-    """The dependency of a route that needs ``permission``: signed in, enrolled when the team
-    requires 2FA, and a role that grants it (else 403)."""
-
-    def dependency(member: Annotated[SignedIn, Depends(signed_in_for_enrolment)]) -> SignedIn:
-        if member.totp_required and member.user.totp_secret_encrypted is None:
-            raise GoTo("/account/two-factor")
-        if not member.can(permission):
-            raise PortalRefusal(
-                403,
-                "Not allowed for your role",
-                f"Your role ({member.user.role}) does not allow this. Ask an owner or admin of your team.",
-            )
-        return member
-
-    return dependency
-
-
-Reader = Annotated[SignedIn, Depends(require(Permission.READ))]
-Owner = Annotated[SignedIn, Depends(require(Permission.OWN))]
-Enrolling = Annotated[SignedIn, Depends(signed_in_for_enrolment)]
-FormText = Annotated[str, Form()]
-
-
-def _field(value: str, limit: int) -> str:
-    """A form field as typed, or a 400 for text no person typed (too long, NUL, lone surrogates)."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        value = "\x00"
-    if len(value) > limit or "\x00" in value:
-        raise PortalRefusal(
-            400, "Unreadable form", "A field of the form was too long or held characters it cannot hold."
-        )
-    return value
-
-
-def _client(request: Request) -> str:
-    return request.client.host if request.client is not None else "unknown"
+router = new_router()
 
 
 def _sign_in_event(db: Any, *, user: PortalUser | None, outcome: str, stage: str, client_key: str) -> None:
@@ -290,12 +83,12 @@ def login_form(request: Request) -> Response:
 
 @router.post("/login")
 def login(request: Request, runtime: RuntimeDep, email: FormText = "", password: FormText = "") -> Response:
-    email = _field(email, accounts.MAX_EMAIL)
-    password = _field(password, MAX_PASSWORD)
+    email = form_field(email, accounts.MAX_EMAIL)
+    password = form_field(password, MAX_PASSWORD)
     box = runtime.box
     now = utcnow()
     email_key = limits.email_key(box, email)
-    client_key = limits.client_key(box, _client(request))
+    client_key = limits.client_key(box, client_host(request))
     with transaction(runtime.sessions) as db:
         if limits.is_limited(db, email=email_key, client=client_key, now=now):
             user = accounts.find_by_email(db, box, email)
@@ -341,13 +134,13 @@ def login(request: Request, runtime: RuntimeDep, email: FormText = "", password:
     if failed:
         # One answer for every failure: it does not say which addresses have accounts.
         return page(request, "login.html", status=401, error="Wrong e-mail address or password.", email=email)
-    response = _redirect(request, "/login/totp" if pending else "/")
-    _set_cookie(request, response, SESSION_COOKIE, token)
+    response = redirect(request, "/login/totp" if pending else "/")
+    set_cookie(request, response, SESSION_COOKIE, token)
     return response
 
 
 def _pending(request: Request, runtime: Runtime) -> SignedIn:
-    member = _load(request, runtime)
+    member = load_member(request, runtime)
     if not member.session.second_factor_pending:
         raise GoTo("/")
     return member
@@ -364,11 +157,11 @@ def totp_login(
     request: Request, runtime: RuntimeDep, code: FormText = "", recovery_code: FormText = ""
 ) -> Response:
     member = _pending(request, runtime)
-    code, recovery_code = _field(code, 64), _field(recovery_code, 64)
+    code, recovery_code = form_field(code, 64), form_field(recovery_code, 64)
     box = runtime.box
     now = utcnow()
     email_key = limits.email_key(box, member.email)
-    client_key = limits.client_key(box, _client(request))
+    client_key = limits.client_key(box, client_host(request))
     old_token = request.cookies.get(SESSION_COOKIE, "")
     with transaction(runtime.sessions) as db:
         user = db.get(PortalUser, member.user.id)
@@ -393,8 +186,8 @@ def totp_login(
         raise PortalRefusal(429, "Too many attempts", "Too many failed sign-ins. Wait and try again.")
     if not accepted:
         return page(request, "totp.html", status=401, error="That code is not valid.")
-    response = _redirect(request, "/")
-    _set_cookie(request, response, SESSION_COOKIE, token)
+    response = redirect(request, "/")
+    set_cookie(request, response, SESSION_COOKIE, token)
     return response
 
 
@@ -428,8 +221,8 @@ def logout(request: Request, runtime: RuntimeDep) -> Response:
             if row is not None:
                 accounts.record_own_event(db, row.user_id, "portal.sign_out")
             sessions.close_session(db, token)
-    response = _redirect(request, "/login")
-    response.delete_cookie(SESSION_COOKIE, path=_cookie_path(request))
+    response = redirect(request, "/login")
+    response.delete_cookie(SESSION_COOKIE, path=cookie_path(request))
     return response
 
 
@@ -461,7 +254,7 @@ def _enrolment_page(request: Request, member: SignedIn, *, secret: str, error: s
         secret=secret,
         uri=uri,
         qr=two_factor.qr_svg(uri),
-        enrolment=_enrolment_blob(_box(request), member.user.id, secret),
+        enrolment=_enrolment_blob(box_of(request), member.user.id, secret),
     )
 
 
@@ -476,7 +269,7 @@ def two_factor_page(request: Request, member: Enrolling) -> Response:
 def enrol(
     request: Request, runtime: RuntimeDep, member: Enrolling, enrolment: FormText = "", code: FormText = ""
 ) -> Response:
-    enrolment, code = _field(enrolment, 4096), _field(code, 64)
+    enrolment, code = form_field(enrolment, 4096), form_field(code, 64)
     box = runtime.box
     if member.user.totp_secret_encrypted is not None:
         raise PortalRefusal(409, "Already enrolled", "Two-factor sign-in is already on for your account.")
@@ -506,25 +299,9 @@ def enrol(
 # --- pages -------------------------------------------------------------------------------------
 
 
-@router.get("/")
-def home(request: Request, runtime: RuntimeDep, member: Reader) -> Response:
-    with transaction(runtime.sessions) as db:
-        counts: dict[str, int] = {
-            state: count
-            for state, count in db.execute(
-                select(Job.state, func.count())
-                .where(Job.partner_id == member.user.partner_id)
-                .group_by(Job.state)
-            )
-        }
-    return page(request, "home.html", member=member, counts=counts, total=sum(counts.values()))
-
-
 @router.get("/settings")
-def settings_page(request: Request, runtime: RuntimeDep, member: Reader) -> Response:
-    with transaction(runtime.sessions) as db:
-        team = accounts.list_members(db, runtime.box, member.user.partner_id)
-    return page(request, "settings.html", member=member, team=team, can_own=member.can(Permission.OWN))
+def settings_page(request: Request, member: Reader) -> Response:
+    return page(request, "settings.html", member=member, can_own=member.can(Permission.OWN))
 
 
 @router.post("/settings/two-factor")
@@ -547,11 +324,10 @@ def set_two_factor_policy(
             required=required == "yes",
             actor=audit.Actor.portal_user(member.user.id),
         )
-    return _redirect(request, "/settings")
+    return redirect(request, "/settings")
 
 
-PRODUCTS = {int(member): member.name.replace("_", " ").title() for member in JobType}
-PRODUCTS[int(JobType.ENHANCED_KYC)] = "Enhanced / Basic KYC"
+PRODUCTS = {int(job_type): name for job_type, name in JOB_TYPE_NAMES.items()}
 
 
 def _job_filters(params: Mapping[str, str]) -> JobFilters:
@@ -564,11 +340,11 @@ def _job_filters(params: Mapping[str, str]) -> JobFilters:
 
     job_type: int | None = None
     if params.get("product"):
-        job_type = _small_number(params["product"])
+        job_type = small_number(params["product"])
         if job_type not in PRODUCTS:
             raise bad("product")
     result_code = params.get("result_code", "").strip() or None
-    if result_code is not None and _small_number(result_code) is None:
+    if result_code is not None and small_number(result_code) is None:
         raise bad("result code")
     environment = params.get("environment") or None
     if environment is not None and environment not in {item.value for item in JobEnvironment}:
@@ -579,20 +355,16 @@ def _job_filters(params: Mapping[str, str]) -> JobFilters:
     return JobFilters(job_type=job_type, result_code=result_code, environment=environment, state=state)
 
 
-def _small_number(text: str) -> int | None:
-    """The number of up to 8 ASCII digits (int() would take "²" or 5000 digits), else None."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 8 else None
-
-
 @router.get("/jobs")
 def jobs_page(request: Request, runtime: RuntimeDep, member: Reader) -> Response:
     params = dict(request.query_params)
     filters = _job_filters(params)
-    page_number = max(_small_number(params.get("page", "1")) or 1, 1)
+    page_number = max(small_number(params.get("page", "1")) or 1, 1)
     with transaction(runtime.sessions) as db:
         listing = list_partner_jobs(
             db, partner_id=member.user.partner_id, filters=filters, page=page_number, per_page=JOBS_PER_PAGE
         )
+        sources = job_sources(db, member.user.partner_id, (job.api_key_id for job in listing.jobs))
         rows = [
             {
                 "smile_job_id": job.smile_job_id,
@@ -604,6 +376,7 @@ def jobs_page(request: Request, runtime: RuntimeDep, member: Reader) -> Response
                 "result_code": (job.result or {}).get("ResultCode") or "",
                 "result_text": (job.result or {}).get("ResultText") or "",
                 "created_at": job.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                "source": sources[job.api_key_id],
             }
             for job in listing.jobs
         ]

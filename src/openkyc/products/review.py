@@ -8,6 +8,8 @@ reports its machine Liveness_Check "Failed" whatever the reviewer found (its Ret
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 
 from openkyc.products.catalogue import Action, ActionValue, Product
@@ -114,14 +116,132 @@ def resolve_review(provisional: ProductResult, *, approve: bool, reason: str | N
     what was under review. Raises ValueError for a final result, an unknown reason, or one the
     product has no answer for.
     """
-    if provisional.is_final:
-        raise ValueError(f"{provisional.result_code} is final: there is nothing to review")
-    why = ReviewReason(reason) if reason is not None else None
+    _check_reviewable(provisional)
+    return _resolve(provisional, approve=approve, why=_reason(reason), failed=None)
+
+
+def resolve_review_per_action(
+    provisional: ProductResult, *, verdicts: Mapping[str, bool], reason: str | None
+) -> ProductResult:
+    """The final result a reviewer's verdict on each check gives ``provisional``.
+
+    ``verdicts`` maps Human_Review_* Action names to passed (True) or failed (False): every check
+    under review needs one; a check the machine settled may be failed too (the reviewer saw what
+    the machine missed) and counts as passed when left out. The job is approved when nothing
+    failed. A rejection's result row follows what failed; ``reason`` picks among the rows for it
+    (None: the likeliest) and must be about a check that failed. Raises ValueError otherwise.
+    """
+    _check_reviewable(provisional)
     product = provisional.product
-    if product not in _REVIEWED_BY:
-        raise ValueError(f"{product.value} has no human review")
+    why = _reason(reason)
+    checks = {check.action: check for check in review_checks(provisional)}
+    chosen: dict[Action, bool] = {}
+    for name, passed in verdicts.items():
+        try:
+            action = Action(name)
+        except ValueError:
+            raise ValueError(f"{name} is not an Action") from None
+        if action not in checks:
+            raise ValueError(f"this job has no {name} to decide")
+        chosen[action] = passed
+    undecided = [
+        check.action.value for check in checks.values() if check.under_review and check.action not in chosen
+    ]
+    if undecided:
+        raise ValueError(f"every check under review needs a verdict: {', '.join(undecided)} has none")
+    failed = [action for action in checks if chosen.get(action) is False]
+    if not failed:
+        if why is not None:
+            raise ValueError("a reason is given for a rejection, and every check passed")
+        return _resolve(provisional, approve=True, why=None, failed=set())
+    if why is None:
+        why = _likeliest_reason(product, provisional, failed)
+    return _resolve(provisional, approve=False, why=why, failed=set(failed), focus=failed)
+
+
+@dataclass(frozen=True)
+class ReviewCheck:
+    """One Human_Review_* Action of a provisional result, and the machine checks it settles."""
+
+    action: Action
+    # The machine could not settle it: the reviewer must.
+    under_review: bool
+    # The machine checks it answers for (Action -> value in the provisional result), those that ran.
+    machine: dict[Action, ActionValue]
+
+
+def review_checks(provisional: ProductResult) -> list[ReviewCheck]:
+    """What a reviewer may decide on ``provisional``, in the product's order: the checks under
+    review, and those the machine settled (a reviewer may still fail them)."""
+    _check_reviewable(provisional)
+    product = provisional.product
     actions = {Action(key): ActionValue(value) for key, value in provisional.actions.items()}
     reviewed = _reviewed(product, actions)
+    checks: dict[Action, ReviewCheck] = {}
+    for machine, human in _REVIEWED_BY[product].items():
+        value = actions.get(machine, ActionValue.NOT_APPLICABLE)
+        ran = value not in (ActionValue.NOT_APPLICABLE, ActionValue.ID_AUTHORITY_PHOTO_NOT_AVAILABLE)
+        if not ran and human not in reviewed:
+            continue
+        check = checks.setdefault(human, ReviewCheck(human, human in reviewed, {}))
+        if ran:
+            check.machine[machine] = value
+    return list(checks.values())
+
+
+def review_reasons(product: Product) -> list[ReviewReason]:
+    """The rejection reasons ``product``'s result rows have an answer for."""
+    if product is Product.SMART_SELFIE_REGISTRATION:
+        return [ReviewReason.SPOOF, ReviewReason.IMAGE_UNUSABLE]
+    if product in (Product.SMART_SELFIE_AUTHENTICATION, Product.BIOMETRIC_KYC):
+        return [ReviewReason.SPOOF, ReviewReason.IMAGE_UNUSABLE, ReviewReason.NO_MATCH]
+    if product in _DOCUMENT_PRODUCTS:
+        return list(ReviewReason)
+    return []
+
+
+def _check_reviewable(provisional: ProductResult) -> None:
+    if provisional.is_final:
+        raise ValueError(f"{provisional.result_code} is final: there is nothing to review")
+    if provisional.product not in _REVIEWED_BY:
+        raise ValueError(f"{provisional.product.value} has no human review")
+
+
+def _reason(reason: str | None) -> ReviewReason | None:
+    return ReviewReason(reason) if reason is not None else None
+
+
+def _likeliest_reason(product: Product, provisional: ProductResult, failed: list[Action]) -> ReviewReason:
+    """The rejection row a reviewer means when failing ``failed`` without saying why."""
+    selfie_failed = bool(set(failed) & set(_SELFIE_HUMAN))
+    if product is Product.SMART_SELFIE_REGISTRATION:
+        return ReviewReason.SPOOF
+    if product in (Product.SMART_SELFIE_AUTHENTICATION, Product.BIOMETRIC_KYC):
+        return ReviewReason.SPOOF if selfie_failed else ReviewReason.NO_MATCH
+    if selfie_failed:
+        return ReviewReason.POTENTIAL_FRAUD
+    if Action.HUMAN_REVIEW_DOCUMENT_CHECK in failed:
+        if _FRAUD_CUES & set(provisional.reasons):
+            return ReviewReason.POTENTIAL_FRAUD
+        return ReviewReason.UNREADABLE_DOCUMENT
+    return ReviewReason.NO_MATCH
+
+
+def _resolve(
+    provisional: ProductResult,
+    *,
+    approve: bool,
+    why: ReviewReason | None,
+    failed: set[Action] | None,
+    focus: list[Action] | None = None,
+) -> ProductResult:
+    """The final result. ``failed``: the checks the reviewer failed, one by one (None: a decision
+    on the job as a whole, failing what the reason is about). ``focus``: what the rejection is
+    about (default: what was under review)."""
+    product = provisional.product
+    actions = {Action(key): ActionValue(value) for key, value in provisional.actions.items()}
+    reviewed = _reviewed(product, actions)
+    about = reviewed if focus is None else focus
 
     reason_text: str | None = None
     machine_row = False
@@ -130,14 +250,20 @@ def resolve_review(provisional: ProductResult, *, approve: bool, reason: str | N
     elif product is Product.SMART_SELFIE_AUTHENTICATION:
         entry, concerned = _authentication(provisional, approve, why)
     elif product is Product.BIOMETRIC_KYC:
-        entry, concerned = _biometric_kyc(approve, why, reviewed)
+        entry, concerned = _biometric_kyc(approve, why, about)
     else:
-        entry, reason_text, concerned = _document_verification(provisional, approve, why, reviewed)
+        entry, reason_text, concerned = _document_verification(provisional, approve, why, about)
         if product is Product.ENHANCED_DOCUMENT_VERIFICATION and entry is Docv.REJECTED:
             entry = Edv.REJECTED  # the same row, with the authority's reason among its reasons
         machine_row = not entry.human_review
 
-    _record_verdicts(product, actions, reviewed, approve=approve, failed=concerned if why else set(reviewed))
+    if failed is None:
+        failed = concerned if why else set(reviewed)
+    elif not approve and not concerned & failed:
+        # The row must answer for something the reviewer failed, not for a check they passed.
+        names = ", ".join(sorted(action.value for action in concerned))
+        raise ValueError(f"the reason {why} is about {names}, which did not fail")
+    _record_verdicts(product, actions, reviewed, approve=approve, failed=failed)
     register = actions.get(Action.REGISTER_SELFIE, ActionValue.NOT_APPLICABLE)
     if register is not ActionValue.NOT_APPLICABLE:
         actions[Action.REGISTER_SELFIE] = ActionValue.APPROVED if approve else ActionValue.REJECTED
