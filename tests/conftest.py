@@ -68,9 +68,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture
-def runtime(tmp_path: Path) -> Runtime:
-    """A runtime on a temporary data dir (SQLite, blobs, master key), callbacks to loopback allowed."""
-    return make_runtime(tmp_path)
+def runtime(tmp_path: Path) -> Iterator[Runtime]:
+    """A runtime on a temporary data dir (SQLite, blobs, master key), callbacks to loopback allowed.
+
+    Its database connections are closed afterwards: an app keeps its runtime's engine reachable
+    (the /metrics collector is registered for the process), and each test's SQLite file would
+    otherwise hold three descriptors until the worker ends, past select()'s 1024 in a long run.
+    """
+    made = make_runtime(tmp_path)
+    yield made
+    made.engine.dispose()
 
 
 @pytest.fixture

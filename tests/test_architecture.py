@@ -7,7 +7,8 @@ hide an upward dependency. A failure prints the offending import chains.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import logging
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import grimp
@@ -17,6 +18,19 @@ from importlinter.cli import EXIT_STATUS_SUCCESS, lint_imports
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture
+def loggers_kept() -> Iterator[None]:
+    """import-linter configures logging with ``disable_existing_loggers``: every logger that exists
+    when it runs (openkyc's included) stays disabled afterwards, and tests run later in the same
+    process that read openkyc's log lines see none. Put each logger back as it was."""
+    loggers = [item for item in logging.root.manager.loggerDict.values() if isinstance(item, logging.Logger)]
+    disabled = {logger: logger.disabled for logger in loggers}
+    yield
+    for logger, was in disabled.items():
+        logger.disabled = was
+
+
+@pytest.mark.usefixtures("loggers_kept")
 def test_the_import_contracts_are_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)  # the contracts are read from the repository's pyproject.toml
     assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == (

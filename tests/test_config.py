@@ -62,3 +62,20 @@ def test_every_setting_is_in_the_readme_settings_list() -> None:
     start = readme.index("Settings (`OPENKYC_*`)")
     listed = readme[start : readme.index("\n\n", start)]
     assert [name for name in Settings.model_fields if f"`{name.upper()}`" not in listed] == []
+
+
+def test_the_callback_ca_file_must_hold_pem_certificates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Checked at start: a wrong file would otherwise fail every https callback later.
+    from openkyc.cli.tls import make_dev_ca
+
+    monkeypatch.setenv("OPENKYC_CALLBACK_CA_FILE", "")  # set but empty: none
+    assert Settings().callback_ca_file is None
+    ca = make_dev_ca(tmp_path / "tls").ca_cert
+    assert Settings(callback_ca_file=ca).callback_ca_file == ca
+    not_pem = tmp_path / "not.pem"
+    not_pem.write_text("hello")
+    for wrong in (not_pem, tmp_path / "missing.pem"):
+        with pytest.raises(ValidationError, match="OPENKYC_CALLBACK_CA_FILE"):
+            Settings(callback_ca_file=wrong)

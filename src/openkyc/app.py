@@ -30,6 +30,8 @@ from openkyc.api_errors import (
 from openkyc.jobs.metrics import DatabaseCollector
 from openkyc.jobs.v2_views import router as v2_jobs_router
 from openkyc.jobs.views import router as jobs_router
+from openkyc.links.api import router as smile_links_router
+from openkyc.links.capture import router as capture_router
 from openkyc.links.views import router as links_router
 from openkyc.management.views import router as management_router
 from openkyc.observability import outage
@@ -38,13 +40,16 @@ from openkyc.observability.health import router as health_router
 from openkyc.observability.http_metrics import route_template
 from openkyc.observability.metrics import install_metrics
 from openkyc.observability.request_id import RequestIdMiddleware
-from openkyc.portal.views import router as portal_router
+from openkyc.portal import routes as portal_routes
 from openkyc.ratelimit.views import router as ratelimit_router
+from openkyc.receipts.views import router as receipts_router
 from openkyc.runtime import Runtime
 from openkyc.security_headers import SecuredFastAPI
 from openkyc.services.views import router as services_router
 from openkyc.signing import KSig1Error, SidRequestError
 from openkyc.tasks.inprocess import WorkerPool
+from openkyc.v3 import errors as v3_errors
+from openkyc.v3.routes import ROUTERS as V3_ROUTERS
 from openkyc.web.aml import router as aml_router
 from openkyc.web.business import router as business_router
 from openkyc.web.docs import install_docs
@@ -86,12 +91,17 @@ def create_app(runtime: Runtime, *, process_job: Callable[[Runtime, str], None] 
     app.include_router(services_router)
     app.include_router(ratelimit_router)
     app.include_router(links_router)
+    app.include_router(smile_links_router)
+    app.include_router(capture_router)
+    app.include_router(receipts_router)
     app.include_router(aml_router)
     app.include_router(id_verification_router)
     app.include_router(business_router)
     app.include_router(health_router)
     app.include_router(landing_router)
-    app.include_router(portal_router)
+    for v3_router in V3_ROUTERS:
+        app.include_router(v3_router)
+    portal_routes.include(app.router)
     app.include_router(postman_router)
     install_docs(app)
     install_metrics(
@@ -115,8 +125,14 @@ def _json(status: int, body: Mapping[str, Any]) -> JSONResponse:
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def api_error(_: Request, error: ApiError) -> JSONResponse:
+    async def api_error(request: Request, error: ApiError) -> JSONResponse:
+        if v3_errors.is_v3(request.scope):
+            return v3_errors.from_api_error(error).response()
         return _json(error.http_status, error.body())
+
+    @app.exception_handler(v3_errors.V3Error)
+    async def v3_error(_: Request, error: v3_errors.V3Error) -> JSONResponse:
+        return error.response()
 
     @app.exception_handler(SidRequestError)
     async def signature_error(_: Request, error: SidRequestError) -> JSONResponse:
@@ -127,14 +143,18 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _json(error.http_status, error.body())
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
         fields = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) for e in error.errors()})
+        if v3_errors.is_v3(request.scope):
+            return v3_errors.V3Error(400, f"Missing or invalid parameter(s): {', '.join(fields)}").response()
         return _json(
             400, ApiError(MISSING_PARAMETER, f"Missing or invalid parameter(s): {', '.join(fields)}").body()
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if v3_errors.is_v3(request.scope):
+            return v3_errors.V3Error(error.status_code, str(error.detail)).response()
         spec = {404: NOT_FOUND, 405: METHOD_NOT_ALLOWED}.get(error.status_code)
         if spec is not None:
             return _json(spec.http_status, ApiError(spec).body())
@@ -152,6 +172,12 @@ def _install_error_handlers(app: FastAPI) -> None:
             request.method,
             route_template(request.scope),
         )
+        if v3_errors.is_v3(request.scope):
+            return v3_errors.V3Error(
+                503,
+                "Service temporarily unavailable. Please try again later.",
+                headers={"Retry-After": str(outage.RETRY_AFTER_S)},
+            ).response()
         return outage.service_unavailable()
 
     # Innermost, next to the routes: every user middleware (request id, metrics) sees the 2201
@@ -164,7 +190,14 @@ def _install_error_handlers(app: FastAPI) -> None:
         # ServerErrorMiddleware calls this, sends the answer and then re-raises to the server.
         if not request.scope.get(_LOGGED):
             _log_unexpected(request.scope, error)
-        return _json(500, ApiError(SYSTEM_ERROR).body())
+        return _system_error(request.scope)
+
+
+def _system_error(scope: Scope) -> JSONResponse:
+    """The 500 answer: 2201, or the V3 API's own envelope under /v3/."""
+    if v3_errors.is_v3(scope):
+        return v3_errors.V3Error(500, v3_errors.UNEXPECTED).response()
+    return _json(500, ApiError(SYSTEM_ERROR).body())
 
 
 # Set in the request's scope once its exception is logged, so that it is logged only once.
@@ -215,4 +248,4 @@ class UnexpectedErrorMiddleware:
             scope[_LOGGED] = True
             if started:
                 raise
-            await _json(500, ApiError(SYSTEM_ERROR).body())(scope, receive, send)
+            await _system_error(scope)(scope, receive, send)

@@ -21,6 +21,8 @@ BUSINESS_REGISTRY = b"openkyc business registry numbers v1"
 # Portal team members' e-mail addresses, and the keys of the portal's sign-in rate limit.
 PORTAL_EMAIL = b"openkyc portal e-mail addresses v1"
 PORTAL_LOGIN_LIMIT = b"openkyc portal sign-in limit v1"
+# The hosted capture page's rate limits (per link, per client address, per visit).
+LINK_LIMIT = b"openkyc verification link limits v1"
 
 
 def index_key(box: SecretBox, purpose: bytes) -> bytes:

@@ -6,6 +6,7 @@ and a master key file all live under it. Scaled-out deployments set the URLs ins
 
 from __future__ import annotations
 
+import ssl
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +30,7 @@ class Settings(BaseSettings):
     # per object and reuses that timestamp for every call, so a short window locks such partners out.
     signature_freshness: timedelta = timedelta(hours=24)
     upload_url_ttl: timedelta = timedelta(hours=1)
+    # Image links and KYC receipt links (job_status signs them per answer, a callback per attempt).
     image_link_ttl: timedelta = timedelta(minutes=15)
 
     # Callbacks: retried with exponential backoff for at least this long.
@@ -43,6 +45,11 @@ class Settings(BaseSettings):
     callback_workers: int = Field(default=8, ge=1, le=64)
     callback_per_host: int = Field(default=2, ge=1, le=64)
     callback_per_partner: int = Field(default=4, ge=1, le=64)
+    # A PEM file of CA certificates that callback deliveries trust besides the public roots (httpx's:
+    # certifi's, or SSL_CERT_FILE's): a partner's receiver with a certificate from a private CA, or
+    # a development CA (`openkyc tls dev-ca`). Checked at start: a file that is not PEM
+    # certificates stops the server rather than fail every https delivery later.
+    callback_ca_file: Path | None = None
 
     # In-process verification workers of `openkyc serve`.
     workers: int = Field(default=1, ge=1, le=32)
@@ -107,6 +114,9 @@ class Settings(BaseSettings):
     id_authority_timeout: timedelta = timedelta(seconds=15)
     # Business registry (group openkyc.business_registries): "default" as for ID authorities.
     business_registry_provider: str = "default"
+    # Address provider (group openkyc.address_providers): "default" (sandbox keys: the test
+    # identifiers; production keys: none configured, so address jobs end service_unavailable).
+    address_provider: str = "default"
     # Presentation-attack model (group openkyc.pad_models): empty for none, or "onnx" for the ONNX
     # file at pad_model_path, read as pad_model_spec says (PadInputSpec's fields, as JSON).
     pad_model_provider: str = ""
@@ -125,6 +135,23 @@ class Settings(BaseSettings):
             # Else a configured model would silently not be used.
             raise ValueError("OPENKYC_PAD_MODEL_PATH is set but OPENKYC_PAD_MODEL_PROVIDER is empty (onnx?)")
         return self
+
+    @field_validator("callback_ca_file", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("callback_ca_file")
+    @classmethod
+    def _readable_ca_file(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            try:
+                ssl.create_default_context(cafile=str(value))
+            except (OSError, ValueError) as error:  # ssl.SSLError is an OSError
+                raise ValueError(
+                    f"OPENKYC_CALLBACK_CA_FILE={value} cannot be read as PEM CA certificates: {error}"
+                ) from None
+        return value
 
     @field_validator("metrics_bind")
     @classmethod

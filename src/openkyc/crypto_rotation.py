@@ -18,18 +18,21 @@ from sqlalchemy import Text, cast, inspect, select, update
 from sqlalchemy.orm import Session
 
 from openkyc import audit
+from openkyc.aml.models import MonitoredSubject
 from openkyc.authorities.models import RegistryRecord
 from openkyc.business.models import BusinessRegistryRecord
 from openkyc.callbacks.models import CallbackDelivery
 from openkyc.crypto import DecryptionError
 from openkyc.db import Base, rows_matched, transaction
 from openkyc.jobs.models import Job
+from openkyc.links.models import SmileLink
 from openkyc.management.models import ManagementCredential
 from openkyc.partners.models import ApiKey
-from openkyc.portal.models import PortalUser
+from openkyc.portal.models import PortalInvitation, PortalUser
 from openkyc.runtime import Runtime
 from openkyc.sealed import SealedJSON
 from openkyc.storage import UPLOADS_PREFIX, BlobNotFound
+from openkyc.users.fraud_models import FraudFlag, FraudReport
 from openkyc.users.models import EnrolledUser
 
 # Every column holding a SecretBox token (tests check no LargeBinary column is missing here).
@@ -40,11 +43,19 @@ ENCRYPTED_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
     (RegistryRecord, ("record_encrypted",)),
     (BusinessRegistryRecord, ("record_encrypted",)),
     (PortalUser, ("email_encrypted", "totp_secret_encrypted")),
+    (PortalInvitation, ("email_encrypted",)),
+    (FraudFlag, ("face_encrypted",)),
 )
+# Binary columns that hold nothing secret, so nothing encrypted (tests check every other one is
+# listed above): a verification link's logo, which anyone opening the link is shown.
+CLEAR_BINARY_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = ((SmileLink, ("logo_png",)),)
 # Every SealedJSON column (tests check none is missing here).
 SEALED_COLUMNS: tuple[tuple[type[Base], tuple[str, ...]], ...] = (
-    (Job, ("partner_params", "result", "history")),
+    (Job, ("partner_params", "result", "history", "v3_request")),
     (CallbackDelivery, ("payload",)),
+    (SmileLink, ("partner_params",)),
+    (MonitoredSubject, ("subject", "last_screening")),
+    (FraudReport, ("details",)),
 )
 BATCH = 200
 

@@ -43,3 +43,24 @@ UPLOAD_JOB_TYPES = frozenset(
 )
 # The queued products that look an ID number up before deciding.
 LOOKUP_JOB_TYPES = frozenset({JobType.BIOMETRIC_KYC, JobType.ENHANCED_DOCUMENT_VERIFICATION})
+# Those whose completed jobs have a KYC receipt, a PDF without personal data (openkyc.receipts).
+RECEIPT_JOB_TYPES = frozenset(
+    {JobType.BIOMETRIC_KYC, JobType.DOCUMENT_VERIFICATION, JobType.ENHANCED_DOCUMENT_VERIFICATION}
+)
+
+# Each job type's name as people read it (the portal, KYC receipts), spelled as Smile ID's
+# documentation spells its products. Enhanced and Basic KYC share job_type 5.
+JOB_TYPE_NAMES: dict[int, str] = {
+    JobType.BIOMETRIC_KYC: "Biometric KYC",
+    JobType.SMART_SELFIE_AUTHENTICATION: "SmartSelfie Authentication",
+    JobType.SMART_SELFIE_COMPARE: "SmartSelfie Compare",
+    JobType.SMART_SELFIE_REGISTRATION: "SmartSelfie Registration",
+    JobType.ENHANCED_KYC: "Enhanced / Basic KYC",
+    JobType.DOCUMENT_VERIFICATION: "Document Verification",
+    JobType.BUSINESS_VERIFICATION: "Business Verification",
+    JobType.UPDATE_PHOTO: "Update Photo",
+    JobType.COMPARE_USER_INFO: "Compare User Info",
+    JobType.AML: "AML Check",
+    JobType.ENHANCED_DOCUMENT_VERIFICATION: "Enhanced Document Verification",
+    JobType.ADDRESS_VERIFICATION: "Address Verification",
+}

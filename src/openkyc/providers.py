@@ -1,4 +1,5 @@
-"""Pluggable services chosen by settings: the ID authority, the business registry, the PAD model.
+"""Pluggable services chosen by settings: the ID authority, the business registry, the PAD model,
+the address provider.
 
 Each is a *slot*: a setting names its provider either by an entry-point name of the slot's group
 (``default``, ``http``, ``onnx``: the built-ins are declared in ``pyproject.toml``, and a package of
@@ -61,7 +62,10 @@ PAD_MODEL = Slot(
     "openkyc.engine.liveness.plugin:PresentationAttackModel",
     optional=True,
 )
-SLOTS = (ID_AUTHORITY, BUSINESS_REGISTRY, PAD_MODEL)
+ADDRESS_PROVIDER = Slot(
+    "address_provider", "openkyc.address_providers", "openkyc.address.select:AddressProviderChoice"
+)
+SLOTS = (ID_AUTHORITY, BUSINESS_REGISTRY, PAD_MODEL, ADDRESS_PROVIDER)
 
 
 @cache

@@ -70,6 +70,11 @@ class Runtime:
     # Embedded: wakes the in-process workers. Scaled out: publishes Celery tasks (tasks/celery_queue).
     queue: WorkQueue = field(default_factory=WakeWorkers)
     key_cache: KeyCache = field(default_factory=KeyCache)
+    # The address `openkyc serve` listens on (e.g. http://127.0.0.1:8080), set by it when it also
+    # runs the workers: the fallback for links made outside any request (a callback's KYCReceipt)
+    # when OPENKYC_PUBLIC_BASE_URL is unset. Empty where unknown (a Celery worker) or no use to a
+    # partner (a wildcard host such as 0.0.0.0).
+    served_at: str = ""
 
     @property
     def work_available(self) -> threading.Event:

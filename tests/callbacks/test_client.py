@@ -4,6 +4,7 @@ import ipaddress
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -237,3 +238,23 @@ def test_an_endless_answer_body_costs_neither_memory_nor_time(endless_receiver: 
     outcome = post_json(endless_receiver, {"a": 1}, allow_private=True, timeout_s=5.0)
     assert outcome.delivered and outcome.status_code == 200
     assert outcome.duration_ms < 2000
+
+
+def test_a_resolver_that_does_not_answer_costs_no_more_than_the_delivery_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    release = threading.Event()
+
+    def hanging_getaddrinfo(*args: object, **kwargs: object) -> list[tuple[object, ...]]:
+        release.wait(30)  # a resolver whose servers never answer
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging_getaddrinfo)
+    started = time.perf_counter()
+    try:
+        outcome = post_json("https://receiver.example/cb", {"a": 1}, allow_private=False, timeout_s=0.5)
+    finally:
+        release.set()
+    assert time.perf_counter() - started < 3
+    assert not outcome.delivered and outcome.status_code is None
+    assert outcome.error == "DNS failure: receiver.example did not resolve within 0.5 s"

@@ -19,7 +19,7 @@ from openkyc.db import transaction, utcnow
 from openkyc.jobs.models import Job
 from openkyc.observability.logging import ContextFilter
 from openkyc.observability.redaction import RedactionFilter
-from openkyc.partners.models import ApiKey
+from openkyc.partners.models import ApiKey, Partner
 from openkyc.runtime import Runtime, build_runtime
 from tests.server import PartnerCreds, make_partner, seed_migrated_database
 
@@ -293,3 +293,39 @@ def test_a_job_with_a_loopback_callback_is_accepted_with_a_warning(
     assert line.levelno == logging.WARNING and getattr(line, "smile_job_id", None) == smile_job_id
     assert f"job {smile_job_id} was accepted with a callback_url" in line.getMessage()
     assert "loopback address 127.0.0.1" in line.getMessage()
+
+
+def test_a_job_without_a_callback_url_reports_to_its_environments_default(
+    runtime: Runtime, partner: PartnerCreds
+) -> None:
+    with transaction(runtime.sessions) as db:
+        row = db.get(Partner, partner.partner_id)
+        assert row is not None
+        row.sandbox_callback_url, row.production_callback_url = (
+            "https://test.example/cb",
+            "https://live.example/cb",
+        )
+    urls = []
+    with transaction(runtime.sessions) as db:
+        for number, (environment, own) in enumerate(
+            [("sandbox", None), ("production", None), ("production", "https://own.example/cb")]
+        ):
+            job = Job(
+                smile_job_id=f"000000000{number}",
+                partner_id=partner.partner_id,
+                environment=environment,
+                api_key_id="k",
+                user_id="u",
+                job_id=f"j{number}",
+                job_type=4,
+                partner_params={"user_id": "u", "job_id": f"j{number}", "job_type": 4},
+                callback_url=own,
+            )
+            db.add(job)
+            db.flush()
+            delivery = service.schedule_result(
+                db_session=db, job=job, result={"ResultCode": "0840"}, horizon=timedelta(hours=1)
+            )
+            assert delivery is not None
+            urls.append(delivery.url)
+    assert urls == ["https://test.example/cb", "https://live.example/cb", "https://own.example/cb"]

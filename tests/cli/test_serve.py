@@ -150,7 +150,7 @@ def test_the_banner_names_a_database_url_and_a_key_variable_without_their_values
 def test_a_real_first_start_on_a_terminal_prints_both_keys(tmp_path: Path) -> None:
     """`openkyc serve` with its stdout on a pseudo-terminal, as a person starts it."""
     import pty
-    import select
+    import selectors
     import time
 
     data_dir = tmp_path / "data"
@@ -160,16 +160,19 @@ def test_a_real_first_start_on_a_terminal_prints_both_keys(tmp_path: Path) -> No
     process = subprocess.Popen(command, stdout=secondary, stderr=subprocess.DEVNULL, env=env)
     os.close(secondary)
     seen = b""
+    # A selector, not select.select: a test worker may already hold more than 1024 descriptors.
+    watch = selectors.DefaultSelector()
+    watch.register(primary, selectors.EVENT_READ)
     try:
         deadline = time.monotonic() + 60
         while b"enable-production" not in seen and time.monotonic() < deadline:
-            ready, _, _ = select.select([primary], [], [], 1)
-            if ready:
+            if watch.select(timeout=1):
                 try:
                     seen += os.read(primary, 4096)
                 except OSError:  # the process closed the terminal
                     break
     finally:
+        watch.close()
         process.terminate()
         process.wait(timeout=15)
         os.close(primary)

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from openkyc.signing import compute_signature
+from openkyc.web.postman import V3_CONSENT
 from testkit.deployment import openkyc_command
 from tests.e2e.conftest import CallbackReceiver, Server, _installed_version
 
@@ -140,6 +141,11 @@ def test_the_collection_runs_green_with_only_a_partner_id_and_key(
     ]
     assert len(results) == 7
     assert "the zip is accepted (status 200)" in assertions(by_name["Upload Registration ZIP File"][0])
+    # The V3 folder: a session token, a multipart job for the sandbox identity that clears (no
+    # callback URL: the sandbox accepts it), its status read until it is final.
+    [v3_job] = by_name["V3 Enhanced KYC"]
+    assert v3_job["response"]["code"] == 202
+    assert "the job is clear" in assertions(by_name["V3 Job Status"][-1])
 
 
 def served_collection(server: Server) -> dict[str, Any]:
@@ -170,6 +176,15 @@ def test_given_a_callback_url_the_async_requests_are_called_back(
         body = callback_for_job(callbacks, sent["partner_params"]["job_id"])
         assert body["ResultCode"] in ("1012", "1020")
         assert body["signature"] == compute_signature(api_key, partner_id, body["timestamp"])
+    # An http callback_url is not sent to the V3 API (its callbacks go to https only): the job is
+    # accepted without one and read with V3 Job Status.
+    [v3_job] = by_name["V3 Enhanced KYC"]
+    parts = {part["key"]: part for part in v3_job["request"]["body"]["formdata"]}
+    assert parts["callback_url"]["disabled"] is True
+    # The consent the pre-request script stamped: now, not the collection's sample time.
+    granted_at = json.loads(parts["consent"]["value"])["granted_at"]
+    assert granted_at != V3_CONSENT["granted_at"] and granted_at.endswith("Z")
+    assert "the job is clear" in assertions(by_name["V3 Job Status"][-1])
 
 
 def callback_for_job(receiver: CallbackReceiver, job_id: str, timeout: float = 60.0) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import httpx
 import pytest
 
 from openkyc.signing import compute_signature
@@ -32,8 +33,9 @@ from testkit.deployment import Deployment, TlsOptions, start_deployment
 from testkit.documents import DocumentSpec, render_document
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-SNIPPET = re.compile(r"<!-- quickstart:(?P<name>[a-z-]+) -->\n```[a-z]*\n(?P<body>.*?)\n```\n", re.DOTALL)
-NAMES = {"keys", "curl", "python", "tls", "node", "ruby"}
+SNIPPET = re.compile(r"<!-- quickstart:(?P<name>[a-z0-9-]+) -->\n```[a-z]*\n(?P<body>.*?)\n```\n", re.DOTALL)
+# "v3" and "v3-tls" are run by tests/v3/test_usesmileid_e2e.py, against its HTTPS server.
+NAMES = {"keys", "curl", "python", "tls", "node", "ruby", "links", "v3", "v3-tls"}
 # A snippet polls or waits on the SDK's own polling (Python ~74 s at most, Node ~76 s): cap each run.
 RUN_TIMEOUT_S = 240
 
@@ -183,7 +185,10 @@ def test_the_snippets_are_found() -> None:
     assert (
         "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]' && .venv/bin/python -m pytest" in text
     )
-    assert "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/openkyc serve" in text
+    assert (
+        "python3 -m venv .venv && .venv/bin/pip install --no-compile --no-deps -r requirements.txt -e . "
+        "&& .venv/bin/openkyc serve" in text
+    )
 
 
 # The snippets need command-line tools beside the suite (bash, curl, openssl, jq; Node for its own),
@@ -228,6 +233,22 @@ def test_python_sdk(http_reader: Reader, pictures: Pictures, snippets: dict[str,
         script=snippets["python"],
     )
     assert_sdk_lines(stdout, true="True")
+
+
+@pytest.mark.services
+def test_links_snippet(http_reader: Reader, pictures: Pictures, snippets: dict[str, str]) -> None:
+    """The verification-link snippet creates a link whose page names the company, and reads it back."""
+    stdout = run(
+        [sys.executable, "-"],
+        cwd=http_reader.workdir,
+        env=http_reader.env(pictures),
+        script=snippets["links"],
+    )
+    url, figures = stdout.strip().splitlines()[-2:]
+    assert url.startswith(f"{http_reader.url}/verify/")
+    assert figures == "active 0 0 0"
+    page = httpx.get(url, timeout=30)
+    assert page.status_code == 200 and "Acme Ltd" in page.text and "https://acme.example/privacy" in page.text
 
 
 def test_the_ruby_snippet_parses(snippets: dict[str, str], tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ from hypothesis import HealthCheck, Phase, settings
 from openkyc import api_errors
 from openkyc.jobs.intake import codes as intake_codes
 from openkyc.signing import errors as signing_errors
+from openkyc.v3.errors import reason_phrase
 from tests.live_server import LiveServer
 
 HEALTH_LIMIT_S = 1.0
@@ -88,12 +89,32 @@ def problem_with(response: httpx.Response, expect: Expect = "json") -> str | Non
         return None
     if not isinstance(body, dict):
         return "error body is not a JSON object"
+    if response.request.url.path.startswith("/v3/"):
+        return v3_problem(status, body)
     code = body.get("code")
     if code is None and isinstance(body.get("errors"), list) and body["errors"]:
         first = body["errors"][0]
         ksig1 = first.get("code") if isinstance(first, dict) else None
         return None if ksig1 in KSIG1_CODES else f"undocumented management code {ksig1!r}"
     return None if code in DOCUMENTED_CODES else f"undocumented code {code!r}"
+
+
+# The V3 gateway's status slugs (openkyc.v3.errors): a body over 10 MB, the sync endpoints' failures.
+V3_GATEWAY_SLUGS = frozenset({"unauthorized", "payload_too_large", "integration_failure"})
+
+
+def v3_problem(status: int, body: dict[str, Any]) -> str | None:
+    """A V3 error answers in one of its spec's envelopes: ``{status: <reason phrase>, message}``,
+    the gateway's ``{status: <slug>, message, job_id: null, user_id: null}``, or the services'
+    ``{error, code: "<string>"}``."""
+    if set(body) == {"error", "code"} and isinstance(body["error"], str) and isinstance(body["code"], str):
+        return None
+    message, named = body.get("message"), body.get("status")
+    if not isinstance(message, str) or not message or not isinstance(named, str):
+        return f"V3 error body without status and message: {sorted(body)}"
+    if named == reason_phrase(status) or named in V3_GATEWAY_SLUGS:
+        return None
+    return f"V3 error status {named!r} for HTTP {status}"
 
 
 def _same_origin_redirect(response: httpx.Response) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fuzz.harness import DOCUMENTED_CODES, KSIG1_CODES, problem_with
+from tests.fuzz.harness import DOCUMENTED_CODES, KSIG1_CODES, problem_with, v3_problem
 
 SECURE = {"x-content-type-options": "nosniff"}
 
@@ -88,3 +88,20 @@ def test_an_empty_success_is_flagged_where_json_is_expected() -> None:
 
 def test_a_redirect_elsewhere_is_flagged() -> None:
     assert problem_with(answer(307, headers={"location": "https://evil.example/"})) == "content-type None"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "problem"),
+    [
+        (401, {"status": "Unauthorized", "message": "Invalid token"}, None),
+        (413, {"status": "payload_too_large", "message": "m", "job_id": None, "user_id": None}, None),
+        (400, {"error": "Country Code must be...", "code": "2413"}, None),
+        (400, {"status": "Unauthorized", "message": "m"}, "V3 error status 'Unauthorized' for HTTP 400"),
+        (400, {"code": "2413", "error": "m", "success": False}, "V3 error body without status and message"),
+    ],
+)
+def test_v3_errors_are_held_to_the_v3_envelopes(
+    status: int, body: dict[str, Any], problem: str | None
+) -> None:
+    found = v3_problem(status, body)
+    assert found == problem if problem is None else found is not None and found.startswith(problem)

@@ -165,8 +165,9 @@ def test_job_views_do_their_database_and_blob_work_off_the_event_loop(
 ) -> None:
     """A busy SQLite lock or a 30 MB blob write must hold up one request, not the event loop
     (health checks, every other partner): each transaction of prep-upload, the zip PUT and
-    job_status is opened on a thread without a running loop."""
-    from openkyc.jobs import views
+    job_status is opened on a thread without a running loop (in the views and in the submission
+    functions they run)."""
+    from openkyc.jobs import submission, views
 
     opened_on_loop: list[bool] = []
     real_transaction = transaction  # what views imports from openkyc.db
@@ -180,6 +181,7 @@ def test_job_views_do_their_database_and_blob_work_off_the_event_loop(
         return real_transaction(sessions)
 
     monkeypatch.setattr(views, "transaction", watched)
+    monkeypatch.setattr(submission, "transaction", watched)
     prep = client.post("/v1/upload", json=upload_body(partner, job_id="off-loop")).json()
     put = client.put(
         prep["upload_url"].removeprefix("http://testserver"),

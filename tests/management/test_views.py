@@ -82,6 +82,34 @@ def test_callback_settings_round_trip(client: TestClient, credential: Management
     assert got.json() == {"default_callback_url": "https://partner.example/callback"}
 
 
+def test_a_credential_sets_its_own_environments_callback_url(
+    runtime: Runtime, client: TestClient, partner: PartnerCreds, credential: ManagementKey
+) -> None:
+    with transaction(runtime.sessions) as session:
+        production = issue_credential(
+            db_session=session,
+            box=runtime.box,
+            partner_id=partner.partner_id,
+            environment=Environment.PRODUCTION,
+        )
+    path = "/v1/management/callback"
+    for key, url in ((credential, "https://test.example/cb"), (production, "https://live.example/cb")):
+        body = json.dumps({"default_callback_url": url}).encode()
+        assert client.put(path, content=body, headers=signed(key, "PUT", path, body)).status_code == 200
+    assert client.get(path, headers=signed(credential, "GET", path)).json() == {
+        "default_callback_url": "https://test.example/cb"
+    }
+    assert client.get(path, headers=signed(production, "GET", path)).json() == {
+        "default_callback_url": "https://live.example/cb"
+    }
+    with transaction(runtime.sessions) as session:
+        row = partners.get_partner(db_session=session, partner_id=partner.partner_id)
+        assert (row.sandbox_callback_url, row.production_callback_url) == (
+            "https://test.example/cb",
+            "https://live.example/cb",
+        )
+
+
 def test_missing_header_is_the_seed_body(client: TestClient) -> None:
     response = client.get("/v1/management/keys")
     assert response.status_code == 401
@@ -310,6 +338,6 @@ def test_a_default_callback_url_no_attempt_can_reach_is_stored_with_a_warning(
         assert lines == []
     else:
         assert lines == [
-            f"partner {credential.partner_id} set a default callback URL that every delivery attempt "
+            f"partner {credential.partner_id} set a sandbox default callback URL that every delivery attempt "
             f"will refuse: {warned}"
         ]

@@ -6,12 +6,14 @@ from __future__ import annotations
 import contextvars
 import logging
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from smile_id_core.Signature import Signature
+from sqlalchemy import select
 
 from openkyc.api_errors import ApiError
 from openkyc.db import transaction
@@ -19,8 +21,11 @@ from openkyc.observability.logging import ContextFilter
 from openkyc.observability.redaction import RedactionFilter
 from openkyc.partners import service as partners
 from openkyc.partners.auth import ENABLE_PRODUCTION_COMMAND, Caller, authenticate
+from openkyc.partners.key_cache import REFRESH_AFTER_S
+from openkyc.partners.models import Partner
 from openkyc.runtime import Runtime
 from openkyc.signing import SidRequestError
+from openkyc.signing.environment import Environment
 from tests.server import PartnerCreds, make_partner
 
 
@@ -201,3 +206,32 @@ def test_over_http_the_answers_are_unchanged(client: TestClient, runtime: Runtim
     ]
     assert [a.status_code for a in answers] == [400, 400]
     assert answers[0].json() == answers[1].json()
+
+
+def test_a_key_made_by_another_process_works_within_a_moment(runtime: Runtime, partner: PartnerCreds) -> None:
+    """The cache holds the partner's keys for a moment; a key made elsewhere (the portal of another
+    API process, the CLI) must not be refused meanwhile: a signature no cached key matches has the
+    keys read again before it is refused."""
+    authenticated(runtime, signed(partner.partner_id, partner.sandbox_key))  # the keys are cached now
+    time.sleep(REFRESH_AFTER_S)  # keys read a moment ago are not read again (a flood's bound)
+    with transaction(runtime.sessions) as session:  # "another process": the cache is not told
+        issued = partners.create_key(
+            db_session=session,
+            box=runtime.box,
+            partner_id=partner.partner_id,
+            environment=Environment.SANDBOX,
+        )
+    caller = authenticated(runtime, signed(partner.partner_id, issued.api_key))
+    assert caller.key_id == issued.key_id
+    assert isinstance(refused(runtime, signed(partner.partner_id, "a-wrong-key")), SidRequestError)
+
+
+def test_a_partner_made_by_another_process_is_known_within_a_moment(runtime: Runtime) -> None:
+    with transaction(runtime.sessions) as session:
+        next_id = str(int(max(session.scalars(select(Partner.id)), default="1000")) + 1)
+    assert isinstance(refused(runtime, signed(next_id, "not-yet")), SidRequestError)  # cached: unknown
+    time.sleep(REFRESH_AFTER_S)
+    with transaction(runtime.sessions) as session:
+        made, keys = partners.create_partner(db_session=session, box=runtime.box, name="Late")
+    assert made.id == next_id
+    assert authenticated(runtime, signed(next_id, keys[Environment.SANDBOX].api_key)).partner_id == next_id

@@ -128,3 +128,48 @@ def test_sandbox_result_forces_the_outcome(forced: str, code: str, compare: str)
     assert result.result_code == code
     assert result.actions["Selfie_To_Registered_Selfie_Compare"] == compare
     assert result.reasons[0] == f"sandbox.sandbox_result_{forced}"
+
+
+def reverified(evidence: SmartSelfieEvidence, sandbox_result: str | None = None) -> ProductResult:
+    """A re-verification on the enrolled image: the enrolled selfie's own evidence."""
+    result = smart_selfie_authentication.decide(evidence, sandbox_result=sandbox_result, enrolled_image=True)
+    assert_well_formed(result)
+    assert not result.enrols_selfie
+    assert smart_selfie_authentication.ENROLLED_IMAGE_REASON in result.reasons
+    return result
+
+
+def test_a_re_verification_on_the_enrolled_image_says_so_and_has_no_active_liveness() -> None:
+    result = reverified(selfie(live=liveness(mode="passive"), compared=match()))
+    assert (result.result_code, result.result_text) == ("0820", "Authenticate User")
+    assert result.reasons[0] == "selfie.enrolled_image_reused"
+    assert result.actions["Liveness_Check"] == "Not Applicable"
+    assert result.actions["Selfie_Check"] == "Passed"
+    assert result.actions["Selfie_To_Registered_Selfie_Compare"] == "Completed"
+
+
+def test_a_re_verification_is_held_to_the_passive_checks_and_the_enrolled_face() -> None:
+    suspect = reverified(
+        selfie(live=liveness(Decision.REVIEW, ["selfie.recapture"], mode="passive"), compared=match())
+    )
+    assert suspect.result_code == "0824" and not suspect.is_final
+    assert suspect.actions["Selfie_Check"] == "Under Review"
+    assert (
+        reverified(selfie(live=liveness(mode="passive"), compared=match(FaceOutcome.NO_MATCH))).result_code
+        == "0821"
+    )
+    assert reverified(selfie(faces=0)).result_code == "0921"
+    forced = reverified(selfie(live=liveness(mode="passive"), compared=match()), sandbox_result="0")
+    assert forced.reasons[:2] == ["sandbox.sandbox_result_0", "selfie.enrolled_image_reused"]
+
+
+@pytest.mark.parametrize(
+    ("code", "reason"), [("2207", "enrolled.user_disabled"), ("2211", "enrolled.reenrolment_required")]
+)
+def test_an_account_that_may_not_be_authenticated_is_its_own_row(code: str, reason: str) -> None:
+    result = smart_selfie_authentication.account_refusal(code)
+    assert result is not None
+    assert result.result_code == code and result.outcome is Outcome.REJECTED and result.is_final
+    assert result.reasons == [reason] and not result.enrols_selfie
+    assert set(result.actions.values()) == {"Not Applicable"}  # nothing was checked
+    assert smart_selfie_authentication.account_refusal("2210") is None

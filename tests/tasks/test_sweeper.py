@@ -8,6 +8,8 @@ from pathlib import Path
 
 from openkyc.db import transaction, utcnow
 from openkyc.jobs.models import Job, JobState
+from openkyc.links import service as web_tokens
+from openkyc.links.models import WebProduct, WebToken
 from openkyc.runtime import Runtime
 from openkyc.tasks.sweeper import Sweeper
 from tests.callbacks.test_service import scheduled
@@ -70,3 +72,41 @@ def test_due_callbacks_are_handed_over_with_their_attempt(runtime: Runtime, part
     assert sweeper.sweep().due_callbacks == 1
     assert queue.callbacks == [(delivery_id, 0)]
     assert sweeper.sweep().due_callbacks == 0  # claimed for a while
+
+
+def test_expired_web_tokens_are_purged_hourly(runtime: Runtime, partner: PartnerCreds) -> None:
+    """A link's visits (and /v1/token's tokens) are rows until they expire; the sweep deletes the
+    expired ones, at most once an hour, and keeps the live ones."""
+    issued = {}
+    with transaction(runtime.sessions) as session:
+        for name, ttl in (("old", timedelta(seconds=-1)), ("live", timedelta(hours=1))):
+            issued[name] = web_tokens.issue_token(
+                db_session=session,
+                partner_id=partner.partner_id,
+                environment="sandbox",
+                api_key_id="key-1",
+                user_id="u",
+                job_id=f"j-{name}",
+                product=WebProduct.DOC_VERIFICATION,
+                callback_url=None,
+                now=utcnow(),
+                ttl=ttl,
+            )
+    sweeper = Sweeper(runtime, redispatch_jobs=False, hand_over_callbacks=False, collect_uploads=False)
+    assert sweeper.sweep().purged_tokens == 1
+    with transaction(runtime.sessions) as session:
+        assert session.query(WebToken).count() == 1
+        assert web_tokens.lookup_token(db_session=session, token=issued["live"].token, now=utcnow())
+        web_tokens.issue_token(
+            db_session=session,
+            partner_id=partner.partner_id,
+            environment="sandbox",
+            api_key_id="key-1",
+            user_id="u",
+            job_id="j-later",
+            product=WebProduct.DOC_VERIFICATION,
+            callback_url=None,
+            now=utcnow(),
+            ttl=timedelta(seconds=-1),
+        )
+    assert sweeper.sweep().purged_tokens == 0  # within the hour: not again

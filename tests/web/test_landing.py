@@ -14,11 +14,13 @@ def test_a_browser_gets_a_page_linking_the_docs_and_health(client: TestClient) -
     page = client.get("/", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     links = re.findall(r'href="([^"]+)"', page.text)
-    assert {"/docs", "/redoc", "/health", "/openapi.json"} <= set(links)
-    for link in links:  # no link to a page that does not exist
-        assert client.get(link).status_code == 200, link
+    assert {"/portal/", "/docs", "/redoc", "/health", "/openapi.json"} <= set(links)
+    for link in links:  # no link to a page that does not exist (the portal's: its sign-in page)
+        answer = client.get(link, follow_redirects=True)
+        assert answer.status_code == 200, link
+    assert client.get("/portal/", follow_redirects=True).url.path == "/portal/login"
     assert __version__ in page.text
-    assert "portal is not available yet" in page.text
+    assert "openkyc portal add-user" in page.text
     assert "<script" not in page.text
 
 
@@ -34,8 +36,9 @@ def test_a_json_client_gets_an_index(client: TestClient) -> None:
     answer = client.get("/", headers={"Accept": "application/json"})
     assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
     body = answer.json()
-    assert body["version"] == __version__ and body["portal"] is None
+    assert body["version"] == __version__
     assert body["links"] == {
+        "portal": "/portal/",
         "docs": "/docs",
         "redoc": "/redoc",
         "openapi": "/openapi.json",

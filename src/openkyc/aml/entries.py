@@ -28,6 +28,13 @@ SOURCE_NAMES: dict[ListSource, str] = {
     ListSource.UN_XML: "United Nations Security Council Consolidated List",
     ListSource.OPENSANCTIONS: "OpenSanctions",
 }
+# The short names a V3 result's ``sanctions[].list`` gives (the spec's example: "OFAC SDN").
+LIST_LABELS: dict[ListSource, str] = {
+    ListSource.OFAC_XML: "OFAC SDN",
+    ListSource.OFAC_CSV: "OFAC SDN",
+    ListSource.UN_XML: "UN Security Council Consolidated List",
+    ListSource.OPENSANCTIONS: "OpenSanctions",
+}
 
 
 @dataclass

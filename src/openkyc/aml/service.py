@@ -2,22 +2,25 @@
 
 The screening index is built from the database once per process and engine, and rebuilt when
 the table changes: a load in this process drops it at once, and a load by another process (the
-CLI while the server runs) is noticed through the table's row count and highest id, both
-changed by every load because a load deletes and re-inserts its source's rows.
+CLI while the server runs) is noticed through the table's row count, highest id and latest load
+time. The time is what every load changes for sure: a load deletes and re-inserts its source's
+rows, and SQLite may hand the deleted highest ids out again, so a reload of as many entries can
+leave the count and the highest id as they were.
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from openkyc.aml.entries import SOURCE_NAMES, EntryKind, ListEntry, ListSource
+from openkyc.aml.entries import LIST_LABELS, SOURCE_NAMES, EntryKind, ListEntry, ListSource
 from openkyc.aml.matching import Candidate, ScreeningIndex, normalise
 from openkyc.aml.models import WatchlistEntry
 from openkyc.aml.parsers import PARSERS, parse_ofac_csv
@@ -71,7 +74,7 @@ def count_entries(sessions: sessionmaker[Session]) -> dict[str, int]:
 
 @dataclass
 class _Cached:
-    fingerprint: tuple[int, int]
+    fingerprint: tuple[int, int, str]
     index: ScreeningIndex
 
 
@@ -84,9 +87,23 @@ def invalidate(engine: Engine) -> None:
         _CACHE.pop(engine, None)
 
 
-def _fingerprint(session: Session) -> tuple[int, int]:
-    count, highest = session.execute(select(func.count(), func.max(WatchlistEntry.id))).one()
-    return int(count), int(highest or 0)
+def _fingerprint(session: Session) -> tuple[int, int, str]:
+    count, highest, latest = session.execute(
+        select(func.count(), func.max(WatchlistEntry.id), func.max(WatchlistEntry.loaded_at))
+    ).one()
+    return int(count), int(highest or 0), latest.isoformat() if isinstance(latest, datetime) else ""
+
+
+def _version(fingerprint: tuple[int, int, str]) -> str:
+    return ":".join(str(part) for part in fingerprint)
+
+
+def lists_version(sessions: sessionmaker[Session]) -> str:
+    """A name for what the lists hold now, changed by every load (``"<entries>:<highest id>:<latest
+    load time>"``; ``"0:0:"`` while nothing is loaded): monitoring screens a person again when it
+    differs from the version their last answer was screened against."""
+    with transaction(sessions) as session:
+        return _version(_fingerprint(session))
 
 
 def build_index(session: Session) -> ScreeningIndex:
@@ -107,23 +124,38 @@ def build_index(session: Session) -> ScreeningIndex:
 
 def screening_index(sessions: sessionmaker[Session]) -> ScreeningIndex:
     """The index of what the database holds now, rebuilt only when it changed."""
+    return _current(sessions).index
+
+
+def _current(sessions: sessionmaker[Session]) -> _Cached:
     engine = sessions.kw["bind"]
     with transaction(sessions) as session:
         fingerprint = _fingerprint(session)
         with _LOCK:
             cached = _CACHE.get(engine)
             if cached is not None and cached.fingerprint == fingerprint:
-                return cached.index
-        index = build_index(session)
+                return cached
+        current = _Cached(fingerprint, build_index(session))
     with _LOCK:
-        _CACHE[engine] = _Cached(fingerprint, index)
-    return index
+        _CACHE[engine] = current
+    return current
 
 
 @dataclass(frozen=True)
 class Screening:
     candidates: list[Candidate]
-    people: list[dict[str, Any]]  # in the response's shape, best match first
+    people: list[dict[str, Any]]  # in the v1 response's shape, best match first
+    # The same people in the V3 API's shape (its AmlPersonMatch schema), best match first.
+    people_v3: list[dict[str, Any]] = field(default_factory=list)
+    # The matched entries as "<list source>:<the list's own id>", ids a reload keeps (the rows' own
+    # ids change with every load): what monitoring compares to tell whether an answer changed.
+    entries: list[str] = field(default_factory=list)
+    lists_version: str = "0:0:"  # the lists screened against (see lists_version)
+
+    @property
+    def lists_loaded(self) -> bool:
+        """Whether any list was loaded: screening against none found nobody, and proves nothing."""
+        return not self.lists_version.startswith("0:")
 
 
 def screen(
@@ -136,7 +168,8 @@ def screen(
     strict: bool,
     limit: int = 20,
 ) -> Screening:
-    candidates = screening_index(sessions).screen(
+    current = _current(sessions)
+    candidates = current.index.screen(
         full_name, aliases=aliases, birth_year=birth_year, countries=countries, strict=strict
     )[:limit]
     with transaction(sessions) as session:
@@ -146,8 +179,14 @@ def screen(
                 select(WatchlistEntry).where(WatchlistEntry.id.in_([c.entry_pk for c in candidates]))
             )
         }
-    people = [person_body(rows[c.entry_pk]) for c in candidates if c.entry_pk in rows]
-    return Screening(candidates, people)
+        found = [rows[c.entry_pk] for c in candidates if c.entry_pk in rows]
+        return Screening(
+            candidates,
+            [person_body(entry) for entry in found],
+            people_v3=[person_match(entry) for entry in found],
+            entries=[f"{entry.list_source}:{entry.entry_id}" for entry in found],
+            lists_version=_version(current.fingerprint),
+        )
 
 
 def person_body(entry: WatchlistEntry) -> dict[str, Any]:
@@ -193,4 +232,45 @@ def person_body(entry: WatchlistEntry) -> dict[str, Any]:
         ]
         if is_sanction
         else [],
+    }
+
+
+def person_match(entry: WatchlistEntry) -> dict[str, Any]:
+    """One ``people[]`` item of a V3 AML result (the spec's ``AmlPersonMatch``).
+
+    Its arrays hold objects: an alias ``{"name"}``, a date of birth ``{"date"}`` as the list wrote
+    it, a nationality ``{"country_code"}``, an address ``{"address"}``; a sanction names its list
+    (``{"list": "OFAC SDN", ...}``). No news source is screened, so ``news_summary`` is always
+    empty; lists record no associations nor enforcement actions: empty too.
+    """
+    source = ListSource(entry.list_source)
+    is_pep = entry.kind in (EntryKind.PEP, EntryKind.SANCTION_AND_PEP)
+    is_sanction = entry.kind in (EntryKind.SANCTION, EntryKind.SANCTION_AND_PEP)
+    source_name = SOURCE_NAMES.get(source, entry.list_source)
+    link = entry.source_link
+    return {
+        "name": entry.primary_name,
+        "addresses": [{"address": address} for address in entry.addresses],
+        "news_summary": [],
+        "aliases": [{"name": alias} for alias in entry.aliases],
+        "associations": [],
+        "dates_of_birth": [{"date": date} for date in entry.dates_of_birth],
+        "enforcement_actions": [],
+        "nationalities": [{"country_code": code} for code in entry.nationalities],
+        "sanctions": [
+            {
+                "list": LIST_LABELS.get(source, source_name),
+                "source_name": source_name,
+                "source_link": link,
+                "listed_date": entry.listed_date,
+                "programs": list(entry.programs),
+            }
+        ]
+        if is_sanction
+        else [],
+        "pep": {
+            "pep_level": 1 if is_pep else None,
+            "political_positions": [str(position) for position in entry.positions] if is_pep else [],
+            "sources": [{"source_name": source_name, "source_link": link}] if is_pep else [],
+        },
     }

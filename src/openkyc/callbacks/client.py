@@ -13,11 +13,16 @@ connection to 127.0.0.1.
 from __future__ import annotations
 
 import errno
+import functools
 import ipaddress
 import socket
 import ssl
 import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -25,6 +30,13 @@ import httpx
 
 # How much of a receiver's answer is read (its status is all that counts).
 MAX_ANSWER_BYTES = 64 * 1024
+
+# getaddrinfo takes no timeout: a resolver that does not answer holds the calling thread for as
+# long as resolv.conf's timeouts and attempts add up to (half a minute or more). Look-ups run on
+# these threads instead, and the delivery waits for one no longer than its own timeout; a
+# look-up still hanging then finishes on its thread, unseen. Few threads: a resolver that hangs
+# for everyone makes look-ups queue here and time out, never more threads.
+_RESOLVER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="callback-dns")
 
 
 # The start of every refusal's reason, so that one log search finds them all.
@@ -47,6 +59,14 @@ class CallbackRefused(Exception):
         self.hint = hint
 
 
+# What an operator whose receiver has a certificate from a private CA does; said next to a TLS
+# error that is a failed certificate check.
+CA_HINT = "a receiver certificate from a private CA is trusted once OPENKYC_CALLBACK_CA_FILE names that CA"
+# Why a V3 callback to a URL that is not https is refused (the V3 API takes https callback URLs
+# only, and its receivers check the signature headers over TLS).
+HTTPS_ONLY = "refused: a V3 callback goes to an https URL only"
+
+
 @dataclass(frozen=True)
 class DeliveryOutcome:
     delivered: bool
@@ -55,6 +75,8 @@ class DeliveryOutcome:
     error: str | None
     duration_ms: float
     hint: str | None = None
+    # No later attempt at this URL can succeed either (a V3 callback to a non-https URL).
+    permanent: bool = False
 
 
 def receiving_host(url: str) -> str:
@@ -81,11 +103,18 @@ def check_url(url: str) -> tuple[str, str, int]:
     return parts.scheme, parts.hostname, port
 
 
-def resolve_public_address(url: str, *, allow_private: bool) -> tuple[str, str, int, str]:
-    """(scheme, host, port, ip) for ``url``, refusing non-HTTP schemes and non-public addresses."""
+def resolve_public_address(
+    url: str, *, allow_private: bool, timeout_s: float | None = None
+) -> tuple[str, str, int, str]:
+    """(scheme, host, port, ip) for ``url``, refusing non-HTTP schemes and non-public addresses;
+    with ``timeout_s``, a host that does not resolve within it is refused too."""
     scheme, host, port = check_url(url)
+    lookup = _RESOLVER.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = lookup.result(timeout=timeout_s)
+    except FutureTimeout:
+        lookup.cancel()  # if it has not started yet
+        raise CallbackRefused(f"DNS failure: {host} did not resolve within {timeout_s:g} s") from None
     except socket.gaierror as error:
         raise CallbackRefused(f"DNS failure: {host} does not resolve ({error.strerror})") from error
     addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
@@ -189,24 +218,64 @@ def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) ->
     return True
 
 
-def post_json(url: str, body: dict[str, Any], *, allow_private: bool, timeout_s: float) -> DeliveryOutcome:
-    """POST ``body`` as JSON to ``url``; any 2xx answer counts as delivered."""
+@functools.lru_cache(maxsize=4)
+def _tls_context(ca_file: str) -> ssl.SSLContext:
+    """The roots httpx trusts by default (certifi's, or SSL_CERT_FILE's) and ``ca_file``'s, built
+    once per file: loading the roots takes milliseconds, and one context serves every thread."""
+    context = httpx.create_ssl_context()
+    context.load_verify_locations(cafile=ca_file)
+    return context
+
+
+def tls_verification(ca_file: str | Path | None) -> ssl.SSLContext | bool:
+    """What a delivery verifies a receiver's certificate with: httpx's default roots, plus the CA
+    certificates of ``ca_file`` (OPENKYC_CALLBACK_CA_FILE) when set. Raises ``OSError`` (an
+    ``ssl.SSLError`` among them) when that file cannot be read as PEM certificates."""
+    return True if ca_file is None else _tls_context(str(ca_file))
+
+
+def post_json(
+    url: str,
+    body: dict[str, Any],
+    *,
+    allow_private: bool,
+    timeout_s: float,
+    headers: Mapping[str, str] | None = None,
+    https_only: bool = False,
+    ca_file: str | Path | None = None,
+) -> DeliveryOutcome:
+    """POST ``body`` as JSON to ``url`` with ``headers`` besides our own; any 2xx answer counts as
+    delivered. ``https_only``: a URL of another scheme is refused for good (a V3 callback);
+    ``ca_file``: CA certificates trusted besides the public roots (:func:`tls_verification`)."""
     started = time.perf_counter()
+    if https_only and urlsplit(url).scheme.lower() != "https":
+        return DeliveryOutcome(False, None, HTTPS_ONLY, _ms(started), permanent=True)
     try:
-        scheme, host, port, ip = resolve_public_address(url, allow_private=allow_private)
+        verify = tls_verification(ca_file)
+    except OSError as error:
+        reason = f"TLS error: the callback CA file (OPENKYC_CALLBACK_CA_FILE) cannot be read ({error})"
+        return DeliveryOutcome(False, None, reason, _ms(started))
+    try:
+        scheme, host, port, ip = resolve_public_address(url, allow_private=allow_private, timeout_s=timeout_s)
     except CallbackRefused as refusal:
-        return DeliveryOutcome(False, None, refusal.reason, 0.0, refusal.hint)
+        return DeliveryOutcome(False, None, refusal.reason, _ms(started), refusal.hint)
     parts = urlsplit(url)
     netloc_ip = f"[{ip}]" if ":" in ip else ip
     pinned = urlunsplit((scheme, f"{netloc_ip}:{port}", parts.path or "/", parts.query, ""))
     default_port = port == (443 if scheme == "https" else 80)
-    headers = {"Host": host if default_port else f"{host}:{port}", "User-Agent": "openkyc-callbacks"}
+    sent_headers = {
+        **(headers or {}),
+        "Host": host if default_port else f"{host}:{port}",
+        "User-Agent": "openkyc-callbacks",
+    }
     deadline = started + timeout_s
+    # The look-up's time comes out of the delivery's: the whole attempt stays within timeout_s.
+    remaining = max(deadline - time.perf_counter(), 0.001)
     try:
         with (
-            httpx.Client(timeout=timeout_s, follow_redirects=False) as client,
+            httpx.Client(timeout=remaining, follow_redirects=False, verify=verify) as client,
             client.stream(
-                "POST", pinned, json=body, headers=headers, extensions={"sni_hostname": host}
+                "POST", pinned, json=body, headers=sent_headers, extensions={"sni_hostname": host}
             ) as response,
         ):
             # Only the status matters. The answer's body is drained up to a small cap and only
@@ -218,7 +287,8 @@ def post_json(url: str, body: dict[str, Any], *, allow_private: bool, timeout_s:
                 if drained > MAX_ANSWER_BYTES or time.perf_counter() > deadline:
                     break
     except httpx.HTTPError as error:
-        return DeliveryOutcome(False, None, failure_reason(error), _ms(started))
+        hint = CA_HINT if _unverified_certificate(error) else None
+        return DeliveryOutcome(False, None, failure_reason(error), _ms(started), hint)
     ok = 200 <= response.status_code < 300
     return DeliveryOutcome(
         ok, response.status_code, None if ok else f"HTTP {response.status_code}", _ms(started)
@@ -264,6 +334,17 @@ def failure_reason(error: httpx.HTTPError) -> str:
         if needle in text:
             return reason
     return f"connection error ({type(error).__name__})"
+
+
+def _unverified_certificate(error: BaseException) -> bool:
+    """Whether ``error`` comes from a receiver certificate that no trusted CA signed (or that
+    names another host)."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _ms(started: float) -> float:

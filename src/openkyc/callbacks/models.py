@@ -27,6 +27,9 @@ class CallbackDelivery(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     give_up_at: Mapped[datetime]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "v1": the payload is a v1 result, signed with signature/timestamp fields in the body; "v3":
+    # a V3 payload, signed in the Response-Signature/Response-Timestamp headers (callbacks.service).
+    wire: Mapped[str] = mapped_column(String(4), default="v1", server_default="v1")
     # Claimed by a dispatcher until this time (so two dispatchers never send one delivery twice).
     claimed_until: Mapped[datetime | None] = mapped_column(default=None)
 

@@ -12,29 +12,57 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, Protocol
 
-from sqlalchemy import String, column, or_, select, table, update
+from sqlalchemy import Integer, String, column, or_, select, table, update
 from sqlalchemy.orm import Session
 
+from openkyc import audit
 from openkyc.callbacks.client import DeliveryOutcome, post_json, receiving_host, refusal_without_dns
 from openkyc.callbacks.models import CallbackAttempt, CallbackDelivery
+from openkyc.crypto import SecretBox
 from openkyc.db import rows_matched, transaction, utcnow
 from openkyc.observability.context import bind_job, bind_partner
 from openkyc.partners.models import Partner
-from openkyc.partners.service import key_secret
+from openkyc.partners.service import KeyNotFound, key_secret, newest_active_key
 from openkyc.runtime import Runtime
+from openkyc.sealed import CLEAR_RESULT_KEYS, SealedJSON
 from openkyc.signing import sign_response
+from openkyc.signing.environment import Environment
 from openkyc.signing.errors import describe_duration
+from openkyc.signing.sid_request import compute_signature, format_js_iso
+from openkyc.storage.links import RECEIPT_RESULT_KEY, has_receipt, receipt_link
 
 log = logging.getLogger(__name__)
+
+# How a delivery goes on the wire (callback_deliveries.wire): a v1 result signed with
+# ``signature``/``timestamp`` fields in its body, or a V3 payload signed in the Response-Signature
+# and Response-Timestamp headers.
+WIRE_V1 = "v1"
+WIRE_V3 = "v3"
+WIRES = frozenset({WIRE_V1, WIRE_V3})
 
 MAX_BACKOFF = timedelta(hours=1)
 CLAIM_FOR = timedelta(minutes=2)
 
-# The columns of a job that deliveries read (whose key signs, which partner), declared as a plain
-# table rather than imported as the Job model: callbacks sit below jobs/ (docs/architecture.md).
+# The columns of a job that deliveries read (whose key signs, which partner, whether it has a KYC
+# receipt), declared as a plain table rather than imported as the Job model: callbacks sit below
+# jobs/ (docs/architecture.md).
 _jobs = table(
-    "jobs", column("smile_job_id", String), column("partner_id", String), column("api_key_id", String)
+    "jobs",
+    column("smile_job_id", String),
+    column("partner_id", String),
+    column("api_key_id", String),
+    column("job_type", Integer),
+    column("environment", String),
+    column("state", String),
+    column("result", SealedJSON(CLEAR_RESULT_KEYS)),
 )
+# The job states (jobs.models.JobState) whose result no longer changes: a receipt is given only then.
+_FINISHED = frozenset({"complete", "failed"})
+
+# A V3 callback's signature headers and its receipt link's key.
+V3_TIMESTAMP_HEADER = "Response-Timestamp"
+V3_SIGNATURE_HEADER = "Response-Signature"
+V3_RECEIPT_KEY = "kyc_receipt"
 
 
 class CallbackJob(Protocol):
@@ -49,14 +77,33 @@ class CallbackJob(Protocol):
     @property
     def callback_url(self) -> str | None: ...
 
+    @property
+    def environment(self) -> str: ...  # whose default callback URL applies
+
 
 def schedule(
-    *, db_session: Session, job: CallbackJob, payload: dict[str, Any], url: str, horizon: timedelta
+    *,
+    db_session: Session,
+    job: CallbackJob,
+    payload: dict[str, Any],
+    url: str,
+    horizon: timedelta,
+    wire: str = WIRE_V1,
 ) -> CallbackDelivery:
-    """Queue ``payload`` for delivery to ``url`` now, retried until ``horizon`` has passed."""
+    """Queue ``payload`` for delivery to ``url`` now, retried until ``horizon`` has passed.
+
+    ``wire``: how it is sent (:data:`WIRE_V1` signs the body, :data:`WIRE_V3` signs in headers and
+    goes to https URLs only; see :func:`deliver`)."""
+    if wire not in WIRES:
+        raise ValueError(f"unknown callback wire format {wire!r}")
     now = utcnow()
     delivery = CallbackDelivery(
-        smile_job_id=job.smile_job_id, url=url, payload=payload, next_attempt_at=now, give_up_at=now + horizon
+        smile_job_id=job.smile_job_id,
+        url=url,
+        payload=payload,
+        next_attempt_at=now,
+        give_up_at=now + horizon,
+        wire=wire,
     )
     db_session.add(delivery)
     db_session.flush()
@@ -66,16 +113,36 @@ def schedule(
 def schedule_result(
     *, db_session: Session, job: CallbackJob, result: dict[str, Any], horizon: timedelta
 ) -> CallbackDelivery | None:
-    """Queue a job's result for its callback URL, else the partner's default; None when neither.
+    """Queue a job's result for its callback URL, else the partner's default for the job's
+    environment; None when neither.
 
     Keys starting with an underscore are our own bookkeeping and never leave the server.
     """
     partner = db_session.get(Partner, job.partner_id)
-    url = job.callback_url or (partner.default_callback_url if partner else None)
+    url = job.callback_url or (partner.callback_url_for(job.environment) if partner else None)
     if not url:
         return None
     public = {key: value for key, value in result.items() if not key.startswith("_")}
     return schedule(db_session=db_session, job=job, payload=public, url=url, horizon=horizon)
+
+
+def resend_result(
+    *, db_session: Session, job: CallbackJob, result: dict[str, Any], horizon: timedelta, actor: audit.Actor
+) -> CallbackDelivery | None:
+    """Queue ``result``, the job's current one, again as a fresh delivery (a person asked: the
+    portal's "Resend callback"), audited; None when there is no callback URL to send it to.
+    Earlier deliveries are left as they are: their attempts stay in the log."""
+    delivery = schedule_result(db_session=db_session, job=job, result=result, horizon=horizon)
+    if delivery is not None:
+        audit.record(
+            db_session,
+            actor=actor,
+            action="callback.resent",
+            target_type="job",
+            target_id=job.smile_job_id,
+            detail={"partner_id": job.partner_id, "delivery_id": delivery.id},
+        )
+    return delivery
 
 
 def warn_at_intake(smile_job_id: str, url: str | None, *, allow_private: bool) -> bool:
@@ -225,7 +292,7 @@ def deliver(runtime: Runtime, delivery_id: int, attempt: int) -> bool:
         if delivery is None or delivery.delivered or delivery.abandoned:
             return False
         job = session.execute(
-            select(_jobs.c.partner_id, _jobs.c.api_key_id).where(
+            select(_jobs.c.partner_id, _jobs.c.api_key_id, _jobs.c.job_type, _jobs.c.environment).where(
                 _jobs.c.smile_job_id == delivery.smile_job_id
             )
         ).first()
@@ -234,14 +301,37 @@ def deliver(runtime: Runtime, delivery_id: int, attempt: int) -> bool:
             return False
         if not _start_attempt(session, delivery_id, attempt):
             return False
-        secret = key_secret(db_session=session, box=runtime.box, key_id=job.api_key_id)
-        body = {**delivery.payload, **sign_response(secret, job.partner_id, utcnow())}
+        secret = signing_secret(session, runtime.box, job.partner_id, job.environment, job.api_key_id)
+        if secret is None:
+            delivery.abandoned = True
+            log.warning(
+                "callback for job %s abandoned: partner %s has no active %s API key to sign it with",
+                delivery.smile_job_id,
+                job.partner_id,
+                job.environment,
+            )
+            return False
+        headers: dict[str, str] = {}
+        if delivery.wire == WIRE_V3:
+            body = with_v3_receipt_link(
+                session, runtime, delivery.smile_job_id, job.job_type, delivery.payload
+            )
+            headers = v3_signature_headers(secret, job.partner_id, utcnow())
+        else:
+            body = {
+                **with_receipt_link(runtime, delivery.smile_job_id, job.job_type, delivery.payload),
+                **sign_response(secret, job.partner_id, utcnow()),
+            }
         url, smile_job_id, partner_id = delivery.url, delivery.smile_job_id, job.partner_id
+        wire = delivery.wire
     outcome = post_json(
         url,
         body,
         allow_private=settings.allow_private_callbacks,
         timeout_s=settings.callback_timeout.total_seconds(),
+        headers=headers,
+        https_only=wire == WIRE_V3,
+        ca_file=settings.callback_ca_file,
     )
     next_at: datetime | None = None
     with transaction(runtime.sessions) as session:
@@ -259,6 +349,8 @@ def deliver(runtime: Runtime, delivery_id: int, attempt: int) -> bool:
         delivery.claimed_until = None
         if outcome.delivered:
             delivery.delivered = True
+        elif outcome.permanent:
+            delivery.abandoned = True  # no later attempt can succeed: nothing to wait for
         else:
             next_at = utcnow() + backoff(delivery.attempts, settings.callback_first_retry)
             if next_at > delivery.give_up_at:
@@ -269,6 +361,77 @@ def deliver(runtime: Runtime, delivery_id: int, attempt: int) -> bool:
     with bind_job(smile_job_id), bind_partner(partner_id):
         _log_attempt(smile_job_id, attempt + 1, receiving_host(url), outcome, next_at)
     return outcome.delivered
+
+
+def v3_signature_headers(api_key: str, partner_id: str, now: datetime) -> dict[str, str]:
+    """The headers a V3 callback is signed with, made for each attempt: ``Response-Timestamp``
+    (ISO 8601 UTC with milliseconds) and ``Response-Signature``, Smile ID's signature of that
+    timestamp and the partner id keyed with the API key (it does not cover the body)."""
+    timestamp = format_js_iso(now)
+    return {
+        V3_TIMESTAMP_HEADER: timestamp,
+        V3_SIGNATURE_HEADER: compute_signature(api_key, partner_id, timestamp),
+    }
+
+
+def with_v3_receipt_link(
+    session: Session, runtime: Runtime, smile_job_id: str, job_type: int, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """A V3 payload with ``kyc_receipt``: the job's KYC receipt link signed for this attempt, as
+    :func:`with_receipt_link` gives a v1 result one, else null (the V3 callbacks always carry the
+    key). The receipt is the job's: its current result must be a final one of a receipt product
+    and the job finished (what GET /v1/receipts answers), and the payload must not be an error,
+    which the V3 API sends without a receipt."""
+    base_url = (runtime.settings.public_base_url or runtime.served_at).rstrip("/")
+    link: str | None = None
+    if base_url and payload.get("status") != "error":
+        found = session.execute(
+            select(_jobs.c.state, _jobs.c.result).where(_jobs.c.smile_job_id == smile_job_id)
+        ).first()
+        if found is not None and found.state in _FINISHED and has_receipt(job_type, found.result):
+            link = receipt_link(
+                runtime.links,
+                base_url=base_url,
+                smile_job_id=smile_job_id,
+                expires=utcnow() + runtime.settings.image_link_ttl,
+            )
+    return {**payload, V3_RECEIPT_KEY: link}
+
+
+def with_receipt_link(
+    runtime: Runtime, smile_job_id: str, job_type: int, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """The payload with its KYCReceipt link signed now, for this attempt (a retry a day later still
+    carries a live link), when the result has a receipt and the server's address is known: a
+    worker sends callbacks outside any request, so it gives the configured public URL, else the
+    address `openkyc serve` listens on (embedded), else nothing (job_status, answering a request,
+    always has one)."""
+    base_url = (runtime.settings.public_base_url or runtime.served_at).rstrip("/")
+    if not base_url or not has_receipt(job_type, payload):
+        return payload
+    link = receipt_link(
+        runtime.links,
+        base_url=base_url,
+        smile_job_id=smile_job_id,
+        expires=utcnow() + runtime.settings.image_link_ttl,
+    )
+    return {**payload, RECEIPT_RESULT_KEY: link}
+
+
+def signing_secret(
+    session: Session, box: SecretBox, partner_id: str, environment: str, key_id: str
+) -> str | None:
+    """The key a job's callbacks are signed with: the API key that sent the job. A job no API key
+    sent (run from the portal: its key id names the member) is signed with the partner's newest
+    active key of the job's environment, which its receiver checks signatures with; None when the
+    partner has none left."""
+    try:
+        return key_secret(db_session=session, box=box, key_id=key_id)
+    except KeyNotFound:
+        key = newest_active_key(
+            db_session=session, partner_id=partner_id, environment=Environment(environment)
+        )
+        return box.decrypt_text(key.secret_encrypted) if key is not None else None
 
 
 def _log_attempt(
@@ -284,7 +447,9 @@ def _log_attempt(
             outcome.status_code,
         )
         return
-    if next_at is None:
+    if outcome.permanent:
+        then = "giving up: no attempt at this URL can succeed"
+    elif next_at is None:
         then = "giving up: the retry window is over"
     else:
         then = f"next attempt in {describe_duration(next_at - utcnow())}"

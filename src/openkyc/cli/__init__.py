@@ -59,6 +59,11 @@ COMMANDS: dict[str, Entry] = {
     "portal": Entry(
         "openkyc.cli.portal:portal_app", "The partner portal's team members (sign-in accounts with roles)."
     ),
+    "tls": Entry(
+        "openkyc.cli.tls:tls_app",
+        "HTTPS for local development: a development CA and a server certificate.",
+        data_dir=False,
+    ),
 }
 
 

@@ -29,8 +29,20 @@ def lists_load(
     except (ListFormatError, UnicodeDecodeError) as error:
         typer.echo(f"cannot read {list_file.name} as {list_format.value}: {error}", err=True)
         raise typer.Exit(code=1) from None
-    stored = load_entries(open_runtime().sessions, list_format, entries)
+    # Imported here: the job code builds on the products and the engine, which `lists --help` skips.
+    from openkyc.jobs import aml_monitoring
+
+    runtime = open_runtime()
+    stored = load_entries(runtime.sessions, list_format, entries)
     typer.echo(f"loaded {stored} {list_format.value} entries")
+    # The lists changed: the people under AML monitoring are screened against them now (the
+    # server's sweep would within a minute; a new answer is called back from the server).
+    rescreened = aml_monitoring.rescreen_all(runtime)
+    if rescreened.screened:
+        typer.echo(
+            f"screened {rescreened.screened} monitored people again: "
+            f"{rescreened.changed} with a new answer (called back to their partner's default URL)"
+        )
 
 
 @lists_app.command("count")

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 # Where the first partner's keys go when the output is not a terminal (tests/live_server.py reads it).
 FIRST_PARTNER_FILE = "first-partner.json"
+# Listening on every interface says nothing of the address partners use.
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", ""})  # noqa: S104 (compared with, never bound)
 
 
 def ensure_first_partner(runtime: Runtime) -> dict[str, str] | None:
@@ -142,6 +144,8 @@ def serve(
     if first is not None:
         announce_first_partner(first, runtime.settings)
     scheme = "https" if tls_cert else "http"
+    if in_process and host not in WILDCARD_HOSTS:
+        runtime.served_at = f"{scheme}://{f'[{host}]' if ':' in host else host}:{port}"
     log.info(
         "openkyc listening on %s://%s:%d/v1 (data: %s)",
         scheme,

@@ -54,22 +54,23 @@ def users_list(
 def _set(partner_id: str, env: str, user_id: str, status: UserStatus) -> None:
     runtime = open_runtime()
     try:
-        with transaction(runtime.sessions) as session:
-            service.set_status(
-                db_session=session, partner_id=partner_id, environment=env, user_id=user_id, status=status
+        if status == UserStatus.DELETED:
+            # A deleted user's face and job images are erased, not just hidden. Imported here: the
+            # purge imports the engine (through the upload checks), which the other commands do not use.
+            from openkyc.retention.user_purge import delete_user
+
+            purged = delete_user(
+                runtime, partner_id=partner_id, environment=env, user_id=user_id, actor=operator()
             )
+            typer.echo(f"{user_id}: erased {purged.blobs} images, stripped {purged.jobs} jobs of PII")
+        else:
+            with transaction(runtime.sessions) as session:
+                service.set_status(
+                    db_session=session, partner_id=partner_id, environment=env, user_id=user_id, status=status
+                )
     except service.UserNotFound:
         typer.echo(f"no enrolled user {user_id!r} for partner {partner_id} ({env})", err=True)
         raise typer.Exit(code=1) from None
-    if status == UserStatus.DELETED:
-        # A deleted user's face and job images are erased, not just hidden. Imported here: the
-        # purge imports the engine (through the upload checks), which the other commands do not use.
-        from openkyc.retention.user_purge import purge_user_biometrics
-
-        purged = purge_user_biometrics(
-            runtime, partner_id=partner_id, environment=env, user_id=user_id, actor=operator()
-        )
-        typer.echo(f"{user_id}: erased {purged.blobs} images, stripped {purged.jobs} jobs of PII")
     typer.echo(f"{user_id}: {status.value}")
 
 

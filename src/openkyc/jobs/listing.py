@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openkyc.jobs.models import Job
@@ -54,3 +55,14 @@ def list_partner_jobs(
     )
     rows = list(db_session.scalars(query))
     return JobPage(jobs=rows[:per_page], page=page, per_page=per_page, has_next=len(rows) > per_page)
+
+
+def last_job_per_key(db_session: Session, *, partner_id: str) -> dict[str, datetime]:
+    """When each of the partner's API keys last created a job (by key id): what the portal can say
+    of a key's last use, since requests themselves leave no record."""
+    query = (
+        select(Job.api_key_id, func.max(Job.created_at))
+        .where(Job.partner_id == partner_id)
+        .group_by(Job.api_key_id)
+    )
+    return {key_id: at for key_id, at in db_session.execute(query) if at is not None}

@@ -21,7 +21,7 @@ from openkyc.idverification.id_format import is_well_formed
 from openkyc.idverification.lookup import look_up, precheck
 from openkyc.idverification.request import VerificationRequest, request_for_job
 from openkyc.job_types import LOOKUP_JOB_TYPES, JobType
-from openkyc.jobs import service
+from openkyc.jobs import service, v3_sandbox
 from openkyc.jobs.intake import JobPayload
 from openkyc.jobs.models import Job
 from openkyc.jobs.pad import liveness_configs
@@ -31,6 +31,7 @@ from openkyc.products import enhanced_document_verification as edv
 from openkyc.products.authority import AuthorityRecord, InvalidIdNumber, LookupFailure
 from openkyc.products.biometric_kyc import Reference
 from openkyc.products.catalogue import NOT_AVAILABLE, IdField
+from openkyc.products.evidence import evidence_record
 from openkyc.runtime import Runtime
 from openkyc.signing.environment import Environment
 
@@ -54,6 +55,17 @@ def lookup_request(job: Job, payload: JobPayload) -> VerificationRequest:
     return request_for_job(params, payload.id_info, number_required=job.job_type == JobType.BIOMETRIC_KYC)
 
 
+def count_lookup(
+    runtime: Runtime, request: VerificationRequest, *, partner_id: str, environment: str, api_version: str
+) -> bool:
+    """:func:`~openkyc.idverification.lookup.precheck` (whether the number may be looked up,
+    counted against its rate limit), except for a V3 sandbox job, whose test identity answers
+    without a look-up: only checked for its format, never counted."""
+    if v3_sandbox.asks_no_authority(api_version=api_version, environment=environment):
+        return is_well_formed(request.id_number_type, request.country, request.id_number, environment)
+    return precheck(runtime, request, partner_id=partner_id, environment=environment)
+
+
 def check_upload(runtime: Runtime, job: Job, payload: JobPayload) -> dict[str, Any]:
     """At the PUT: refuse what the job could never look up, and count the look-up (2222/429).
 
@@ -64,14 +76,21 @@ def check_upload(runtime: Runtime, job: Job, payload: JobPayload) -> dict[str, A
     request = lookup_request(job, payload)
     if not request.id_number:
         return {}  # read from the document later, and counted then
-    counted = precheck(runtime, request, partner_id=job.partner_id, environment=job.environment)
+    counted = count_lookup(
+        runtime, request, partner_id=job.partner_id, environment=job.environment, api_version=job.api_version
+    )
     return {COUNTED: counted}
 
 
 def authority_answer(
     runtime: Runtime, job: Job, request: VerificationRequest
 ) -> AuthorityRecord | LookupFailure:
-    """The authority's record for the job's number, or why there is none (raises RateLimited)."""
+    """The authority's record for the job's number, or why there is none (raises RateLimited).
+
+    A V3 sandbox job asks no authority: its test identity says what the look-up finds."""
+    forced = v3_sandbox.lookup_answer(job)
+    if forced is not None:
+        return forced
     counted = bool((job.inputs or {}).get(COUNTED))
     if not counted:
         try:
@@ -132,7 +151,9 @@ def decide_biometric_kyc(
         sandbox_result=sandbox_result,
         **ids,
     )
-    return result.with_enrolment(evidence.selfie_analysis.embedding)
+    return result.with_enrolment(evidence.selfie_analysis.embedding).with_evidence(
+        evidence_record(evidence, root="selfie")
+    )
 
 
 def _reference(record: AuthorityRecord, payload: JobPayload) -> tuple[Reference, DecodedImage | None]:

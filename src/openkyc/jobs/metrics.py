@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import Connection, Engine, func, or_, select, text
+from sqlalchemy import ColumnElement, Connection, Engine, and_, func, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from openkyc.callbacks.models import CallbackAttempt, CallbackDelivery
@@ -89,7 +89,7 @@ class DatabaseCollector(Collector):
         now = self.clock()
         try:
             with self.engine.connect() as connection:
-                _limit_statement_time(connection)
+                limit_statement_time(connection)
                 families = [
                     *backlog_metrics(connection, now),
                     *result_metrics(connection, now - self.window),
@@ -117,25 +117,32 @@ class DatabaseCollector(Collector):
         )
 
 
-def _limit_statement_time(connection: Connection) -> None:
+def limit_statement_time(connection: Connection) -> None:
+    """On PostgreSQL, end this transaction's queries after STATEMENT_TIMEOUT_MS (the portal's
+    dashboard reads its figures under the same bound)."""
     if connection.dialect.name == "postgresql":
         # SET LOCAL: only this scrape's transaction, which ends when the connection goes back.
         connection.execute(text(f"SET LOCAL statement_timeout = {STATEMENT_TIMEOUT_MS}"))
+
+
+def in_backlog(now: datetime) -> ColumnElement[bool]:
+    """Jobs someone waits on at ``now``: in a BACKLOG_STATES state (an index range on jobs.state)."""
+    return and_(
+        Job.state.in_([str(state) for state in BACKLOG_STATES]),
+        # Upload URLs that expired unused are not work anyone waits for.
+        or_(
+            Job.state != JobState.AWAITING_UPLOAD,
+            Job.upload_expires_at.is_(None),
+            Job.upload_expires_at >= now,
+        ),
+    )
 
 
 def backlog_metrics(connection: Connection, now: datetime) -> list[Metric]:
     """Jobs waiting for an upload, in the queue, being verified or awaiting review."""
     query = (
         select(Job.job_type, Job.state, func.count(), func.min(Job.queued_at))
-        .where(
-            Job.state.in_([str(state) for state in BACKLOG_STATES]),
-            # Upload URLs that expired unused are not work anyone waits for.
-            or_(
-                Job.state != JobState.AWAITING_UPLOAD,
-                Job.upload_expires_at.is_(None),
-                Job.upload_expires_at >= now,
-            ),
-        )
+        .where(in_backlog(now))
         .group_by(Job.job_type, Job.state)
     )
     depth: dict[tuple[str, str], float] = {
@@ -227,8 +234,7 @@ def callback_metrics(connection: Connection, since: datetime, max_samples: int) 
     )
     deliveries = dict.fromkeys(DELIVERY_STATUSES, 0.0)
     for abandoned, was_retried, count in connection.execute(undelivered):
-        status = "abandoned" if abandoned else "retrying" if was_retried else "pending"
-        deliveries[status] += count
+        deliveries[undelivered_status(abandoned=abandoned, retried=was_retried)] += count
     delivery_family = GaugeMetricFamily(
         "openkyc_callback_deliveries",
         "Undelivered callbacks: pending (never tried), retrying (failed so far), abandoned (gave up).",
@@ -271,6 +277,11 @@ def callback_metrics(connection: Connection, since: datetime, max_samples: int) 
     )
     duration_family.add_metric([], _buckets(durations, CALLBACK_BUCKETS), gsum_value=sum(durations))
     return [delivery_family, attempt_family, duration_family]
+
+
+def undelivered_status(*, abandoned: bool, retried: bool) -> str:
+    """One of DELIVERY_STATUSES for an undelivered callback."""
+    return "abandoned" if abandoned else "retrying" if retried else "pending"
 
 
 def _seconds(start: datetime, end: datetime) -> float:

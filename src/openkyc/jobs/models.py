@@ -23,6 +23,11 @@ class JobState(StrEnum):
     FAILED = "failed"  # the payload was unusable (0001 etc.); complete from the partner's view
 
 
+class ApiVersion(StrEnum):
+    V1 = "v1"
+    V3 = "v3"
+
+
 class Job(Base):
     __tablename__ = "jobs"
     __table_args__ = (
@@ -31,6 +36,8 @@ class Job(Base):
         Index("ix_jobs_retention", "purged_at", "completed_at"),
         # /metrics reads the last hour of finished jobs on every scrape.
         Index("ix_jobs_completed_at", "completed_at"),
+        # The portal's dashboard reads one partner's results of a period, per environment (jobs.stats).
+        Index("ix_jobs_partner_env_completed", "partner_id", "environment", "completed_at"),
     )
 
     # Smile ID's job ids are zero-padded 10-digit strings.
@@ -61,3 +68,9 @@ class Job(Base):
     completed_at: Mapped[datetime | None] = mapped_column(default=None)
     # When retention or a user's deletion removed the job's images and PII (the result stays).
     purged_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The API the job came through: "v1" (v1/v2 endpoints, the portal, links) or "v3". A V3 job's
+    # partner job_id is its TypeID (job_...), its callbacks are V3 payloads signed in headers.
+    api_version: Mapped[str] = mapped_column(String(4), default=ApiVersion.V1, server_default=ApiVersion.V1)
+    # A V3 job's request beyond the v1 fields (user_details, consent, metadata, the V3 product name):
+    # sealed, it names a person. None for v1 jobs.
+    v3_request: Mapped[dict[str, Any] | None] = mapped_column(SealedJSON(frozenset()), default=None)

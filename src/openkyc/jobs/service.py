@@ -21,12 +21,14 @@ from openkyc.api_errors import (
     ApiError,
 )
 from openkyc.db import rows_matched, utcnow
-from openkyc.job_types import UPLOAD_JOB_TYPES
-from openkyc.jobs.models import Job, JobState
+from openkyc.job_types import UPLOAD_JOB_TYPES, JobType
+from openkyc.jobs.models import ApiVersion, Job, JobState
 from openkyc.partner_input import PartnerParams
 
 # The state a job's partner-visible answer no longer changes from (besides a reviewer's decision).
 FINISHED_STATES = frozenset({JobState.COMPLETE, JobState.FAILED})
+# The V3 API queues SmartSelfie Compare too (/v1/upload does not take it: /v2 runs it in its request).
+V3_UPLOAD_JOB_TYPES = UPLOAD_JOB_TYPES | {JobType.SMART_SELFIE_COMPARE}
 
 
 def _hash_token(token: str) -> str:
@@ -44,7 +46,11 @@ def _new_job(
     api_key_id: str,
     params: PartnerParams,
     callback_url: str | None,
+    api_version: str = ApiVersion.V1,
+    v3_request: dict[str, Any] | None = None,
 ) -> Job:
+    """A new job row; a V3 job carries its API version and request from its INSERT on (a worker
+    may publish it as soon as it is committed)."""
     return Job(
         smile_job_id=_new_smile_job_id(),
         partner_id=partner_id,
@@ -55,6 +61,8 @@ def _new_job(
         job_type=params.job_type,
         partner_params=params.raw,
         callback_url=callback_url,
+        api_version=api_version,
+        v3_request=v3_request,
     )
 
 
@@ -77,16 +85,33 @@ def create_upload_job(
     use_enrolled_image: bool,
     retry: bool,
     upload_ttl: timedelta,
+    api_version: str = ApiVersion.V1,
+    v3_request: dict[str, Any] | None = None,
 ) -> UploadTicket:
-    """A job awaiting its zip, or a fresh upload ticket for an existing job when ``retry`` is set."""
-    if params.job_type not in UPLOAD_JOB_TYPES:
+    """A job awaiting its zip, or a fresh upload ticket for an existing job when ``retry`` is set.
+
+    ``api_version``/``v3_request``: a V3 job's (the V3 API never retries: its job ids are new)."""
+    allowed = V3_UPLOAD_JOB_TYPES if api_version == ApiVersion.V3 else UPLOAD_JOB_TYPES
+    if params.job_type not in allowed:
         raise ApiError(
             PRODUCT_NOT_ACTIVATED, f"job_type {params.job_type} is not available through /v1/upload"
         )
     token = secrets.token_urlsafe(32)
+
+    def fresh() -> Job:
+        return _new_job(
+            partner_id,
+            environment,
+            api_key_id,
+            params,
+            callback_url,
+            api_version=api_version,
+            v3_request=v3_request,
+        )
+
     # The common case, a new job_id, is one INSERT: the unique constraints catch a job_id already
     # used (and the one-in-ten-billion clash of random SmileJobIDs) without a look-up first.
-    job = _new_job(partner_id, environment, api_key_id, params, callback_url)
+    job = fresh()
     job.use_enrolled_image = use_enrolled_image
     _arm_upload(job, token, upload_ttl)
     db_session.add(job)
@@ -99,7 +124,7 @@ def create_upload_job(
         db_session=db_session, partner_id=partner_id, environment=environment, job_id=params.job_id
     )
     if existing is None:  # the SmileJobID clashed, not the job_id: draw another
-        job = _new_job(partner_id, environment, api_key_id, params, callback_url)
+        job = fresh()
         job.use_enrolled_image = use_enrolled_image
         db_session.add(job)
     elif not retry:
@@ -141,6 +166,8 @@ def create_sync_job(
     api_key_id: str,
     params: PartnerParams,
     callback_url: str | None,
+    api_version: str = ApiVersion.V1,
+    v3_request: dict[str, Any] | None = None,
 ) -> Job:
     """A job of a synchronous (v2) endpoint, verified within its request: it starts processing.
 
@@ -151,7 +178,15 @@ def create_sync_job(
     )
     if existing is not None:
         raise ApiError(JOB_EXISTS)
-    job = _new_job(partner_id, environment, api_key_id, params, callback_url)
+    job = _new_job(
+        partner_id,
+        environment,
+        api_key_id,
+        params,
+        callback_url,
+        api_version=api_version,
+        v3_request=v3_request,
+    )
     job.state, job.attempts, job.inputs = JobState.PROCESSING, 1, {}
     db_session.add(job)
     try:
@@ -159,6 +194,39 @@ def create_sync_job(
     except IntegrityError as error:  # a concurrent request created the same job_id first
         raise ApiError(JOB_EXISTS) from error
     return job
+
+
+def create_v3_sync_job(
+    *,
+    db_session: Session,
+    partner_id: str,
+    environment: str,
+    api_key_id: str,
+    job_type: int,
+    job_id: str,
+    user_id: str,
+    partner_params: dict[str, str],
+    callback_url: str | None,
+    v3_request: dict[str, Any],
+) -> Job:
+    """A V3 job answered within its request (AML screening, address verification): its
+    partner_params carry its ids and type as a v1 job's do, its V3 request is sealed beside them."""
+    params = PartnerParams(
+        user_id=user_id,
+        job_id=job_id,
+        job_type=job_type,
+        raw={**partner_params, "user_id": user_id, "job_id": job_id, "job_type": job_type},
+    )
+    return create_sync_job(
+        db_session=db_session,
+        partner_id=partner_id,
+        environment=environment,
+        api_key_id=api_key_id,
+        params=params,
+        callback_url=callback_url,
+        api_version=ApiVersion.V3,
+        v3_request=v3_request,
+    )
 
 
 def find_job_by_partner_job_id(

@@ -7,14 +7,17 @@ callback (retried by the callback dispatcher).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from openkyc.callbacks.service import schedule_result, warn_at_intake
+from openkyc.callbacks.service import warn_at_intake
 from openkyc.db import transaction
-from openkyc.jobs import service
+from openkyc.jobs import results_out, service
 from openkyc.partner_input import PartnerParams
 from openkyc.partners.auth import Caller
 from openkyc.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
 def open_sync_job(runtime: Runtime, caller: Caller, params: PartnerParams, callback_url: str | None) -> str:
@@ -40,16 +43,24 @@ def publish_sync_result(
     *,
     call_back: bool,
     private: dict[str, Any] | None = None,
+    attempt: int | None = None,
+    failed: bool = False,
 ) -> None:
     """Store ``result`` as the job's final answer and, when ``call_back``, schedule its signed
-    callback. ``private``: keys stored with the result for job_status only, never sent."""
+    callback. ``private``: keys stored with the result for job_status only, never sent.
+
+    ``attempt``: a queued job's claim (jobs.id_verification.run_queued); its result is dropped if
+    another worker has taken the job over since. ``failed``: the job could not be verified."""
     delivery = None
     with transaction(runtime.sessions) as session:
         job = service.get_job(db_session=session, smile_job_id=smile_job_id)
-        service.record_result(db_session=session, job=job, result={**result, **(private or {})}, final=True)
+        if attempt is not None and not service.holds_claim(job, attempt):
+            log.warning("job %s: claim %d superseded; result dropped", smile_job_id, attempt)
+            return
+        service.record_result(
+            db_session=session, job=job, result={**result, **(private or {})}, final=True, failed=failed
+        )
         if call_back:
-            delivery = schedule_result(
-                db_session=session, job=job, result=result, horizon=runtime.settings.callback_retry_horizon
-            )
+            delivery = results_out.schedule_result(runtime, db_session=session, job=job, result=result)
     if delivery is not None:
         runtime.queue.callback_due(delivery.id, delivery.attempts)

@@ -15,10 +15,9 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from openkyc.api_errors import NO_ZIP, PAYLOAD_TOO_LARGE, ApiError, ErrorSpec
-from openkyc.callbacks.service import schedule_result
 from openkyc.db import rows_matched, transaction, utcnow
 from openkyc.engine.images.decode import ImageLimits
-from openkyc.jobs import lookup_products, service
+from openkyc.jobs import lookup_products, results_out, service
 from openkyc.jobs.intake import IntakeError, IntakeLimits, JobPayload, codes, read_job_payload
 from openkyc.jobs.models import Job, JobState
 from openkyc.offload import run_bounded
@@ -34,7 +33,7 @@ UPLOAD_GRACE = timedelta(minutes=10)
 # decoded at 1/8 of its size by the decoder's DCT scaling, which still reads (and so checks) all
 # of its data, at a fraction of the memory and time. Every limit is on the image as sent, so the
 # same uploads are refused with the same codes as at full size.
-_CHECK_LIMITS = IntakeLimits(image=ImageLimits(max_long_side=256))
+CHECK_LIMITS = IntakeLimits(image=ImageLimits(max_long_side=256))
 
 
 def discard_direct_upload(runtime: Runtime, smile_job_id: str) -> None:
@@ -58,7 +57,7 @@ def refuse_request_errors(payload: bytes) -> JobPayload | None:
     if not payload:
         raise ApiError(NO_ZIP)
     try:
-        return read_job_payload(payload, _CHECK_LIMITS)
+        return read_job_payload(payload, CHECK_LIMITS)
     except IntakeError as error:
         if error.code not in codes.JOB_RESULT_CODES:
             raise ApiError(ErrorSpec(error.code, error.message, error.http_status)) from error
@@ -245,8 +244,6 @@ def _reject(runtime: Runtime, smile_job_id: str, error: ApiError) -> None:
             "IsFinalResult": "true",
         }
         service.record_result(db_session=session, job=job, result=result, final=True, failed=True)
-        delivery = schedule_result(
-            db_session=session, job=job, result=result, horizon=runtime.settings.callback_retry_horizon
-        )
+        delivery = results_out.schedule_result(runtime, db_session=session, job=job, result=result)
     if delivery is not None:
         runtime.queue.callback_due(delivery.id, delivery.attempts)

@@ -70,6 +70,7 @@ from openkyc.products import (
     smart_selfie_compare,
     smart_selfie_registration,
 )
+from openkyc.products.evidence import evidence_record
 from openkyc.runtime import Runtime
 from openkyc.signing.environment import Environment
 from openkyc.storage import BlobNotFound
@@ -239,8 +240,8 @@ def _run(
     outcome = _verify_or_fail(
         runtime, job, stored, endpoint, images, enrolled_face, _sandbox(caller, submission)
     )
-    publish_result(runtime, job, outcome, stored)
-    return _response(runtime, job, endpoint, outcome)
+    published = publish_result(runtime, job, outcome, stored)  # a fraud report may have overruled it
+    return _response(runtime, job, endpoint, published)
 
 
 def _check_user(
@@ -349,15 +350,19 @@ def _decide(
         liveness_config=configs.active,
         selfie_config=configs.passive,
     )
+    record = evidence_record(evidence, root="selfie")
     if endpoint.product is Product.SMART_SELFIE_AUTHENTICATION:
-        return smart_selfie_authentication.decide(evidence, sandbox_result=sandbox_result)
+        return smart_selfie_authentication.decide(evidence, sandbox_result=sandbox_result).with_evidence(
+            record
+        )
     decide = (
         smart_selfie_compare.decide
         if endpoint.product is Product.SMART_SELFIE_COMPARE
         else smart_selfie_registration.decide
     )
     # Both register the selfie when they approve it (ProductResult.enrols_selfie).
-    return decide(evidence, sandbox_result=sandbox_result).with_enrolment(evidence.selfie_analysis.embedding)
+    result = decide(evidence, sandbox_result=sandbox_result).with_evidence(record)
+    return result.with_enrolment(evidence.selfie_analysis.embedding)
 
 
 def _response(runtime: Runtime, job: Job, endpoint: Endpoint, outcome: ProductResult) -> dict[str, Any]:

@@ -30,18 +30,16 @@ from openkyc.api_errors import (
     error_responses,
 )
 from openkyc.audit import Actor
-from openkyc.callbacks import service as callbacks
 from openkyc.db import transaction, utcnow
 from openkyc.http import SignedBody, json_body, read_json_object, read_limited_body, validate_body
-from openkyc.job_types import JobType
-from openkyc.jobs import service, uploads
+from openkyc.jobs import service, submission, uploads
 from openkyc.jobs.models import Job, JobState
-from openkyc.jobs.status import job_status_body
-from openkyc.partner_input import PartnerParams, WirePartnerParams, parse_partner_params
-from openkyc.partners.auth import Caller, authenticate
+from openkyc.jobs.status import job_status_body, stored_image_key
+from openkyc.jobs.submission import Submitter
+from openkyc.partner_input import WirePartnerParams, parse_partner_params
+from openkyc.partners.auth import authenticate
 from openkyc.runtime import Runtime
 from openkyc.signing import sign_response
-from openkyc.users.service import require_authenticable, require_enrollable
 from openkyc.webdeps import RuntimeDep, public_base_url
 
 router = APIRouter(prefix="/v1", tags=["jobs"])
@@ -146,27 +144,16 @@ def _prep_upload(
 ) -> dict[str, Any]:
     caller = authenticate(runtime, headers=headers, body=body)
     parsed = validate_body(PrepUploadRequest, body)
-    params, callback_url = parsed.partner_params, parsed.callback_url
-    use_enrolled_image = parsed.use_enrolled_image
-    with transaction(runtime.sessions) as session:
-        _check_enrolled_user_rules(session, caller, params, parsed.allow_new_enroll, use_enrolled_image)
-        ticket = service.create_upload_job(
-            db_session=session,
-            partner_id=caller.partner_id,
-            environment=caller.environment,
-            api_key_id=caller.key_id,
-            params=params,
-            callback_url=callback_url,
-            use_enrolled_image=use_enrolled_image,
-            retry=parsed.retry,
-            upload_ttl=runtime.settings.upload_url_ttl,
-        )
-        smile_job_id = ticket.job.smile_job_id
-    callbacks.warn_at_intake(
-        smile_job_id, callback_url, allow_private=runtime.settings.allow_private_callbacks
+    ticket = submission.open_upload_job(
+        runtime,
+        Submitter.of(caller),
+        parsed.partner_params,
+        callback_url=parsed.callback_url,
+        use_enrolled_image=parsed.use_enrolled_image,
+        retry=parsed.retry,
+        allow_new_enroll=parsed.allow_new_enroll,
     )
-    if ticket.retried:
-        uploads.discard_direct_upload(runtime, smile_job_id)
+    smile_job_id = ticket.job.smile_job_id
     return {
         "upload_url": uploads.upload_url(runtime, smile_job_id, ticket.upload_token, base),
         "ref_id": f"{caller.partner_id}-{smile_job_id}-{secrets.token_hex(6)}",
@@ -174,28 +161,6 @@ def _prep_upload(
         "camera_config": None,  # Java parses it as a string: null, never an object
         "code": UPLOAD_PREPARED_CODE,
     }
-
-
-def _check_enrolled_user_rules(
-    session: Any,
-    caller: Caller,
-    params: PartnerParams,
-    allow_new_enroll: bool,
-    use_enrolled_image: bool,
-) -> None:
-    """Refuse at prep-upload what the job could never do (2207/2208/2209/2210/2211/2216)."""
-    who = {
-        "db_session": session,
-        "partner_id": caller.partner_id,
-        "environment": caller.environment,
-        "user_id": params.user_id,
-    }
-    if params.job_type == JobType.SMART_SELFIE_REGISTRATION:
-        require_enrollable(**who, allow_new_enroll=allow_new_enroll)
-    elif params.job_type == JobType.SMART_SELFIE_AUTHENTICATION or (
-        params.job_type == JobType.DOCUMENT_VERIFICATION and use_enrolled_image
-    ):
-        require_authenticable(**who)
 
 
 @router.put("/uploads/{token}", include_in_schema=False)
@@ -208,7 +173,7 @@ async def receive_zip(token: str, request: Request, runtime: RuntimeDep) -> Resp
     # is accepted: its errors answer this PUT, as the synchronous look-ups answer theirs. Images are
     # decoded on a bounded pool, never on the event loop.
     lookup = await uploads.check_payload_off_loop(runtime, job, payload)
-    await run_in_threadpool(_store_and_queue, runtime, token, payload, lookup)
+    await run_in_threadpool(submission.accept_upload, runtime, token, payload, lookup)
     return Response(status_code=200)
 
 
@@ -218,14 +183,6 @@ def _job_for_upload(runtime: Runtime, token: str) -> Job:
         job = service.job_for_upload(db_session=session, token=token, now=utcnow())
         session.expunge(job)
     return job
-
-
-def _store_and_queue(runtime: Runtime, token: str, payload: bytes, lookup: dict[str, object]) -> None:
-    with transaction(runtime.sessions) as session:
-        job = service.job_for_upload(db_session=session, token=token, now=utcnow())
-        uploads.store_and_queue(runtime, db_session=session, job=job, payload=payload, lookup=lookup)
-        smile_job_id = job.smile_job_id
-    runtime.queue.job_queued(smile_job_id)
 
 
 class JobStatusRequest(SignedBody):
@@ -264,6 +221,12 @@ class JobStatusAnswer(BaseModel):
     )
     history: list[dict[str, Any]] | None = Field(default=None, description="With history=true.")
     image_links: dict[str, str] | None = Field(default=None, description="With image_links=true.")
+    kyc_receipt: str | None = Field(
+        default=None,
+        description="Biometric KYC, Document Verification and Enhanced Document Verification, once "
+        "complete: an expiring link to the job's KYC receipt (a PDF without personal data), also "
+        "in result.KYCReceipt.",
+    )
 
 
 @router.post(
@@ -329,7 +292,7 @@ def _image(runtime: Runtime, smile_job_id: str, kind: str, expires: int, sig: st
         raise ApiError(NOT_FOUND, "This link is invalid or has expired")
     with transaction(runtime.sessions) as session:
         job = service.get_job(db_session=session, smile_job_id=smile_job_id)
-        key = (job.inputs or {}).get("images", {}).get(kind)
+        key = stored_image_key(job, kind)
         audit.record(
             session,
             actor=Actor.partner(job.partner_id),

@@ -2,7 +2,7 @@
 
 Every request is authenticated with KSig1 headers; failures are HTTP 401 with exactly the
 ``{"errors": [{"code", "message"}]}`` bodies of compatibility §13. The credential's environment scopes
-what it manages (a sandbox credential sees sandbox keys and users only).
+what it manages (a sandbox credential sees sandbox keys and users, and sets the sandbox default callback URL).
 
 Signing rule: a GET may sign the API key alone (Kompliant's minimal signature). A mutating call
 (PUT, POST, PATCH, DELETE) must sign ``HTTP-Verb``, ``URL-Path``, ``Content-MD5``, ``Timestamp``
@@ -38,7 +38,7 @@ from openkyc.management.service import lookup_credential
 from openkyc.observability.context import bind_partner
 from openkyc.partner_input import parse_json, text_problem
 from openkyc.partners import service as partners
-from openkyc.retention.user_purge import purge_user_biometrics
+from openkyc.retention.user_purge import delete_user
 from openkyc.runtime import Runtime
 from openkyc.signing import MUTATING_METHODS, MUTATION_ELEMENTS, KSig1Error, ManagementKey, verify_ksig1
 from openkyc.signing.environment import Environment
@@ -110,7 +110,7 @@ class IssuedKeyOut(BaseModel):
 
 
 class CallbackSettings(BaseModel):
-    default_callback_url: str | None = Field(default=None, max_length=2048)
+    default_callback_url: str | None = Field(default=None, max_length=partners.MAX_CALLBACK_URL)
 
 
 class UserOut(BaseModel):
@@ -217,13 +217,18 @@ def change_user(user_id: str, action: str, caller: Caller, runtime: RuntimeDep) 
     who = {"partner_id": caller.partner_id, "environment": caller.environment, "user_id": user_id}
     actor = Actor.partner(caller.partner_id)
     try:
+        if status == UserStatus.DELETED:
+            delete_user(runtime, **who, actor=actor)  # a deleted user's data is erased, not hidden
         with transaction(runtime.sessions) as session:
-            user = users.set_status(db_session=session, **who, status=status, actor=actor)
+            if status == UserStatus.DELETED:
+                user = users.find_user(db_session=session, **who)
+                if user is None:
+                    raise users.UserNotFound(user_id)
+            else:
+                user = users.set_status(db_session=session, **who, status=status, actor=actor)
             answer = {"user_id": user.user_id, "status": user.status, "enrolled_by_job": user.enrolled_by_job}
     except users.UserNotFound:
         raise ApiError(NOT_FOUND, "No enrolled user with this user_id") from None
-    if status == UserStatus.DELETED:
-        purge_user_biometrics(runtime, **who, actor=actor)  # a deleted user's data is erased, not hidden
     return answer
 
 
@@ -231,7 +236,7 @@ def change_user(user_id: str, action: str, caller: Caller, runtime: RuntimeDep) 
 def get_callback(caller: Caller, runtime: RuntimeDep) -> dict[str, Any]:
     with transaction(runtime.sessions) as session:
         partner = partners.get_partner(db_session=session, partner_id=caller.partner_id)
-        return {"default_callback_url": partner.default_callback_url}
+        return {"default_callback_url": partner.callback_url_for(_environment(caller).value)}
 
 
 @router.put("/callback", response_model=CallbackSettings)
@@ -243,23 +248,30 @@ async def set_callback(request: Request, caller: Caller, runtime: RuntimeDep) ->
     except ValueError:  # PartnerInputError and pydantic's ValidationError alike
         raise ApiError(INVALID_VALUE, 'Expected {"default_callback_url": "https://..." or null}') from None
     url = settings.default_callback_url
-    if url is not None and not url.startswith(("https://", "http://")):
-        raise ApiError(INVALID_VALUE, "default_callback_url must be an http(s) URL")
-    await run_in_threadpool(_store_callback, runtime, caller.partner_id, url)
+    try:
+        await run_in_threadpool(_store_callback, runtime, caller.partner_id, _environment(caller), url)
+    except partners.InvalidCallbackUrl as problem:
+        raise ApiError(INVALID_VALUE, f"default_callback_url: {problem}") from None
     # Stored as asked (it is the partner's choice), but said at once in the log when no result
     # will ever reach it: a day of refused attempts per job is a poor way to find out.
     refused = callbacks.always_refused(url, allow_private=runtime.settings.allow_private_callbacks)
     if refused is not None:
         with bind_partner(caller.partner_id):
             log.warning(
-                "partner %s set a default callback URL that every delivery attempt will refuse: %s",
+                "partner %s set a %s default callback URL that every delivery attempt will refuse: %s",
                 caller.partner_id,
+                _environment(caller).value,
                 refused,
             )
     return {"default_callback_url": url}
 
 
-def _store_callback(runtime: Runtime, partner_id: str, url: str | None) -> None:
+def _store_callback(runtime: Runtime, partner_id: str, environment: Environment, url: str | None) -> None:
     with transaction(runtime.sessions) as session:
-        partner = partners.get_partner(db_session=session, partner_id=partner_id)
-        partner.default_callback_url = url
+        partners.set_default_callback_url(
+            db_session=session,
+            partner_id=partner_id,
+            environment=environment,
+            url=url,
+            actor=Actor.partner(partner_id),
+        )

@@ -12,9 +12,11 @@ id that matches no partner is quoted, cut short and redacted like any message te
 
 from __future__ import annotations
 
+import functools
+import hmac
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,13 +29,17 @@ from openkyc.db import transaction, utcnow
 from openkyc.observability.context import bind_partner, set_partner
 from openkyc.partners.key_cache import KeyCache, PartnerKeys
 from openkyc.partners.models import Partner
-from openkyc.partners.service import usable_keys
+from openkyc.partners.service import UsableKey, usable_keys
 from openkyc.signing import (
     BadTimestampFormat,
     CandidateKey,
+    MatchedKey,
     MissingCredential,
     SidRequestError,
+    SignatureMismatch,
+    SignedCredentials,
     StaleRequest,
+    UnknownPartner,
     WrongDataType,
     credentials_from_request,
     verify_sid_request,
@@ -95,17 +101,23 @@ def authenticate(
     except SidRequestError as error:
         log.warning("request refused (answered %s): %s", error.code, refusal_reason(error, None))
         raise
-    known = runtime.key_cache.get(credentials.partner_id, lambda: _load_keys(runtime, credentials.partner_id))
-    keys, production_enabled = known.keys, known.production_enabled
-    candidates = [
-        CandidateKey(key_id=k.key_id, secret=k.secret, environment=k.environment, active=k.active)
-        for k in keys
-    ]
+    load = functools.partial(_load_keys, runtime, credentials.partner_id)
+    known = runtime.key_cache.get(credentials.partner_id, load)
     try:
-        matched = verify_sid_request(credentials, candidates, utcnow(), runtime.settings.signature_freshness)
+        matched = _verify(runtime, credentials, known)
+    except (SignatureMismatch, UnknownPartner):
+        # Perhaps a key (or partner) made moments ago by another process (a rotation in the portal, the CLI):
+        # read the keys again before refusing. A good signature never gets here.
+        known = runtime.key_cache.fresh(credentials.partner_id, load)
+        try:
+            matched = _verify(runtime, credentials, known)
+        except SidRequestError as error:
+            _log_refusal(credentials.partner_id, known, error)
+            raise
     except SidRequestError as error:
         _log_refusal(credentials.partner_id, known, error)
         raise
+    production_enabled = known.production_enabled
     if matched.environment == Environment.PRODUCTION and not production_enabled:
         with bind_partner(credentials.partner_id):
             log.warning(
@@ -122,6 +134,16 @@ def authenticate(
         environment=Environment(matched.environment),
         api_key=matched.key.secret,
     )
+
+
+def _verify(
+    runtime: AuthDeps, credentials: SignedCredentials, known: PartnerKeys
+) -> MatchedKey[CandidateKey]:
+    candidates = [
+        CandidateKey(key_id=k.key_id, secret=k.secret, environment=k.environment, active=k.active)
+        for k in known.keys
+    ]
+    return verify_sid_request(credentials, candidates, utcnow(), runtime.settings.signature_freshness)
 
 
 def refusal_reason(error: SidRequestError, known: PartnerKeys | None) -> str:
@@ -156,3 +178,47 @@ def _log_refusal(partner_id: str, known: PartnerKeys, error: SidRequestError) ->
         # Whatever the caller sent as partner id: quoted (no line breaks), short, redacted as text.
         quoted = json.dumps(partner_id[:MAX_LOGGED_PARTNER_ID])
         log.warning("request refused (answered %s) for partner id %s: %s", error.code, quoted, reason)
+
+
+def _known_keys(
+    runtime: AuthDeps, partner_id: str, wanted: Callable[[UsableKey], bool]
+) -> tuple[PartnerKeys, UsableKey | None]:
+    """The partner's keys and the active one ``wanted`` picks, read again (throttled, as for a
+    refused signature) when the cached keys have none: a key made a moment ago elsewhere works."""
+    load = functools.partial(_load_keys, runtime, partner_id)
+    known = runtime.key_cache.get(partner_id, load)
+    found = next((key for key in known.keys if key.active and wanted(key)), None)
+    if found is None:
+        known = runtime.key_cache.fresh(partner_id, load)
+        found = next((key for key in known.keys if key.active and wanted(key)), None)
+    return known, found
+
+
+def caller_with_api_key(runtime: AuthDeps, *, partner_id: str, api_key: str) -> Caller | None:
+    """The V3 API's token request: the partner whose active key ``api_key`` is (compared in
+    constant time), None when there is none. Refusals are logged with a reason category only."""
+    given = api_key.encode("utf-8", "surrogatepass")
+    known, key = _known_keys(
+        runtime, partner_id, lambda key: hmac.compare_digest(key.secret.encode("utf-8"), given)
+    )
+    if key is None:
+        with bind_partner(partner_id[:MAX_LOGGED_PARTNER_ID]):
+            log.warning(
+                "V3 token refused for partner %s: %s",
+                partner_id[:MAX_LOGGED_PARTNER_ID],
+                "unknown partner" if not known.exists else "no active key matches the API key",
+            )
+        return None
+    set_partner(partner_id)
+    return Caller(partner_id=partner_id, key_id=key.key_id, environment=key.environment, api_key=key.secret)
+
+
+def caller_with_key_id(runtime: AuthDeps, *, partner_id: str, key_id: str) -> tuple[Caller, bool] | None:
+    """The V3 API's token check: the partner's key ``key_id`` if it is still active (a rotated or
+    revoked key ends its tokens), with whether production is enabled for the partner."""
+    known, key = _known_keys(runtime, partner_id, lambda key: key.key_id == key_id)
+    if key is None:
+        return None
+    set_partner(partner_id)
+    caller = Caller(partner_id=partner_id, key_id=key.key_id, environment=key.environment, api_key=key.secret)
+    return caller, known.production_enabled

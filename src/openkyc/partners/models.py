@@ -17,10 +17,16 @@ class Partner(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     production_enabled: Mapped[bool] = mapped_column(default=False)
-    default_callback_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    # Where results of jobs sent without a callback_url go, per environment (None: nowhere).
+    sandbox_callback_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    production_callback_url: Mapped[str | None] = mapped_column(String(2048), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     api_keys: Mapped[list[ApiKey]] = relationship(back_populates="partner", cascade="all, delete-orphan")
+
+    def callback_url_for(self, environment: str) -> str | None:
+        """The default callback URL of jobs in ``environment`` ("sandbox" or "production")."""
+        return self.production_callback_url if environment == "production" else self.sandbox_callback_url
 
 
 class ApiKey(Base):

@@ -5,17 +5,20 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from openkyc import audit
+from openkyc.audit.service import MAX_DETAIL_TEXT
 from openkyc.crypto import SecretBox, fingerprint
 from openkyc.db import utcnow
 from openkyc.partners.models import ApiKey, Partner
 from openkyc.signing.environment import Environment
 
 FIRST_PARTNER_ID = 1001
+MAX_CALLBACK_URL = 2048  # the columns' size (partners.sandbox_callback_url, production_callback_url)
 
 
 class PartnerNotFound(LookupError):
@@ -24,6 +27,10 @@ class PartnerNotFound(LookupError):
 
 class KeyNotFound(LookupError):
     pass
+
+
+class InvalidCallbackUrl(ValueError):
+    """A default callback URL refused before it is stored; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -83,9 +90,74 @@ def list_partners(*, db_session: Session) -> list[Partner]:
     return list(db_session.scalars(select(Partner).order_by(Partner.created_at)))
 
 
-def set_production_enabled(*, db_session: Session, partner_id: str, enabled: bool) -> Partner:
+def set_production_enabled(
+    *, db_session: Session, partner_id: str, enabled: bool, actor: audit.Actor | None = None
+) -> Partner:
+    """Allow (or refuse again, with 2220) the partner's production keys; audited."""
     partner = get_partner(db_session=db_session, partner_id=partner_id)
+    audit.record(
+        db_session,
+        actor=actor or audit.operator(),
+        action="partner.production_enabled" if enabled else "partner.production_disabled",
+        target_type="partner",
+        target_id=partner_id,
+        detail={"before": partner.production_enabled, "after": enabled},
+    )
     partner.production_enabled = enabled
+    return partner
+
+
+def callback_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a default callback URL (not an http(s) URL with a host, too long,
+    spaces or control characters), None when it can. Whether delivery may reach it is the SSRF
+    policy's judgement, made at each attempt (callbacks.service.always_refused says it early)."""
+    if len(url) > MAX_CALLBACK_URL:
+        return f"the URL is longer than {MAX_CALLBACK_URL} characters"
+    if any(char.isspace() or not char.isprintable() for char in url):
+        return "the URL holds spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a port that is not a number in 0-65535 raises here
+    except ValueError:
+        return "the URL cannot be read (its host or port)"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "the URL must be an http(s) URL with a host"
+    return None
+
+
+def set_default_callback_url(
+    *,
+    db_session: Session,
+    partner_id: str,
+    environment: Environment,
+    url: str | None,
+    actor: audit.Actor | None = None,
+) -> Partner:
+    """Where results of ``environment``'s jobs sent without a callback_url go (None: nowhere);
+    audited with the receiving host only, since a URL's path and query may carry the partner's
+    own secret."""
+    problem = None if url is None else callback_url_problem(url)
+    if problem is not None:
+        raise InvalidCallbackUrl(problem)
+    partner = get_partner(db_session=db_session, partner_id=partner_id)
+    host = urlsplit(url).hostname if url is not None else None
+    audit.record(
+        db_session,
+        actor=actor or audit.operator(),
+        action="partner.callback_url_set",
+        target_type="partner",
+        target_id=partner_id,
+        detail={
+            "host": host[:MAX_DETAIL_TEXT] if host else None,
+            "environment": environment.value,
+            "cleared": url is None,
+            "changed": partner.callback_url_for(environment.value) != url,
+        },
+    )
+    if environment is Environment.PRODUCTION:
+        partner.production_callback_url = url
+    else:
+        partner.sandbox_callback_url = url
     return partner
 
 
@@ -127,6 +199,17 @@ def list_keys(
     if environment is not None:
         query = query.where(ApiKey.environment == environment)
     return list(db_session.scalars(query.order_by(ApiKey.created_at)))
+
+
+def newest_active_key(*, db_session: Session, partner_id: str, environment: Environment) -> ApiKey | None:
+    """The partner's most recently created active key of ``environment``: the one an integration
+    was most likely just given, which signs what no particular key asked for."""
+    active = [
+        key
+        for key in list_keys(db_session=db_session, partner_id=partner_id, environment=environment)
+        if key.active
+    ]
+    return active[-1] if active else None
 
 
 def describe_key(key: ApiKey) -> dict[str, object]:

@@ -30,7 +30,14 @@ from openkyc.products.codes.document_verification import DocvRejection, DocvUnve
 from openkyc.products.codes.rows import Outcome, ResultEntry
 from openkyc.products.failures import intake_failure, product_for_job_type
 from openkyc.products.result import ProductResult, V2Status
-from openkyc.products.review import ReviewReason, resolve_review
+from openkyc.products.review import (
+    ReviewCheck,
+    ReviewReason,
+    resolve_review,
+    resolve_review_per_action,
+    review_checks,
+    review_reasons,
+)
 from openkyc.products.sandbox import SandboxResult, parse_sandbox_result
 
 __all__ = [
@@ -48,6 +55,7 @@ __all__ = [
     "Product",
     "ProductResult",
     "ResultEntry",
+    "ReviewCheck",
     "ReviewReason",
     "SandboxResult",
     "V2Status",
@@ -59,6 +67,9 @@ __all__ = [
     "parse_sandbox_result",
     "product_for_job_type",
     "resolve_review",
+    "resolve_review_per_action",
+    "review_checks",
+    "review_reasons",
     "smart_selfie_authentication",
     "smart_selfie_compare",
     "smart_selfie_registration",

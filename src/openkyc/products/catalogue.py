@@ -13,6 +13,7 @@ from openkyc.job_types import JobType
 from openkyc.products.codes.biometric_kyc import BiometricKyc
 from openkyc.products.codes.document_verification import DocumentVerification
 from openkyc.products.codes.enhanced_document_verification import EnhancedDocumentVerification
+from openkyc.products.codes.fraud import FraudReported
 from openkyc.products.codes.rows import ResultEntry
 from openkyc.products.codes.smart_selfie_authentication import SmartSelfieAuthentication
 from openkyc.products.codes.smart_selfie_compare import SmartSelfieCompare
@@ -64,16 +65,20 @@ def _rows(namespace: type) -> tuple[ResultEntry, ...]:
     return tuple(value for value in vars(namespace).values() if isinstance(value, ResultEntry))
 
 
+# Every product also answers with openkyc's fraud rows (a job blocked by a fraud report).
+_FRAUD = _rows(FraudReported)
+
 CATALOGUE: dict[Product, tuple[ResultEntry, ...]] = {
-    Product.SMART_SELFIE_AUTHENTICATION: _rows(SmartSelfieAuthentication),
-    Product.SMART_SELFIE_REGISTRATION: _rows(SmartSelfieRegistration),
-    Product.SMART_SELFIE_COMPARE: _rows(SmartSelfieCompare),
-    Product.DOCUMENT_VERIFICATION: _rows(DocumentVerification),
-    Product.BIOMETRIC_KYC: _rows(BiometricKyc),
+    Product.SMART_SELFIE_AUTHENTICATION: (*_rows(SmartSelfieAuthentication), *_FRAUD),
+    Product.SMART_SELFIE_REGISTRATION: (*_rows(SmartSelfieRegistration), *_FRAUD),
+    Product.SMART_SELFIE_COMPARE: (*_rows(SmartSelfieCompare), *_FRAUD),
+    Product.DOCUMENT_VERIFICATION: (*_rows(DocumentVerification), *_FRAUD),
+    Product.BIOMETRIC_KYC: (*_rows(BiometricKyc), *_FRAUD),
     # Document Verification's rows, its 0811 replaced by the one with the authority's reason.
     Product.ENHANCED_DOCUMENT_VERIFICATION: (
         *(row for row in _rows(DocumentVerification) if row is not DocumentVerification.REJECTED),
         *_rows(EnhancedDocumentVerification),
+        *_FRAUD,
     ),
 }
 

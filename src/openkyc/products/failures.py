@@ -1,12 +1,35 @@
-"""The result of a job whose payload could not be processed (zip, info.json, images)."""
+"""The result of a job whose payload could not be processed (zip, info.json, images), and which
+ResultCodes say that a job was not verified at all."""
 
 from __future__ import annotations
 
 from openkyc.products.catalogue import CATALOGUE, JOB_TYPES, Product
+from openkyc.products.codes.document_verification import DocumentVerification
+from openkyc.products.codes.id_lookup import IdLookup
 from openkyc.products.codes.rows import ResultEntry
 from openkyc.products.result import ProductResult, build_result
 
 PRODUCTS_BY_JOB_TYPE: dict[int, Product] = {job_type: product for product, job_type in JOB_TYPES.items()}
+
+# ResultCodes that say a job was not verified at all, as opposed to verified and rejected: nothing
+# was judged about the person. Every table's general failures (0001: data invalid, images
+# unusable, system error; 0903: zip corrupt), the ID authority or registry out of reach (1015),
+# a look-up not made (2222), and the request errors (22xx-24xx, rows without an outcome) that a
+# refused direct upload or an interrupted look-up records as its job's result.
+NOT_VERIFIED_CODES = frozenset(
+    {
+        DocumentVerification.SYSTEM_ERROR.code,
+        DocumentVerification.ZIP_CORRUPT.code,
+        IdLookup.AUTHORITY_UNAVAILABLE.code,
+        IdLookup.RATE_LIMITED.code,
+        *(entry.code for rows in CATALOGUE.values() for entry in rows if entry.outcome is None),
+    }
+)
+
+
+def is_not_verified(result_code: str | None) -> bool:
+    """Whether a job's ResultCode says the job could not be verified (no code at all included)."""
+    return result_code is None or result_code in NOT_VERIFIED_CODES
 
 
 def product_for_job_type(job_type: int | str) -> Product:

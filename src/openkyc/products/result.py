@@ -55,6 +55,9 @@ class ProductResult:
     enrols_selfie: bool = False
     # The engine's reason codes behind the decision, and the product's own (``product.*``), for reviewers.
     reasons: list[str] = field(default_factory=list)
+    # The engine's checks behind the decision, scores and thresholds, fields read
+    # (:func:`openkyc.products.evidence.evidence_record`): what a reviewer looks at. Never on the wire.
+    evidence: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     # The face to register when the result enrols (see :meth:`with_enrolment`): biometric data,
     # never compared, printed or put on the wire.
     enrolment_embedding: NDArray[np.float64] | None = field(default=None, compare=False, repr=False)
@@ -73,6 +76,10 @@ class ProductResult:
         if not self.enrols_selfie or embedding is None:
             return self
         return replace(self, enrolment_embedding=np.asarray(embedding, dtype=np.float64))
+
+    def with_evidence(self, record: Mapping[str, Any]) -> ProductResult:
+        """This result keeping ``record`` (:func:`~openkyc.products.evidence.evidence_record`)."""
+        return replace(self, evidence=dict(record))
 
     @property
     def v2_status(self) -> V2Status:
@@ -113,6 +120,7 @@ class ProductResult:
             "id_fields": dict(self.id_fields),
             "enrols_selfie": self.enrols_selfie,
             "reasons": list(self.reasons),
+            "evidence": dict(self.evidence),
         }
 
     @classmethod
@@ -131,6 +139,7 @@ class ProductResult:
             id_fields=dict(record.get("id_fields") or {}),
             enrols_selfie=bool(record.get("enrols_selfie")),
             reasons=list(record.get("reasons") or []),
+            evidence=dict(record.get("evidence") or {}),
         )
 
     def v2(self) -> dict[str, str]:

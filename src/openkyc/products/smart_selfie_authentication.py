@@ -11,6 +11,13 @@ The evidence must come from ``assess_smart_selfie(..., reference=<enrolled face>
 * a match the stricter operating point does not confirm, or an enrolled image without a face:
   Machine Judgement - PROVISIONAL - Machine Compare Unsure (0825), for a reviewer;
 * otherwise: Authenticate User (0820).
+
+A re-verification on the enrolled image (the V3 API's ``use_enrolled_image`` without a capture,
+``enrolled_image=True``) is decided by the same rules on evidence assessed from the enrolled selfie
+itself: its passive checks (no frames, so no active liveness) and its match with the embedding
+stored at enrolment (no same-photograph check, which would reject the enrolled photo by design).
+Its result carries :data:`ENROLLED_IMAGE_REASON`, so nobody takes it for a fresh capture. An
+account that may not be authenticated is answered with its own row (:func:`account_refusal`).
 """
 
 from __future__ import annotations
@@ -29,22 +36,38 @@ from openkyc.products._selfie import (
     selfie_provided,
     unsure_match,
 )
-from openkyc.products.catalogue import Action, ActionValue, Product
-from openkyc.products.codes.rows import ResultEntry
+from openkyc.products.catalogue import RESULT_TYPES, Action, ActionValue, Product
+from openkyc.products.codes.rows import Outcome, ResultEntry
 from openkyc.products.codes.smart_selfie_authentication import SmartSelfieAuthentication as Codes
-from openkyc.products.result import ProductResult, build_result
+from openkyc.products.result import ProductResult, build_result, make_actions
 from openkyc.products.sandbox import SandboxResult, forced_reason, parse_sandbox_result
 
 PRODUCT = Product.SMART_SELFIE_AUTHENTICATION
 
+# The reason every re-verification on the enrolled image carries: the selfie judged is the one on
+# file, not a new capture.
+ENROLLED_IMAGE_REASON = "selfie.enrolled_image_reused"
 
-def decide(evidence: SmartSelfieEvidence, *, sandbox_result: str | None) -> ProductResult:
-    """Decide an authentication. ``sandbox_result`` is the partner's, passed only in the sandbox."""
+# The rows of an enrolled user whose account may not be authenticated (the requests' 2207, 2211),
+# recorded as a re-verification's result, and the reason each carries.
+ACCOUNT_REFUSALS: dict[str, tuple[ResultEntry, str]] = {
+    Codes.USER_DISABLED.code: (Codes.USER_DISABLED, "enrolled.user_disabled"),
+    Codes.RE_ENROLMENT_REQUIRED.code: (Codes.RE_ENROLMENT_REQUIRED, "enrolled.reenrolment_required"),
+}
+
+
+def decide(
+    evidence: SmartSelfieEvidence, *, sandbox_result: str | None, enrolled_image: bool = False
+) -> ProductResult:
+    """Decide an authentication. ``sandbox_result`` is the partner's, passed only in the sandbox.
+    ``enrolled_image``: the evidence was assessed from the enrolled selfie (a re-verification)."""
     forced = parse_sandbox_result(sandbox_result)
     if forced is not None:
-        return _forced(evidence, forced)
+        return _forced(evidence, forced, enrolled_image=enrolled_image)
 
     finding, match, reasons, live = examine_compared_selfie(evidence, "the enrolled face")
+    if enrolled_image:
+        reasons.insert(0, ENROLLED_IMAGE_REASON)
     compare = ActionValue.COMPLETED if match is not None else ActionValue.NOT_APPLICABLE
     human_liveness: ActionValue | None = None
     human_compare: ActionValue | None = None
@@ -99,7 +122,28 @@ def decide(evidence: SmartSelfieEvidence, *, sandbox_result: str | None) -> Prod
     )
 
 
-def _forced(evidence: SmartSelfieEvidence, forced: SandboxResult) -> ProductResult:
+def account_refusal(code: str) -> ProductResult | None:
+    """The final rejection of a re-verification whose enrolled user may not be authenticated:
+    the request's row for ``code`` (2207 disabled, 2211 re-enrolment required) recorded as the
+    job's result, nothing checked; None for any other code."""
+    found = ACCOUNT_REFUSALS.get(code)
+    if found is None:
+        return None
+    entry, reason = found
+    return ProductResult(
+        product=PRODUCT,
+        result_code=entry.code,
+        result_text=entry.text,
+        result_type=RESULT_TYPES[PRODUCT],
+        actions=make_actions(PRODUCT, {}),
+        outcome=Outcome.REJECTED,
+        is_final=True,
+        is_machine_result=True,
+        reasons=[reason],
+    )
+
+
+def _forced(evidence: SmartSelfieEvidence, forced: SandboxResult, *, enrolled_image: bool) -> ProductResult:
     live = ActionValue.PASSED
     compare = ActionValue.COMPLETED
     human_compare: ActionValue | None = None
@@ -122,6 +166,10 @@ def _forced(evidence: SmartSelfieEvidence, forced: SandboxResult) -> ProductResu
         PRODUCT,
         entry,
         actions=actions,
-        reasons=[forced_reason(forced), *reason_codes(evidence)],
+        reasons=[
+            forced_reason(forced),
+            *([ENROLLED_IMAGE_REASON] if enrolled_image else []),
+            *reason_codes(evidence),
+        ],
         confidence_value=match_confidence(evidence.match),
     )

@@ -15,8 +15,9 @@ from sqlalchemy import select, update
 from openkyc import audit
 from openkyc.callbacks.models import CallbackDelivery
 from openkyc.db import rows_matched, transaction
+from openkyc.jobs import aml_monitoring
 from openkyc.jobs.models import Job
-from openkyc.retention.scrub import job_blob_keys, scrub_job, scrub_result
+from openkyc.retention.scrub import job_blob_keys, scrub_job, scrub_result, scrub_v3_payload
 from openkyc.runtime import Runtime
 from openkyc.storage.keys import enrolment_prefix
 from openkyc.users.models import EnrolledUser
@@ -66,10 +67,16 @@ def purge_job(
         if job is None:  # the claim above just updated its row
             raise RuntimeError(f"job {smile_job_id} vanished while it was being purged")
         scrub_job(job)
+        # An AML-monitored person's data goes with the job, and the monitoring with it.
+        aml_monitoring.end(session, smile_job_id)
         for delivery in session.scalars(
             select(CallbackDelivery).where(CallbackDelivery.smile_job_id == smile_job_id)
         ):
-            delivery.payload = scrub_result(delivery.payload) or {}
+            # Each body as its wire has it: a V3 body has none of the v1 result's keys.
+            if delivery.wire == "v3":
+                delivery.payload = scrub_v3_payload(delivery.payload)
+            else:
+                delivery.payload = scrub_result(delivery.payload) or {}
         audit.record(
             session,
             actor=actor,

@@ -17,8 +17,10 @@ from openkyc.storage.keys import direct_upload_key, job_prefix
 # Result (job_status ``result``, history entries, callback payloads) keys kept after a purge:
 # what was decided and how, never whom about, which is what the database keeps readable anyway
 # (:data:`openkyc.sealed.CLEAR_RESULT_KEYS`), plus the PartnerParams (cut to the ids below) and the
-# reviewers' record (itself filtered below), which are sealed while the job is live.
-KEPT_RESULT_KEYS = CLEAR_RESULT_KEYS | {"PartnerParams", "_decision"}
+# reviewers' record (itself filtered below), which are sealed while the job is live. ``_reasons``:
+# the reason codes of a result no product decides (codes, never whom about), which a V3 job's
+# status is read from (openkyc.jobs.v3_results) as long as the job is kept.
+KEPT_RESULT_KEYS = CLEAR_RESULT_KEYS | {"PartnerParams", "_decision", "_reasons"}
 # partner_params: only the ids the job is looked up by. Anything else a partner sent is theirs to
 # define and may be personal (names, phone numbers, a custom Photo in the sandbox).
 KEPT_PARTNER_PARAMS = CLEAR_PARTNER_PARAMS_KEYS
@@ -40,6 +42,17 @@ KEPT_DECISION_KEYS = frozenset(
 )
 # Job inputs: bookkeeping flags only; id_info, blob keys and the payload go.
 KEPT_INPUT_KEYS = frozenset({"comparison_image_type", "lookup_counted"})
+# A V3 job's request: what it asked for (its V3 product names its result), never whom about
+# (user_details, consent, metadata, a queued look-up's ID number go). ``queued``: a queued look-up
+# purged before a worker made it still gets its answer (jobs.id_verification.QUEUED).
+KEPT_V3_REQUEST_KEYS = frozenset({"product", "comparison_image_type", "sandbox_result", "queued"})
+
+
+# A pending V3 callback body (callbacks with wire "v3"): what was decided about which job, when,
+# never whom about (user_provided_info, id_fields, consent, metadata, image links, people go).
+KEPT_V3_PAYLOAD_KEYS = frozenset(
+    {"job_id", "user_id", "status", "reason", "message", "product", "created_at", "completed_at"}
+)
 
 
 def _only(mapping: Any, kept: frozenset[str]) -> dict[str, Any]:
@@ -64,6 +77,9 @@ def scrub_result(result: Any) -> Any:
         kept["PartnerParams"] = _only(kept["PartnerParams"], KEPT_PARTNER_PARAMS)
     if "Actions" in kept:
         kept["Actions"] = _flat_text(kept["Actions"])
+    if "_reasons" in kept:
+        codes = kept["_reasons"] if isinstance(kept["_reasons"], list) else []
+        kept["_reasons"] = [code for code in codes if isinstance(code, str)]
     if "_decision" in kept:
         decision = _only(kept["_decision"], KEPT_DECISION_KEYS)
         if "actions" in decision:
@@ -72,12 +88,23 @@ def scrub_result(result: Any) -> Any:
     return kept
 
 
+def scrub_v3_payload(payload: Any) -> dict[str, Any]:
+    """A pending V3 callback body without PII: its outcome, and partner_params cut to the ids."""
+    kept = _only(payload, KEPT_V3_PAYLOAD_KEYS)
+    if isinstance(payload, dict) and isinstance(payload.get("partner_params"), dict):
+        kept["partner_params"] = _only(payload["partner_params"], KEPT_PARTNER_PARAMS) or None
+    return kept
+
+
 def scrub_job(job: Job) -> None:
-    """Strip the job's PII in place: inputs, partner_params, result and every history entry."""
+    """Strip the job's PII in place: inputs, partner_params, result, every history entry and a V3
+    job's request."""
     job.inputs = _only(job.inputs, KEPT_INPUT_KEYS)
     job.partner_params = _only(job.partner_params, KEPT_PARTNER_PARAMS)
     job.result = scrub_result(job.result) if job.result is not None else None
     job.history = [scrub_result(entry) for entry in job.history or []]
+    if job.v3_request is not None:
+        job.v3_request = _only(job.v3_request, KEPT_V3_REQUEST_KEYS)
 
 
 def _blob_keys(value: Any) -> Iterable[str]:

@@ -1,7 +1,8 @@
 """Erasing a deleted user's biometric data everywhere: the registered face and every job's images.
 
-The management API and the CLI both call :func:`purge_user_biometrics` after setting the user's
-status to deleted (so no new job can use the face meanwhile). Safe to run again: each step is.
+The management API, the CLI and the portal delete a user with :func:`delete_user`: the status goes
+to deleted first (so no new job can use the face meanwhile), then :func:`purge_user_biometrics`
+erases what is stored. Safe to run again: each step is.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from openkyc.db import transaction, utcnow
 from openkyc.jobs.models import Job
 from openkyc.retention.purge import enrolment_copies, purge_job
 from openkyc.runtime import Runtime
-from openkyc.users.models import EnrolledUser
-from openkyc.users.service import UserNotFound, find_user
+from openkyc.users import fraud
+from openkyc.users.models import EnrolledUser, UserStatus
+from openkyc.users.service import UserNotFound, find_user, set_status
 
 
 @dataclass(frozen=True)
@@ -25,10 +27,30 @@ class UserPurge:
     blobs: int
 
 
+def delete_user(
+    runtime: Runtime, *, partner_id: str, environment: str, user_id: str, actor: audit.Actor
+) -> UserPurge:
+    """Delete an enrolled user: jobs for it get 2208 from now on, and its face and every job's
+    images and PII are erased (audited, each step). Raises UserNotFound."""
+    with transaction(runtime.sessions) as session:
+        set_status(
+            db_session=session,
+            partner_id=partner_id,
+            environment=environment,
+            user_id=user_id,
+            status=UserStatus.DELETED,
+            actor=actor,
+        )
+    return purge_user_biometrics(
+        runtime, partner_id=partner_id, environment=environment, user_id=user_id, actor=actor
+    )
+
+
 def purge_user_biometrics(
     runtime: Runtime, *, partner_id: str, environment: str, user_id: str, actor: audit.Actor
 ) -> UserPurge:
-    """Delete the user's enrolled selfie, embedding, and the images and PII of all its jobs.
+    """Delete the user's enrolled selfie, embedding (also the face a fraud flag keeps), and the
+    images and PII of all its jobs.
 
     Jobs keep their results without PII (job_status still answers). A job still in flight loses
     its images too, and ends with a System Error: the user asked to be forgotten.
@@ -64,6 +86,8 @@ def purge_user_biometrics(
         user = session.get(EnrolledUser, row_id)
         if user is not None:
             user.embedding_encrypted, user.selfie_blob = None, None
+        # A fraud flag keeps the user's face for the 1:N check: it goes too (the flag stays).
+        fraud.forget_face(session, partner_id=partner_id, environment=environment, user_id=user_id)
         audit.record(
             session,
             actor=actor,

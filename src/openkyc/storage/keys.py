@@ -4,7 +4,7 @@ The layout is persistent: retention, user purges and key rotation find a job's b
 names, so a blob written under any other name would outlive its job. Build keys here only.
 
     jobs/<smile_job_id>/payload.zip          the zip, as taken in (encrypted)
-    jobs/<smile_job_id>/<kind>               selfie, id_front, id_back, comparison
+    jobs/<smile_job_id>/<kind>               selfie, id_front, id_back, document (the cropped one), comparison
     jobs/<smile_job_id>/liveness/<n>         liveness frames
     users/<partner_id>/<smile_job_id>/selfie the enrolled copy of a job's selfie (the registration)
     uploads/<smile_job_id>.zip               a direct upload, as the partner PUT it (not encrypted)
@@ -62,7 +62,8 @@ def payload_key(smile_job_id: str) -> str:
 
 
 def job_image_key(smile_job_id: str, kind: str) -> str:
-    """One of a job's images: ``kind`` is selfie, id_front, id_back or comparison."""
+    """One of a job's images: ``kind`` is selfie, id_front, id_back, document (the engine's crop of
+    the document, upright) or comparison."""
     return f"{job_prefix(smile_job_id)}{kind}"
 
 

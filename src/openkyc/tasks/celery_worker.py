@@ -86,6 +86,7 @@ def _start_sweeper(sender: Any = None, **_: Any) -> None:
         redispatch_jobs=VERIFICATION_QUEUE in queues,
         collect_uploads=VERIFICATION_QUEUE in queues,
         purge_retention=VERIFICATION_QUEUE in queues,
+        rescreen_monitoring=VERIFICATION_QUEUE in queues,
         hand_over_callbacks=CALLBACKS_QUEUE in queues,
     )
     threading.Thread(target=sweeper.run, args=(_sweep_stop,), name="openkyc-sweeper", daemon=True).start()

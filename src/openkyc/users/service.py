@@ -111,11 +111,26 @@ def enrolled_embedding(*, box: SecretBox, user: EnrolledUser) -> NDArray[np.floa
     return np.frombuffer(box.decrypt(user.embedding_encrypted), dtype="<f8").astype(np.float64)
 
 
-def list_users(*, db_session: Session, partner_id: str, environment: str | None = None) -> list[EnrolledUser]:
+def list_users(
+    *,
+    db_session: Session,
+    partner_id: str,
+    environment: str | None = None,
+    user_id_prefix: str | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[EnrolledUser]:
+    """A partner's enrolled users, oldest first; those whose user_id starts with
+    ``user_id_prefix`` (taken literally: % and _ are no wildcards) when given."""
     query = select(EnrolledUser).where(EnrolledUser.partner_id == partner_id)
     if environment is not None:
         query = query.where(EnrolledUser.environment == environment)
-    return list(db_session.scalars(query.order_by(EnrolledUser.created_at)))
+    if user_id_prefix:
+        query = query.where(EnrolledUser.user_id.startswith(user_id_prefix, autoescape=True))
+    query = query.order_by(EnrolledUser.created_at, EnrolledUser.id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db_session.scalars(query))
 
 
 def set_status(

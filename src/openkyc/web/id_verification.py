@@ -1,18 +1,13 @@
-"""The ID verification endpoints, Enhanced KYC (v1, compatibility §4.4) and Basic KYC (v2, §9.1), and
-their flow from body to published result: checks, job, look-up, result, callback.
+"""The ID verification endpoints, Enhanced KYC (v1, compatibility §4.4) and Basic KYC (v2, §9.1):
+the signed body in, the signed result out. The job itself (checks, look-up, result, callback) is
+openkyc.jobs.id_verification's, which the portal's SmartCheck runs too.
 
 Body-signed JSON. The look-up (database and possibly an authority's HTTP API) runs in a worker
 thread so the event loop keeps serving other requests.
-
-Async requests are verified within the request too (a look-up takes at most the authority's
-timeout): the result and its callback delivery are stored before ``{"success": true}`` is
-answered, so an acknowledged job always gets its callback, retried by the callback dispatcher.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -26,39 +21,18 @@ from openkyc.api_errors import (
     MISSING_PARAMETER,
     RATE_LIMITED,
     SIGNED_BODY_ERRORS,
-    ApiError,
     error_responses,
 )
-from openkyc.callbacks import service as callbacks
-from openkyc.db import transaction, utcnow
+from openkyc.db import utcnow
 from openkyc.http import Accepted, json_body, read_json_object, validate_body
-from openkyc.idverification.basic_kyc import basic_kyc_result
-from openkyc.idverification.enhanced_kyc import enhanced_kyc_result
-from openkyc.idverification.lookup import LookupOutcome, look_up, malformed, precheck
-from openkyc.idverification.request import IdVerificationRequest, VerificationRequest
-from openkyc.job_types import JobType
-from openkyc.jobs import service
-from openkyc.jobs.models import JobState
-from openkyc.jobs.sync import publish_sync_result
+from openkyc.idverification.request import IdVerificationRequest
+from openkyc.jobs import id_verification as id_jobs
+from openkyc.jobs.id_verification import BASIC_KYC, ENHANCED_KYC, Product
+from openkyc.jobs.submission import Submitter
 from openkyc.partners.auth import Caller, authenticate
-from openkyc.partners.models import Partner
 from openkyc.runtime import Runtime
 from openkyc.signing import sign_response
 from openkyc.webdeps import RuntimeDep
-
-ResultBuilder = Callable[[VerificationRequest, LookupOutcome], tuple[dict[str, Any], bool]]
-
-
-@dataclass(frozen=True)
-class Product:
-    name: str
-    build: ResultBuilder
-    needs_details: bool  # Basic KYC has nothing to do without details to match
-
-
-ENHANCED_KYC = Product("Enhanced KYC", enhanced_kyc_result, needs_details=False)
-BASIC_KYC = Product("Basic KYC", basic_kyc_result, needs_details=True)
-
 
 router = APIRouter(tags=["id verification"])
 
@@ -157,95 +131,14 @@ def verify(
     asynchronous: bool = False,
     callback_url_required: bool = False,
 ) -> dict[str, Any]:
-    """Run the whole job; the signed result (the caller answers ``{"success": true}`` when async).
-
-    Async results go to the request's callback_url, else the partner's default (one of them is
-    required); a sync request with a callback_url also gets its callback.
-    """
+    """Run the whole job; the signed result (the caller answers ``{"success": true}`` when async)."""
     request = validate_body(IdVerificationRequest, body).parsed
-    if product.needs_details and not request.person.anything:
-        raise ApiError(
-            MISSING_PARAMETER,
-            "at least one of first_name, middle_name, last_name, dob, gender, phone_number is required",
-        )
-    if callback_url_required and request.callback_url is None:
-        raise ApiError(MISSING_PARAMETER, "callback_url is required")
-    if asynchronous:
-        _require_callback_destination(runtime, caller, request)
-    environment = caller.environment.value
-    with transaction(runtime.sessions) as session:
-        _refuse_duplicate(session, caller, request)  # before counting: a 2215 is not a look-up
-    well_formed = precheck(runtime, request, partner_id=caller.partner_id, environment=environment)
-    smile_job_id = _open_job(runtime, caller, request)
-    callbacks.warn_at_intake(
-        smile_job_id, request.callback_url, allow_private=runtime.settings.allow_private_callbacks
-    )
-    outcome = (
-        look_up(runtime, request, partner_id=caller.partner_id, environment=environment)
-        if well_formed
-        else malformed()
-    )
-    wire, success = product.build(request, outcome)
-    result = {"SmileJobID": smile_job_id, "PartnerParams": request.params.raw, **wire}
-    publish_sync_result(
+    result = id_jobs.run(
         runtime,
-        smile_job_id,
-        result,
-        call_back=asynchronous or request.callback_url is not None,
-        private={"_success": success},
+        Submitter.of(caller),
+        request,
+        product,
+        asynchronous=asynchronous,
+        callback_url_required=callback_url_required,
     )
     return {**result, **sign_response(caller.api_key, caller.partner_id, utcnow())}
-
-
-def _require_callback_destination(runtime: Runtime, caller: Caller, request: VerificationRequest) -> None:
-    """An async job needs somewhere to send the result: its callback_url or the partner's default."""
-    if request.callback_url is not None:
-        return
-    with transaction(runtime.sessions) as session:
-        partner = session.get(Partner, caller.partner_id)
-        if partner is None or not partner.default_callback_url:
-            raise ApiError(
-                MISSING_PARAMETER, "callback_url is required (no default callback URL is configured)"
-            )
-
-
-def _refuse_duplicate(session: Any, caller: Caller, request: VerificationRequest) -> None:
-    existing = service.find_job_by_partner_job_id(
-        db_session=session,
-        partner_id=caller.partner_id,
-        environment=caller.environment.value,
-        job_id=request.params.job_id,
-    )
-    if existing is not None and not _may_retry(existing, request):
-        raise ApiError(JOB_EXISTS)
-
-
-def _may_retry(job: Any, request: VerificationRequest) -> bool:
-    # Only a finished ID verification job is redone with retry (a 1015 answer is worth retrying).
-    return request.retry and job.job_type == JobType.ENHANCED_KYC and job.state in service.FINISHED_STATES
-
-
-def _open_job(runtime: Runtime, caller: Caller, request: VerificationRequest) -> str:
-    with transaction(runtime.sessions) as session:
-        existing = service.find_job_by_partner_job_id(
-            db_session=session,
-            partner_id=caller.partner_id,
-            environment=caller.environment.value,
-            job_id=request.params.job_id,
-        )
-        if existing is None:
-            job = service.create_sync_job(
-                db_session=session,
-                partner_id=caller.partner_id,
-                environment=caller.environment.value,
-                api_key_id=caller.key_id,
-                params=request.params,
-                callback_url=request.callback_url,
-            )
-            return job.smile_job_id
-        if not _may_retry(existing, request):
-            raise ApiError(JOB_EXISTS)
-        existing.state, existing.attempts = JobState.PROCESSING, existing.attempts + 1
-        existing.partner_params, existing.callback_url = request.params.raw, request.callback_url
-        existing.user_id, existing.api_key_id = request.params.user_id, caller.key_id
-        return existing.smile_job_id

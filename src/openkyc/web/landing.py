@@ -2,8 +2,7 @@
 
 A browser gets server-rendered HTML naming the server and its version and linking the API
 documentation and the health check; a client asking for ``application/json`` (and not HTML) gets
-the same links as JSON. The partner portal does not exist yet, so the page says so rather than
-link to it. No script, no third-party file: the security headers' HTML policy applies.
+the same links as JSON, the partner portal's among them. No script, no third-party file: the security headers' HTML policy applies.
 """
 
 from __future__ import annotations
@@ -20,8 +19,12 @@ router = APIRouter(tags=["meta"])
 
 HEALTH_URL = "/health"
 OPENAPI_URL = "/openapi.json"
+# The portal's address (openkyc.portal.pages.PREFIX; not imported, as the portal imports this
+# module for wants_json). tests/web/test_landing.py follows the link to its sign-in page.
+PORTAL_URL = "/portal/"
 
 LINKS = (
+    (PORTAL_URL, "Partner portal: jobs and their evidence, the review queue, keys and callbacks, your team"),
     (DOCS_URL, "API documentation (Swagger UI): every endpoint, its body and its answers"),
     (REDOC_URL, "API documentation (ReDoc): the same, as one page"),
     (OPENAPI_URL, "The OpenAPI schema, for code generators"),
@@ -47,8 +50,8 @@ Server version <code>{version}</code>.</p>
 <ul>
 {links}
 </ul>
-<p>The partner portal is not available yet: partners and keys are managed with the
-<code>openkyc</code> command and the management API.</p>
+<p>A first portal member is added on the server with
+<code>openkyc portal add-user --partner-id ID --email E --role owner</code>.</p>
 </body>
 </html>
 """
@@ -78,7 +81,6 @@ async def landing(request: Request) -> Response:
                 "name": "openkyc",
                 "version": __version__,
                 "links": {url.strip("/").replace(".json", ""): root + url for url, _ in LINKS},
-                "portal": None,
             }
         )
     return HTMLResponse(landing_html(root))

@@ -16,6 +16,11 @@ Uploads: Postman sends a script-built body as UTF-8 text, so a script cannot sen
 bytes. The job zip is therefore built with every byte below 0x80: one stored (uncompressed)
 ``info.json`` whose images are base64 text inside it, as the SDKs' base64 images are, padded
 with trailing JSON whitespace until its CRC-32, size and directory offset contain no high byte.
+
+The "V3 API" folder runs Smile ID's V3 API the way its SDKs do: a session token from
+``partner_id`` and ``api_key`` (``POST /v3/token``), a multipart job (``POST /v3/enhanced_kyc``)
+for a V3 sandbox identity, and ``GET /v3/status`` until the job is final. Its request and answer
+schemas are the official spec's, served at ``/docs`` (:mod:`openkyc.v3.contract`).
 """
 
 from __future__ import annotations
@@ -88,7 +93,11 @@ record, 1: no record, 2: an invalid number, 3: the authority unavailable) and \
 Upload requests build the job zip themselves from `selfie_image` and `id_card_image` (base64 \
 JPEG or PNG; the defaults are plain grey images, which only a forced sandbox result approves). \
 Run a folder with the Collection Runner (or newman) and Job Status is asked again until the job \
-is complete; sent by hand, send it again until `job_complete` is true."""
+is complete; sent by hand, send it again until `job_complete` is true.
+
+The V3 API folder runs Smile ID's V3 API: V3 Token exchanges `partner_id` and `api_key` for a \
+session token (`v3_token`) that the other V3 requests send as `SmileID-Token`; no signature. \
+Their request and answer schemas are at `/docs`."""
 
 
 def _variables(base_url: str) -> list[dict[str, Any]]:
@@ -111,6 +120,9 @@ def _variables(base_url: str) -> list[dict[str, Any]]:
         variable("upload_url", "", "Set by Request Upload URL"),
         variable("smile_job_id", "", "Set by Request Upload URL and the synchronous requests"),
         variable("status_polls", "0", "How many times Job Status has asked again"),
+        variable("link_ref_id", "", "Set by Create Smile Link"),
+        variable("v3_token", "", "Set by V3 Token: the SmileID-Token of the V3 requests"),
+        variable("v3_job_id", "", "Set by V3 Enhanced KYC: the job V3 Job Status reads"),
     ]
 
 
@@ -154,10 +166,12 @@ pm.collectionVariables.set("signature", signature);
 
 _CHECK_RESPONSE_SIGNATURE = """\
 // openkyc signs job_status answers and synchronous results with a fresh timestamp: check it.
+// V3 answers are not signed (a V3 callback is, in its headers): nothing to check there.
 const cryptoJs = require("crypto-js");
+const v3 = pm.request.url.getPath().indexOf("/v3/") === 0;
 let answer = null;
 try { answer = pm.response.json(); } catch (e) { answer = null; }
-if (answer && typeof answer.timestamp === "string" && typeof answer.signature === "string") {
+if (!v3 && answer && typeof answer.timestamp === "string" && typeof answer.signature === "string") {
   pm.test("the answer is signed with your key", function () {
     const expected = cryptoJs.enc.Base64.stringify(cryptoJs.HmacSHA256(
       answer.timestamp + String(pm.variables.get("partner_id")) + "sid_request",
@@ -307,7 +321,9 @@ def _folders() -> list[dict[str, Any]]:
         _basic_kyc(),
         _business_verification(),
         _aml(),
+        _smile_links(),
         _utilities(),
+        _v3(),
     ]
 
 
@@ -645,6 +661,65 @@ def _aml() -> dict[str, Any]:
     return _folder(folder, "Screens a person against sanctions and PEP lists (job_type 10).", [check, status])
 
 
+def _smile_links() -> dict[str, Any]:
+    folder = "Smile Links"
+    create = _item(
+        folder,
+        "Create Smile Link",
+        "POST",
+        "/v1/smile_links",
+        body=_signed(
+            {
+                "name": "Postman onboarding",
+                "company_name": "Postman Example Ltd",
+                "id_types": [
+                    {"country": "NG", "id_type": "PASSPORT", "verification_method": "doc_verification"},
+                    {"country": "NG", "id_type": "NIN", "verification_method": "biometric_kyc"},
+                ],
+                "callback_url": "{{callback_url}}",
+                "data_privacy_policy_url": "https://example.com/privacy",
+                "is_single_use": False,
+                "partner_params": {"campaign": "postman"},
+            }
+        ),
+        tests=_status_ok(
+            'pm.test("a link and its ref_id", function () {\n'
+            "  pm.expect(body.success).to.eql(true);\n"
+            '  pm.expect(body.link).to.be.a("string").and.include("/verify/");\n'
+            '  pm.expect(body.ref_id).to.be.a("string").and.not.empty;\n'
+            "});\n"
+            'pm.collectionVariables.set("link_ref_id", body.ref_id);\n'
+        ),
+        description="A verification link to send your customers to, in the environment of the key "
+        "that signs. `logo_url` (optional): an http(s) URL of a PNG or JPEG, read once, or a "
+        "data:image/png;base64 URL.",
+    )
+    get = _item(
+        folder,
+        "OPT Get Smile Link",
+        "POST",
+        "/v1/smile_links/{{link_ref_id}}",
+        body=_signed({}),
+        tests=_status_ok(
+            'pm.test("the link with its jobs\' figures", function () {\n'
+            '  pm.expect(body.ref_id).to.eql(pm.variables.get("link_ref_id"));\n'
+            '  pm.expect(body.status).to.eql("active");\n'
+            '  pm.expect(body.total_jobs).to.be.a("number");\n'
+            '  pm.expect(body.successful_jobs).to.be.a("number");\n'
+            '  pm.expect(body.failed_jobs).to.be.a("number");\n'
+            "});\n"
+        ),
+        description="The link as it is now, with how many jobs were submitted through it and how "
+        "they ended. GET with the SmileID-* signature headers answers the same.",
+    )
+    return _folder(
+        folder,
+        "Verification links: a hosted page that takes your customer through the checks you chose "
+        "(document, selfie, ID number), each job's result going to callback_url.",
+        [create, get],
+    )
+
+
 def _utilities() -> dict[str, Any]:
     folder = "Utilities"
     services = _item(
@@ -710,6 +785,164 @@ def _utilities() -> dict[str, Any]:
     )
 
 
+# --- V3 ----------------------------------------------------------------------------------------
+
+# The V3 sandbox identity that clears (products/v3_sandbox.py): a job is matched on its
+# user_details, whatever the ID number.
+V3_USER_DETAILS = {
+    "given_names": "Amina Fatou",
+    "last_name": "Clearwater",
+    "email": "amina.clearwater@example.com",
+}
+V3_CONSENT = {
+    "granted": True,
+    "granted_at": "2025-01-01T00:00:00.000Z",  # the pre-request script sets it to now
+    "notice_language": "EN",
+    "notice_privacy_policy_url": "https://example.com/privacy",
+}
+# The job ids the V3 entry endpoints answer (TypeIDs, v3/status.py's STATUS_JOB_ID).
+V3_JOB_ID = "^job_[0-9a-hjkmnp-tv-z]{26}$"
+_V3_TOKEN_HEADER = ("SmileID-Token", "{{v3_token}}")
+
+_V3_SESSION_TESTS = """\
+pm.test("status 200", function () { pm.response.to.have.status(200); });
+const body = pm.response.json();
+pm.test("a session token", function () { pm.expect(body.token).to.be.a("string").and.not.empty; });
+pm.collectionVariables.set("v3_token", body.token);
+"""
+
+_V3_ENTRY_PREREQUEST = """\
+// consent.granted_at: now. callback_url: sent only when it is an https URL (V3 sends its results
+// to https receivers only); in the sandbox a job without one is accepted and read with V3 Job Status.
+const form = pm.request.body.formdata;
+form.each(function (part) {
+  if (part.key === "consent") {
+    let consent = null;
+    try { consent = JSON.parse(part.value); } catch (e) { consent = null; }
+    if (consent && typeof consent === "object") {
+      consent.granted_at = new Date().toISOString();
+      part.value = JSON.stringify(consent);
+    }
+  }
+  if (part.key === "callback_url") {
+    part.disabled = !/^https:\\/\\//i.test(String(pm.variables.get("callback_url") || ""));
+  }
+});
+"""
+
+_V3_ACCEPTED_TESTS = """\
+pm.test("status 202", function () { pm.response.to.have.status(202); });
+const body = pm.response.json();
+pm.test("accepted, with a job_id", function () {
+  pm.expect(body.status).to.eql("accepted");
+  pm.expect(body.job_id).to.match(new RegExp(V3_JOB_ID));
+  pm.expect(body.user_id).to.be.a("string").and.not.empty;
+});
+pm.collectionVariables.set("v3_job_id", body.job_id);
+pm.collectionVariables.set("status_polls", "0");
+"""
+
+# Asks again (in a collection run) while the job is processing (202), then expects its status.
+_V3_POLL_STATUS = """\
+pm.test("status 200, or 202 while processing", function () {
+  pm.expect(pm.response.code).to.be.oneOf([200, 202]);
+});
+const body = pm.response.json();
+const polls = Number(pm.collectionVariables.get("status_polls") || 0);
+if (body.status === "processing" && polls < STATUS_POLLS) {
+  pm.collectionVariables.set("status_polls", String(polls + 1));
+  pm.execution.setNextRequest(pm.info.requestId);
+  setTimeout(function () {}, 1000);
+} else {
+  pm.collectionVariables.set("status_polls", "0");
+  pm.test("the job is EXPECTED", function () {
+    pm.response.to.have.status(200);
+    pm.expect(body.status).to.eql("EXPECTED");
+    pm.expect(body.job_id).to.eql(pm.variables.get("v3_job_id"));
+  });
+}
+"""
+
+
+def _v3() -> dict[str, Any]:
+    folder = "V3 API"
+    token = _item(
+        folder,
+        "V3 Token",
+        "POST",
+        "/v3/token",
+        headers=[("smileid-partner-id", "{{partner_id}}"), ("smileid-api-key", "{{api_key}}")],
+        tests=_V3_SESSION_TESTS,
+        description="Exchanges `partner_id` and `api_key` for a session token, kept in `v3_token`. "
+        "The key's environment is the token's. A multipart body (`user_id`, `product`, "
+        "`partner_params`, `payload`) may scope the token to one user or product.",
+    )
+    enhanced_kyc = _item(
+        folder,
+        "V3 Enhanced KYC",
+        "POST",
+        "/v3/enhanced_kyc",
+        headers=[_V3_TOKEN_HEADER],
+        formdata=[
+            _text_part("country", "NG"),
+            _text_part("id_type", "NIN"),
+            _text_part("id_number", "12345678901"),
+            _json_part("user_details", V3_USER_DETAILS),
+            _json_part("consent", V3_CONSENT),
+            _text_part("callback_url", "{{callback_url}}"),
+        ],
+        prerequest=_V3_ENTRY_PREREQUEST,
+        tests=_V3_ACCEPTED_TESTS.replace("V3_JOB_ID", json.dumps(V3_JOB_ID)),
+        description="Queues an ID number look-up (202; the job's id is kept in `v3_job_id`). In the "
+        "sandbox the result follows `user_details`: Amina Fatou Clearwater clears; the other test "
+        "identities are in openkyc's docs/v3.md (Sandbox). The pre-request script stamps `consent.granted_at` and sends "
+        "`callback_url` only when it is an https URL.",
+    )
+    status = _item(
+        folder,
+        "V3 Job Status",
+        "GET",
+        "/v3/status/{{v3_job_id}}",
+        headers=[_V3_TOKEN_HEADER],
+        tests=_V3_POLL_STATUS.replace("STATUS_POLLS", str(STATUS_POLLS)).replace("EXPECTED", "clear"),
+        description="Where the job is: `processing` (202) until its result is final, then `clear`, "
+        "`attention`, `block` or `error` (200). The result itself goes to the callback URL.",
+    )
+    id_types = _item(
+        folder,
+        "OPT V3 Supported ID Types",
+        "GET",
+        "/v3/services/supported_id_types?country=NG",
+        tests=_status_ok(
+            'pm.test("the ID types of NG, with the NIN", function () {\n'
+            '  pm.expect(body.id_types).to.be.an("array").and.not.empty;\n'
+            '  body.id_types.forEach(function (entry) { pm.expect(entry.country).to.eql("NG"); });\n'
+            '  const nin = body.id_types.find(function (entry) { return entry.type === "NIN"; });\n'
+            '  pm.expect(nin.required_fields).to.include("id_number");\n'
+            "});\n"
+        ),
+        description="The ID types the look-ups accept, with their number format; no token.",
+    )
+    return _folder(
+        folder,
+        "Smile ID's V3 API: a session token from your `partner_id` and `api_key` (V3 Token), an "
+        "Enhanced KYC job sent as multipart/form-data with the `SmileID-Token` header, its status "
+        "read until it is final (V3 Job Status), and the supported ID types. The request and "
+        "answer schemas of every V3 operation, as Smile ID publishes them, are at `/docs` "
+        "(and `/openapi.json`).",
+        [token, enhanced_kyc, status, id_types],
+    )
+
+
+def _text_part(key: str, value: str) -> dict[str, Any]:
+    return {"key": key, "value": value, "type": "text"}
+
+
+def _json_part(key: str, value: dict[str, Any]) -> dict[str, Any]:
+    """A multipart field holding JSON, as the V3 endpoints read ``user_details`` and ``consent``."""
+    return {"key": key, "value": json.dumps(value), "type": "text", "contentType": "application/json"}
+
+
 # --- Items -----------------------------------------------------------------------------------
 
 
@@ -725,16 +958,28 @@ def _item(
     *,
     body: dict[str, Any] | None = None,
     raw: str | None = None,
+    formdata: list[dict[str, Any]] | None = None,
     content_type: str = "application/json",
+    headers: list[tuple[str, str]] | None = None,
     prerequest: str = "",
     tests: str,
     description: str = "",
 ) -> dict[str, Any]:
-    """One request: ``path`` is appended to ``{{base_url}}`` unless it is a variable itself."""
+    """One request: ``path`` is appended to ``{{base_url}}`` unless it is a variable itself.
+
+    A ``formdata`` body is sent as multipart/form-data (Postman sets its Content-Type)."""
     url = path if path.startswith("{{") else BASE_URL + path
-    request: dict[str, Any] = {"method": method, "header": [], "url": _url(url), "description": description}
-    if body is not None or raw is not None:
-        request["header"] = [{"key": "Content-Type", "value": content_type}]
+    header = [{"key": key, "value": value} for key, value in headers or []]
+    request: dict[str, Any] = {
+        "method": method,
+        "header": header,
+        "url": _url(url),
+        "description": description,
+    }
+    if formdata is not None:
+        request["body"] = {"mode": "formdata", "formdata": formdata}
+    elif body is not None or raw is not None:
+        request["header"] = [{"key": "Content-Type", "value": content_type}, *header]
         text = json.dumps(body, indent=2, ensure_ascii=False) if body is not None else (raw or "")
         request["body"] = {"mode": "raw", "raw": text}
         if body is not None:
@@ -755,8 +1000,19 @@ def _var(name: str) -> str:
 
 
 def _url(raw: str) -> dict[str, Any]:
-    """Postman's URL object; ``raw`` is what Postman shows and what newman sends."""
+    """Postman's URL object; ``raw`` is what Postman shows, ``host``, ``path`` and ``query`` what
+    newman sends."""
     if raw.startswith(BASE_URL):
-        path = [part for part in raw[len(BASE_URL) :].split("/") if part]
-        return {"raw": raw, "host": [BASE_URL], "path": path}
+        address, _, query = raw[len(BASE_URL) :].partition("?")
+        url: dict[str, Any] = {
+            "raw": raw,
+            "host": [BASE_URL],
+            "path": [part for part in address.split("/") if part],
+        }
+        if query:
+            url["query"] = [
+                {"key": key, "value": value}
+                for key, _, value in (pair.partition("=") for pair in query.split("&"))
+            ]
+        return url
     return {"raw": raw, "host": [raw]}

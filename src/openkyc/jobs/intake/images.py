@@ -144,6 +144,7 @@ def _resolve(index: int, entry: ImageEntry, contents: ZipContents, limits: Image
             codes.DATA_INVALID,
             f"{label}, {where}, is not a usable image: {exc.message}",
             reason=exc.code,
+            image_index=index,
         ) from None
     return JobImage(
         index=index,

@@ -1,0 +1,451 @@
+"""Smile ID's official V3 Python SDK, ``usesmileid`` 12.1.0, driven unmodified over TLS against a
+real ``openkyc serve``.
+
+One deployment for the module (embedded: SQLite, in-process workers) serving HTTPS with a server
+certificate from a development CA (:func:`openkyc.cli.tls.make_dev_ca`, what ``openkyc tls
+dev-ca`` writes), and one HTTPS callback receiver with a certificate from the same CA, which the
+server trusts through ``OPENKYC_CALLBACK_CA_FILE``. The SDK refuses any base URL that is not https,
+so this is the only way it can be pointed at openkyc at all.
+
+The SDK's own end-to-end test (``tests/test_e2e_sandbox.py`` of smileidentity/smileid-sdk-python,
+run by its CI against ``SMILE_BASE_URL``/``SMILE_PARTNER_ID``/``SMILE_API_KEY``) is replayed as it
+is written: the SDK's default HTTP client trusting the CA through ``SSL_CERT_FILE``, Enhanced KYC of
+the "clear" sandbox identity, ``wait_until_complete`` every 2 s. The other flows hand the SDK an
+``httpx.Client`` trusting the CA whose every answer is checked against the vendored spec
+(:func:`tests.v3.contract.watch`), so each call here is also a contract check over the wire.
+
+Each flow is one test; they share the deployment, not state. A flow lands here as a function
+using the ``smile`` client (see the existing ones for the images and identities).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import ssl
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import usesmileid
+from PIL import Image
+from smile_id_core.Signature import Signature
+from usesmileid.errors import InvalidRequestError
+
+from openkyc.audit import Actor
+from openkyc.cli.tls import DevCertificates, make_dev_ca
+from openkyc.db import make_engine, make_session_factory, transaction
+from openkyc.partners import service as partners
+from openkyc.signing.environment import Environment
+from testkit.callback_receiver import CallbackReceiver, Received
+from testkit.deployment import Deployment, TlsOptions, start_deployment
+from tests.v3.contract import watch
+
+pytestmark = pytest.mark.slow
+
+# The SDK's e2e identity: the V3 sandbox's "clear" test person, matched on names and email.
+CLEARWATER = {
+    "given_names": "Amina Fatou",
+    "last_name": "Clearwater",
+    "email": "amina.clearwater@example.com",
+}
+NIN = "12345678901"
+# How long a flow waits for a job: the SDK's own e2e test allows 120 s.
+JOB_TIMEOUT = 120.0
+# Polling interval of the flows other than the SDK's own (which keeps its 2 s).
+POLL = 0.5
+
+
+def consent() -> usesmileid.Consent:
+    return usesmileid.Consent.granted(
+        granted_at=datetime.now(UTC),
+        notice_language="EN",
+        notice_privacy_policy_url="https://example.com/privacy",
+    )
+
+
+@dataclass
+class V3Server:
+    deployment: Deployment
+    certificates: DevCertificates
+    receiver: CallbackReceiver
+
+    @property
+    def partner_id(self) -> str:
+        return self.deployment.partner_id
+
+    @property
+    def api_key(self) -> str:
+        return self.deployment.sandbox_key
+
+    def client(self, http_client: httpx.Client | None = None) -> usesmileid.Client:
+        return usesmileid.Client(
+            partner_id=self.partner_id,
+            api_key=self.api_key,
+            base_url=self.deployment.base_url,
+            default_callback_url=self.receiver.url,
+            http_client=http_client,
+        )
+
+    def callback(self, job_id: str, after: int = 0, timeout: float = 60.0) -> Received:
+        """The ``after``-th callback (from 0) the receiver got for ``job_id``."""
+        seen: list[Received] = []
+
+        def matches(received: Received) -> bool:
+            if received.body.get("job_id") == job_id and received not in seen:
+                seen.append(received)
+            return len(seen) > after
+
+        self.receiver.wait_for(matches, timeout=timeout)
+        return seen[after]
+
+
+def set_default_callback(deployment: Deployment, url: str) -> None:
+    """The deployment's partner's sandbox default callback URL, written to its database."""
+    engine = make_engine(deployment.database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            partners.set_default_callback_url(
+                db_session=session,
+                partner_id=deployment.partner_id,
+                environment=Environment.SANDBOX,
+                url=url,
+                actor=Actor.partner(deployment.partner_id),
+            )
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def v3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[V3Server]:
+    directory = tmp_path_factory.mktemp("usesmileid")
+    certificates = make_dev_ca(directory / "tls")
+    receiver = CallbackReceiver(certfile=certificates.server_cert, keyfile=certificates.server_key)
+    receiver.start()
+    try:
+        deployment = start_deployment(
+            "embedded",
+            directory / "data",
+            tls=TlsOptions(
+                cert=certificates.server_cert, key=certificates.server_key, ca=certificates.ca_cert
+            ),
+            extra_env={"OPENKYC_CALLBACK_CA_FILE": str(certificates.ca_cert)},
+        )
+        try:
+            # As a partner sets it in the portal: the SDK's own test sends no callback_url, and a
+            # submission without one needs the partner's default (else the spec's 400).
+            set_default_callback(deployment, receiver.url)
+            yield V3Server(deployment, certificates, receiver)
+        finally:
+            deployment.stop()
+    finally:
+        receiver.stop()
+
+
+@pytest.fixture(scope="module")
+def smile(v3_server: V3Server) -> Iterator[usesmileid.Client]:
+    """The SDK on an httpx client that trusts the CA and checks every answer against the spec."""
+    trusting = ssl.create_default_context(cafile=str(v3_server.certificates.ca_cert))
+    with watch(httpx.Client(verify=trusting)) as http, v3_server.client(http) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def photos(faces_dir: Path) -> dict[str, Path]:
+    examples = faces_dir / "ageitgey+face_recognition" / "examples"
+    return {"selfie": examples / "obama.jpg", "other": examples / "obama2.jpg"}
+
+
+@pytest.fixture(scope="module")
+def documents(docs_dir: Path) -> dict[str, bytes]:
+    """Passport specimens at 60 % of their size (a 1334 px page costs the document engine some
+    15 s a job on two busy cores, 800 px some 7 s; the MRZ stays readable), as JPEG and PNG bytes."""
+    passports = docs_dir / "konstantint+PassportEye" / "tests" / "data"
+
+    def scaled(name: str, kind: str) -> bytes:
+        with Image.open(passports / name) as page:
+            smaller = page.convert("RGB").resize((page.width * 3 // 5, page.height * 3 // 5))
+        out = io.BytesIO()
+        smaller.save(out, kind)
+        return out.getvalue()
+
+    return {
+        "passport": scaled("passport-td3.jpg", "JPEG"),
+        "passport_png": scaled("passport-td3.jpg", "PNG"),
+        "visa": scaled("passport-td2.jpg", "JPEG"),
+    }
+
+
+@pytest.fixture(scope="module")
+def liveness(faces_dir: Path) -> list[Path]:
+    """Six frames of the selfie's face (the SDK sends 6 to 8), small ones: every frame is analysed,
+    and a 240-480 p frame costs the engine a fraction of a full-size photo. Read in place by the SDK."""
+    examples = faces_dir / "ageitgey+face_recognition" / "examples"
+    return [examples / name for name in ("obama-240p.jpg", "obama_small.jpg", "obama-480p.jpg")] * 2
+
+
+def verify_signature(v3_server: V3Server, received: Received) -> None:
+    """Response-Signature is base64 HMAC-SHA256(api_key, timestamp + partner_id + "sid_request"),
+    checked with the v1 Python SDK's own implementation of that formula."""
+    timestamp = received.headers["response-timestamp"]
+    signature = received.headers["response-signature"]
+    assert Signature(v3_server.partner_id, v3_server.api_key).confirm_signature(timestamp, signature)
+
+
+def completed(client: usesmileid.Client, job_id: str, *, interval: float = POLL) -> usesmileid.JobStatus:
+    return client.verifications.wait_until_complete(job_id, interval=interval, timeout=JOB_TIMEOUT)
+
+
+# --- The SDK's own end-to-end test ------------------------------------------------------------
+
+
+def test_the_sdks_own_e2e_flow_clears_the_clearwater_identity(
+    v3_server: V3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """smileid-sdk-python's tests/test_e2e_sandbox.py, its logic as written, SMILE_BASE_URL = us."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(v3_server.certificates.ca_cert))
+    with usesmileid.Client(
+        partner_id=v3_server.partner_id,
+        api_key=v3_server.api_key,
+        environment="sandbox",
+        base_url=v3_server.deployment.base_url,
+    ) as client:
+        accepted = client.enhanced_kyc.verify(
+            country="NG",
+            id_type="NIN",
+            id_number=NIN,
+            user_details=CLEARWATER,
+            consent=consent(),
+        )
+        assert accepted.is_accepted
+        assert accepted.job_id
+
+        status = client.verifications.wait_until_complete(accepted.job_id, interval=2.0, timeout=120.0)
+        assert status.is_complete
+        assert status.status == "clear"
+
+
+# --- Enhanced KYC, its callback, status and replay ---------------------------------------------
+
+
+def test_enhanced_kyc_is_called_back_signed_over_https_and_replayed(
+    smile: usesmileid.Client, v3_server: V3Server
+) -> None:
+    accepted = smile.enhanced_kyc.verify(
+        country="NG",
+        id_type="NIN",
+        id_number=NIN,
+        user_details=CLEARWATER,
+        consent=consent(),
+        partner_params={"order": "e2e-1"},
+        user_id="e2e-ekyc-user",
+    )
+    assert accepted.is_accepted and accepted.user_id == "e2e-ekyc-user"
+    assert accepted.job_id is not None and accepted.job_id.startswith("job_")
+
+    status = completed(smile, accepted.job_id)
+    assert (status.status, status.job_id, status.user_id) == ("clear", accepted.job_id, "e2e-ekyc-user")
+    # The ID type's status counts the look-ups of the last hour: this one, at least.
+    health = smile.services.id_status(country="NG", id_type="NIN")
+    assert (health.last_check_status, health.last_known_status) == ("success", "online")
+
+    first = v3_server.callback(accepted.job_id)
+    verify_signature(v3_server, first)
+    assert first.body["status"] == "clear" and first.body["product"] == "enhanced_kyc"
+    assert first.body["user_id"] == "e2e-ekyc-user"
+    assert first.body["partner_params"] == {"order": "e2e-1"}
+
+    replay = smile.verifications.replay(accepted.job_id)
+    assert replay.status.lower() == "accepted"
+    again = v3_server.callback(accepted.job_id, after=1)
+    verify_signature(v3_server, again)
+    assert again.body["job_id"] == accepted.job_id and again.body["status"] == "clear"
+
+
+def test_an_unknown_job_is_not_found_and_a_bad_request_raises(smile: usesmileid.Client) -> None:
+    missing = smile.verifications.retrieve("job_" + "0" * 26)
+    assert missing.status == "not_found" and missing.is_not_found
+    with pytest.raises(InvalidRequestError) as refused:
+        smile.enhanced_kyc.verify(
+            country="NG", id_type="NIN", id_number="123", user_details=CLEARWATER, consent=consent()
+        )
+    assert refused.value.status_code == 400
+
+
+# --- Services -------------------------------------------------------------------------------
+
+
+def test_the_services_look_ups(smile: usesmileid.Client) -> None:
+    # openkyc holds no bank list (Smile ID documents none): an empty list, in the spec's shape.
+    banks = smile.services.bank_codes(country="NG")
+    assert all(bank.country == "NG" for bank in banks.bank_codes)
+    id_types = smile.services.supported_id_types(country="NG")
+    assert "NIN" in {id_type.type for id_type in id_types.id_types}
+    documents = smile.services.supported_documents(country_code="NG")
+    assert documents.valid_documents and documents.valid_documents[0].country.code == "NG"
+
+
+# --- Biometric products, with real images ------------------------------------------------------
+
+Submit = Callable[[], usesmileid.AcceptedResponse]
+
+
+def all_complete(smile: usesmileid.Client, submissions: dict[str, Submit]) -> dict[str, str]:
+    """Submit every job first, then wait for each (the server works on them side by side): the
+    final status of each."""
+    accepted = {name: submit() for name, submit in submissions.items()}
+    for name, answer in accepted.items():
+        assert answer.is_accepted and answer.job_id, name
+    return {name: completed(smile, str(answer.job_id)).status for name, answer in accepted.items()}
+
+
+def test_biometric_kyc_and_compare_complete(
+    smile: usesmileid.Client, photos: dict[str, Path], liveness: list[Path]
+) -> None:
+    statuses = all_complete(
+        smile,
+        {
+            "biometric_kyc": lambda: smile.biometric_kyc.verify(
+                selfie_image=photos["selfie"],
+                liveness_images=liveness,
+                consent=consent(),
+                country="NG",
+                id_type="NIN",
+                id_number=NIN,
+                user_details=CLEARWATER,
+            ),
+            "compare": lambda: smile.biometric.compare(
+                selfie_image=photos["selfie"],
+                comparison_image=photos["other"],
+                comparison_image_type="PORTRAIT",
+                consent=consent(),
+                user_details=CLEARWATER,
+            ),
+        },
+    )
+    assert statuses == {"biometric_kyc": "clear", "compare": "clear"}
+
+
+def test_registration_then_authentication(
+    smile: usesmileid.Client, photos: dict[str, Path], liveness: list[Path]
+) -> None:
+    user_id = f"e2e-enrollee-{time.monotonic_ns()}"
+    enrolled = smile.biometric.enroll(
+        selfie_image=photos["selfie"],
+        liveness_images=liveness,
+        consent=consent(),
+        user_details=CLEARWATER,
+        user_id=user_id,
+    )
+    assert enrolled.is_accepted and enrolled.user_id == user_id
+    assert completed(smile, str(enrolled.job_id)).status == "clear"
+
+    authenticated = smile.biometric.authenticate(
+        user_id=user_id,
+        consent=consent(),
+        user_details=CLEARWATER,
+        selfie_image=photos["other"],
+        liveness_images=liveness,
+    )
+    assert authenticated.is_accepted and authenticated.user_id == user_id
+    assert completed(smile, str(authenticated.job_id)).status == "clear"
+
+
+# --- Fraud reports ----------------------------------------------------------------------------
+
+
+def test_a_user_flagged_for_fraud_is_blocked_until_cleared(smile: usesmileid.Client) -> None:
+    user_id = f"e2e-fraud-{time.monotonic_ns()}"
+
+    def enhanced_kyc() -> usesmileid.JobStatus:
+        accepted = smile.enhanced_kyc.verify(
+            country="NG",
+            id_type="NIN",
+            id_number=NIN,
+            user_details=CLEARWATER,
+            consent=consent(),
+            user_id=user_id,
+        )
+        return completed(smile, str(accepted.job_id))
+
+    assert enhanced_kyc().status == "clear"
+    flagged = smile.users.flag_fraud(user_id, reason="ACCOUNT_TAKEOVER", reported_by="analyst@example.com")
+    assert flagged.status.lower() == "accepted" and flagged.user_id == user_id
+    assert enhanced_kyc().status == "block"
+    cleared = smile.users.clear_fraud(user_id, notes="False alarm", reported_by="analyst@example.com")
+    assert cleared.status.lower() == "accepted"
+    assert enhanced_kyc().status == "clear"
+
+
+# --- Documents (last: what they leave queued stops with the server) ----------------------------
+
+
+def test_document_verifications_are_accepted(
+    smile: usesmileid.Client, photos: dict[str, Path], liveness: list[Path], documents: dict[str, bytes]
+) -> None:
+    """Enhanced Document Verification (a PNG passport: the SDK's other document type), Document
+    Verification and Residency Document Verification (12.1.0's addition, with its visa page), up to
+    the server's 202 and a status look-up. Their results are not waited for: the document engine's
+    first job in a server process costs 10-15 s here (its OCR models load), more than the rest of
+    this module's jobs together (tests/jobs/test_v3_sandbox.py takes a V3 EDocV job through the
+    pipeline to its documented outcome).
+    Last in the module: what they leave queued stops with the server."""
+    common: dict[str, Any] = {
+        "selfie_image": photos["selfie"],
+        "liveness_images": liveness,
+        "consent": consent(),
+        "country": "NG",
+        "user_details": CLEARWATER,
+    }
+    submitted = [
+        smile.documents.verify_enhanced(document=documents["passport_png"], id_type="PASSPORT", **common),
+        smile.documents.verify(document=documents["passport"], **common),
+        smile.documents.verify_residency(document=documents["passport"], visa=documents["visa"], **common),
+    ]
+    for accepted in submitted:
+        assert accepted.is_accepted and accepted.job_id and accepted.job_id.startswith("job_")
+        assert accepted.user_id and accepted.user_id.startswith("user_")
+        assert smile.verifications.retrieve(accepted.job_id).status in {"processing", "clear"}
+
+
+# --- The README's V3 quick start, run as written -------------------------------------------------
+
+
+def test_the_readmes_v3_quick_start(v3_server: V3Server, tmp_path: Path) -> None:
+    """README "6. The V3 API": its dev-CA command makes the files the script names, and the script
+    (a client and an https callback receiver) prints what the README says it prints."""
+    from tests.e2e.test_readme_quickstart import README, clean_environment, readme_snippets, run
+
+    snippets = readme_snippets(README.read_text(encoding="utf-8"))
+    # The README's own command, in a directory of its own: the files the script reads.
+    made = tmp_path / "made"
+    made.mkdir()
+    cli = clean_environment(PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    run(["bash"], cwd=made, env=cli, script=snippets["v3-tls"].replace(".venv/bin/openkyc", "openkyc"))
+    assert {path.name for path in (made / "openkyc-tls").iterdir()} >= {
+        "ca.pem",
+        "server.pem",
+        "server-key.pem",
+    }
+    # The script runs beside the certificates the server under test was started with.
+    reader = tmp_path / "reader"
+    shutil.copytree(v3_server.certificates.directory, reader / "openkyc-tls")
+    env = clean_environment(
+        OPENKYC_URL=v3_server.deployment.base_url,
+        SSL_CERT_FILE=str(v3_server.certificates.ca_cert),
+        PARTNER_ID=v3_server.partner_id,
+        API_KEY=v3_server.api_key,
+    )
+    stdout = run([sys.executable, "-"], cwd=reader, env=env, script=snippets["v3"])
+    assert stdout.splitlines() == [
+        "status True clear",
+        "callback True enhanced_kyc clear True",
+        "replay True clear",
+    ]
