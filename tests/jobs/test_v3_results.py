@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from openkyc.jobs import results_out, review, service
 from openkyc.jobs.models import ApiVersion, Job, JobState
 from openkyc.jobs.resend import NothingToResend, resend_result
 from openkyc.jobs.v3_results import (
+    BUILDER_MODULES,
     PAYLOAD_BUILDERS,
     TABLE,
     Signal,
@@ -640,22 +642,34 @@ def test_residency_adds_additional_documents_on_success_only(runtime: Runtime) -
     )
 
 
-def test_a_product_registers_its_own_builder(runtime: Runtime) -> None:
+def test_a_product_registers_its_own_builder(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
     def address(runtime: Runtime, job: Job) -> dict[str, Any]:
         return {"product": product_of(job), "address": "12 Test Road"}
 
-    PAYLOAD_BUILDERS["address_verification"] = address
-    try:
-        job = _job(job_type=12, v3_request={"product": "address_verification"}, result={"ResultCode": "1012"})
-        assert callback_payload(runtime, job) == {
-            "product": "address_verification",
-            "address": "12 Test Road",
-        }
-    finally:
-        del PAYLOAD_BUILDERS["address_verification"]
+    monkeypatch.setitem(PAYLOAD_BUILDERS, "address_verification", address)
+    job = _job(job_type=12, v3_request={"product": "address_verification"}, result={"ResultCode": "1012"})
+    assert callback_payload(runtime, job) == {"product": "address_verification", "address": "12 Test Road"}
     # Without one, a product gets the common fields and the evidence.
+    monkeypatch.delitem(PAYLOAD_BUILDERS, "address_verification")
+    monkeypatch.delitem(BUILDER_MODULES, "address_verification")
     body = callback_payload(runtime, _job(job_type=12, v3_request={"product": "address_verification"}))
     assert body["product"] == "address_verification" and "evidence" in body and "id_fields" not in body
+
+
+@pytest.mark.parametrize(
+    ("product", "job_type", "field"),
+    [("address_verification", 12, "address_check"), ("one_time_aml", 10, "people")],
+)
+def test_a_process_that_never_loaded_a_products_module_builds_its_body(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, product: str, job_type: int, field: str
+) -> None:
+    """A worker or CLI that never imported the AML or address modules (their builders register on
+    import) still builds their bodies: the module is imported on first use."""
+    monkeypatch.delitem(PAYLOAD_BUILDERS, product, raising=False)
+    for module in {"openkyc.jobs.v3_aml", "openkyc.jobs.v3_address"}:
+        monkeypatch.delitem(sys.modules, module, raising=False)
+    body = callback_payload(runtime, _job(job_type=job_type, v3_request={"product": product}, result={}))
+    assert body["product"] == product and field in body
 
 
 # -- Where results are called back --------------------------------------------------------------

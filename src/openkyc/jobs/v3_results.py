@@ -39,6 +39,7 @@ their own products register their builders there); the identity products share
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -925,7 +926,14 @@ def visa_link(runtime: Runtime, job: Job) -> str | None:
 PayloadBuilder = Callable[[Runtime, Job], dict[str, Any]]
 
 # The callback body of each V3 product. The AML and address products register their own (their
-# bodies are the spec's OneTimeAmlCallback and its address counterpart).
+# bodies are the spec's OneTimeAmlCallback and its address counterpart) from the modules below,
+# which import this one: callback_payload imports a product's module on first use, so a process
+# that never loaded it (a worker, a CLI) still builds that product's body.
+BUILDER_MODULES: dict[str, str] = {
+    P.ONE_TIME_AML: "openkyc.jobs.v3_aml",
+    P.AML_MONITORING: "openkyc.jobs.v3_aml",
+    P.ADDRESS_VERIFICATION: "openkyc.jobs.v3_address",
+}
 PAYLOAD_BUILDERS: dict[str, PayloadBuilder] = {
     P.ENHANCED_KYC: verification_payload,
     P.BASIC_KYC: verification_payload,
@@ -944,7 +952,10 @@ def callback_payload(runtime: Runtime, job: Job) -> dict[str, Any]:
 
     ``kyc_receipt`` is null here: delivery signs the link for each attempt. A product without a
     builder of its own gets the common fields and the evidence."""
-    builder = PAYLOAD_BUILDERS.get(product_of(job))
+    product = product_of(job)
+    if product not in PAYLOAD_BUILDERS and product in BUILDER_MODULES:
+        importlib.import_module(BUILDER_MODULES[product])  # registers the product's builder
+    builder = PAYLOAD_BUILDERS.get(product)
     if builder is not None:
         return builder(runtime, job)
     body = common_fields(job)
