@@ -3,6 +3,8 @@ contract check: every answer a V3 test's ``client`` gets is checked against the 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -11,6 +13,7 @@ from openkyc.partners.models import Partner
 from openkyc.runtime import Runtime
 from tests.server import PartnerCreds
 from tests.v3.contract import watch
+from tests.v3.e2e_server import V3Server, serve
 
 
 def token_for(client: TestClient, partner: PartnerCreds, *, key: str | None = None, **form: str) -> str:
@@ -52,3 +55,9 @@ def conforming(request: pytest.FixtureRequest) -> None:
     at the call that got it. (A test that must see such an answer makes its own TestClient.)"""
     if "client" in request.fixturenames:
         watch(request.getfixturevalue("client"))
+
+
+@pytest.fixture(scope="module")
+def v3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[V3Server]:
+    """A real ``openkyc serve`` over HTTPS with its callback receiver, for the SDKs' e2e modules."""
+    yield from serve(tmp_path_factory)

@@ -1,11 +1,8 @@
 """Smile ID's official V3 Python SDK, ``usesmileid`` 12.1.0, driven unmodified over TLS against a
 real ``openkyc serve``.
 
-One deployment for the module (embedded: SQLite, in-process workers) serving HTTPS with a server
-certificate from a development CA (:func:`openkyc.cli.tls.make_dev_ca`, what ``openkyc tls
-dev-ca`` writes), and one HTTPS callback receiver with a certificate from the same CA, which the
-server trusts through ``OPENKYC_CALLBACK_CA_FILE``. The SDK refuses any base URL that is not https,
-so this is the only way it can be pointed at openkyc at all.
+One deployment for the module, serving HTTPS with a certificate from a development CA, and an
+HTTPS callback receiver (:mod:`tests.v3.e2e_server`, the ``v3_server`` fixture).
 
 The SDK's own end-to-end test (``tests/test_e2e_sandbox.py`` of smileidentity/smileid-sdk-python,
 run by its CI against ``SMILE_BASE_URL``/``SMILE_PARTNER_ID``/``SMILE_API_KEY``) is replayed as it
@@ -27,7 +24,6 @@ import ssl
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,17 +32,10 @@ import httpx
 import pytest
 import usesmileid
 from PIL import Image
-from smile_id_core.Signature import Signature
 from usesmileid.errors import InvalidRequestError
 
-from openkyc.audit import Actor
-from openkyc.cli.tls import DevCertificates, make_dev_ca
-from openkyc.db import make_engine, make_session_factory, transaction
-from openkyc.partners import service as partners
-from openkyc.signing.environment import Environment
-from testkit.callback_receiver import CallbackReceiver, Received
-from testkit.deployment import Deployment, TlsOptions, start_deployment
 from tests.v3.contract import watch
+from tests.v3.e2e_server import V3Server, verify_signature
 
 pytestmark = pytest.mark.slow
 
@@ -69,84 +58,6 @@ def consent() -> usesmileid.Consent:
         notice_language="EN",
         notice_privacy_policy_url="https://example.com/privacy",
     )
-
-
-@dataclass
-class V3Server:
-    deployment: Deployment
-    certificates: DevCertificates
-    receiver: CallbackReceiver
-
-    @property
-    def partner_id(self) -> str:
-        return self.deployment.partner_id
-
-    @property
-    def api_key(self) -> str:
-        return self.deployment.sandbox_key
-
-    def client(self, http_client: httpx.Client | None = None) -> usesmileid.Client:
-        return usesmileid.Client(
-            partner_id=self.partner_id,
-            api_key=self.api_key,
-            base_url=self.deployment.base_url,
-            default_callback_url=self.receiver.url,
-            http_client=http_client,
-        )
-
-    def callback(self, job_id: str, after: int = 0, timeout: float = 60.0) -> Received:
-        """The ``after``-th callback (from 0) the receiver got for ``job_id``."""
-        seen: list[Received] = []
-
-        def matches(received: Received) -> bool:
-            if received.body.get("job_id") == job_id and received not in seen:
-                seen.append(received)
-            return len(seen) > after
-
-        self.receiver.wait_for(matches, timeout=timeout)
-        return seen[after]
-
-
-def set_default_callback(deployment: Deployment, url: str) -> None:
-    """The deployment's partner's sandbox default callback URL, written to its database."""
-    engine = make_engine(deployment.database_url)
-    try:
-        with transaction(make_session_factory(engine)) as session:
-            partners.set_default_callback_url(
-                db_session=session,
-                partner_id=deployment.partner_id,
-                environment=Environment.SANDBOX,
-                url=url,
-                actor=Actor.partner(deployment.partner_id),
-            )
-    finally:
-        engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def v3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[V3Server]:
-    directory = tmp_path_factory.mktemp("usesmileid")
-    certificates = make_dev_ca(directory / "tls")
-    receiver = CallbackReceiver(certfile=certificates.server_cert, keyfile=certificates.server_key)
-    receiver.start()
-    try:
-        deployment = start_deployment(
-            "embedded",
-            directory / "data",
-            tls=TlsOptions(
-                cert=certificates.server_cert, key=certificates.server_key, ca=certificates.ca_cert
-            ),
-            extra_env={"OPENKYC_CALLBACK_CA_FILE": str(certificates.ca_cert)},
-        )
-        try:
-            # As a partner sets it in the portal: the SDK's own test sends no callback_url, and a
-            # submission without one needs the partner's default (else the spec's 400).
-            set_default_callback(deployment, receiver.url)
-            yield V3Server(deployment, certificates, receiver)
-        finally:
-            deployment.stop()
-    finally:
-        receiver.stop()
 
 
 @pytest.fixture(scope="module")
@@ -189,14 +100,6 @@ def liveness(faces_dir: Path) -> list[Path]:
     and a 240-480 p frame costs the engine a fraction of a full-size photo. Read in place by the SDK."""
     examples = faces_dir / "ageitgey+face_recognition" / "examples"
     return [examples / name for name in ("obama-240p.jpg", "obama_small.jpg", "obama-480p.jpg")] * 2
-
-
-def verify_signature(v3_server: V3Server, received: Received) -> None:
-    """Response-Signature is base64 HMAC-SHA256(api_key, timestamp + partner_id + "sid_request"),
-    checked with the v1 Python SDK's own implementation of that formula."""
-    timestamp = received.headers["response-timestamp"]
-    signature = received.headers["response-signature"]
-    assert Signature(v3_server.partner_id, v3_server.api_key).confirm_signature(timestamp, signature)
 
 
 def completed(client: usesmileid.Client, job_id: str, *, interval: float = POLL) -> usesmileid.JobStatus:
