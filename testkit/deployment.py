@@ -67,6 +67,8 @@ class Deployment:
     partner_id: str
     sandbox_key: str
     port: int
+    # Refused (2220) until production is enabled for the partner (``openkyc partners enable-production``).
+    production_key: str = ""
     tls: TlsOptions | None = None
     api_processes: int = 1
     api: subprocess.Popen[bytes] | None = None
@@ -248,6 +250,7 @@ def start_deployment(
         env=env,
         partner_id=partner["partner_id"],
         sandbox_key=partner["api_keys"]["sandbox"],
+        production_key=partner["api_keys"]["production"],
         port=free_port(),
         tls=tls,
         # Scaled out, two API processes share the port, as behind a load balancer.

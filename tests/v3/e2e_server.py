@@ -11,6 +11,7 @@ a test asks for it.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -25,7 +26,7 @@ from openkyc.db import make_engine, make_session_factory, transaction
 from openkyc.partners import service as partners
 from openkyc.signing.environment import Environment
 from testkit.callback_receiver import CallbackReceiver, Received
-from testkit.deployment import Deployment, TlsOptions, start_deployment
+from testkit.deployment import Deployment, TlsOptions, openkyc_command, start_deployment
 
 
 @dataclass
@@ -107,9 +108,21 @@ def serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[V3Server]:
         receiver.stop()
 
 
-def verify_signature(v3_server: V3Server, received: Received) -> None:
+def verify_signature(v3_server: V3Server, received: Received, api_key: str | None = None) -> None:
     """Response-Signature is base64 HMAC-SHA256(api_key, timestamp + partner_id + "sid_request"),
-    checked with the v1 Python SDK's own implementation of that formula."""
+    checked with the v1 Python SDK's own implementation of that formula; ``api_key``: the key of
+    the job's environment (default: the sandbox key)."""
     timestamp = received.headers["response-timestamp"]
     signature = received.headers["response-signature"]
-    assert Signature(v3_server.partner_id, v3_server.api_key).confirm_signature(timestamp, signature)
+    key = api_key or v3_server.api_key
+    assert Signature(v3_server.partner_id, key).confirm_signature(timestamp, signature)
+
+
+def enable_production(deployment: Deployment) -> None:
+    """``openkyc partners enable-production`` for the deployment's partner, as an operator runs it."""
+    subprocess.run(
+        openkyc_command("partners", "enable-production", "--partner-id", deployment.partner_id),
+        env=deployment.env,
+        check=True,
+        capture_output=True,
+    )
