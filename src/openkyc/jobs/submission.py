@@ -8,9 +8,9 @@ jobs are checked, stored, queued, verified, enrolled and called back exactly as 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -19,7 +19,7 @@ from openkyc.api_errors import PAYLOAD_TOO_LARGE, REENROLL_REQUIRED, USER_DISABL
 from openkyc.callbacks import service as callbacks
 from openkyc.db import transaction, utcnow
 from openkyc.job_types import JobType
-from openkyc.jobs import lookup_products, service, uploads
+from openkyc.jobs import lookup_products, results_out, service, uploads
 from openkyc.jobs.intake import read_job_payload
 from openkyc.jobs.models import ApiVersion, Job
 from openkyc.jobs.service import UploadTicket
@@ -226,3 +226,60 @@ def submit_payload(
         inputs[EXTRA_IMAGES] = kept
     accept_upload(runtime, ticket.upload_token, payload, inputs)
     return ticket.job.smile_job_id
+
+
+class V3SyncRequest(Protocol):
+    """What a V3 request answered within itself (AML screening, address verification) opens its
+    job with, once its view has checked it."""
+
+    @property
+    def job_id(self) -> str: ...  # the job's TypeID
+    @property
+    def user_id(self) -> str: ...
+    @property
+    def partner_params(self) -> dict[str, str]: ...
+    @property
+    def callback_url(self) -> str | None: ...
+    @property
+    def v3_request(self) -> dict[str, Any]: ...
+
+
+def publish_v3_sync_job(
+    runtime: Runtime,
+    submitter: Submitter,
+    job_type: int,
+    request: V3SyncRequest,
+    result: dict[str, Any],
+    *,
+    call_back: bool = True,
+    alongside: Callable[[Session, Job], None] | None = None,
+) -> Job:
+    """Open the finished job of ``request`` with its final ``result``, and (with ``call_back``)
+    its V3 callback, in one transaction; ``alongside`` adds its own rows in it (a monitored
+    person). Raises ``ApiError(JOB_EXISTS)`` when the job id is taken. The returned job is
+    detached, its attributes loaded."""
+    delivery = None
+    with transaction(runtime.sessions) as session:
+        job = service.create_v3_sync_job(
+            db_session=session,
+            partner_id=submitter.partner_id,
+            environment=submitter.environment.value,
+            api_key_id=submitter.key_id,
+            job_type=job_type,
+            job_id=request.job_id,
+            user_id=request.user_id,
+            partner_params=request.partner_params,
+            callback_url=request.callback_url,
+            v3_request=request.v3_request,
+        )
+        record_opened(session, submitter, job)
+        service.record_result(db_session=session, job=job, result=result, final=True)
+        if alongside is not None:
+            alongside(session, job)
+        if call_back:
+            delivery = results_out.schedule_v3(runtime, db_session=session, job=job)
+        session.flush()
+        session.expunge(job)
+    if delivery is not None:
+        runtime.queue.callback_due(delivery.id, delivery.attempts)
+    return job

@@ -20,17 +20,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from openkyc.address import select
 from openkyc.address.base import AddressQuery
 from openkyc.address.verify import verify
-from openkyc.callbacks.models import CallbackDelivery
-from openkyc.db import transaction, utcnow
+from openkyc.db import utcnow
 from openkyc.job_types import JobType
-from openkyc.jobs import results_out, service, v3_results
+from openkyc.jobs import v3_results
 from openkyc.jobs.models import Job
-from openkyc.jobs.submission import Submitter
+from openkyc.jobs.submission import Submitter, publish_v3_sync_job
 from openkyc.observability.context import bind_job
 from openkyc.runtime import Runtime
 
@@ -75,15 +72,7 @@ def submit(runtime: Runtime, submitter: Submitter, submission: AddressSubmission
         last_name=submission.last_name,
         today=utcnow().date(),
     )
-    delivery: CallbackDelivery | None = None
-    with transaction(runtime.sessions) as session:
-        job = _open_job(session, submitter, submission)
-        service.record_result(db_session=session, job=job, result=verdict.result(), final=True)
-        delivery = results_out.schedule_v3(runtime, db_session=session, job=job)
-        session.flush()
-        session.expunge(job)
-    if delivery is not None:
-        runtime.queue.callback_due(delivery.id, delivery.attempts)
+    job = publish_v3_sync_job(runtime, submitter, JobType.ADDRESS_VERIFICATION, submission, verdict.result())
     if provider is None:
         _warn_no_provider(job)
     return job
@@ -98,21 +87,6 @@ def _warn_no_provider(job: Job) -> None:
             job.smile_job_id,
             job.environment,
         )
-
-
-def _open_job(session: Session, submitter: Submitter, submission: AddressSubmission) -> Job:
-    return service.create_v3_sync_job(
-        db_session=session,
-        partner_id=submitter.partner_id,
-        environment=submitter.environment.value,
-        api_key_id=submitter.key_id,
-        job_type=JobType.ADDRESS_VERIFICATION,
-        job_id=submission.job_id,
-        user_id=submission.user_id,
-        partner_params=submission.partner_params,
-        callback_url=submission.callback_url,
-        v3_request=submission.v3_request,
-    )
 
 
 def address_check(job: Job) -> dict[str, Any]:

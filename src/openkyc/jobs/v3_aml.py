@@ -29,12 +29,11 @@ from sqlalchemy.orm import Session
 from openkyc.aml import service as aml
 from openkyc.aml.models import MonitoredSubject
 from openkyc.api_errors import JOB_EXISTS, ApiError
-from openkyc.callbacks.models import CallbackDelivery
 from openkyc.db import transaction, utcnow
 from openkyc.job_types import JobType
-from openkyc.jobs import results_out, service, v3_results
+from openkyc.jobs import service, v3_results
 from openkyc.jobs.models import ApiVersion, Job, JobState
-from openkyc.jobs.submission import Submitter
+from openkyc.jobs.submission import Submitter, publish_v3_sync_job
 from openkyc.observability.context import bind_job
 from openkyc.partners.models import Partner
 from openkyc.runtime import Runtime
@@ -186,25 +185,28 @@ def submit(runtime: Runtime, submitter: Submitter, submission: AmlSubmission, *,
     the job id is taken (an idempotency key used before: see :func:`submit_once`)."""
     screening = screen(runtime, submission.subject)
     result = result_of(screening, submission.subject)
-    delivery: CallbackDelivery | None = None
-    with transaction(runtime.sessions) as session:
-        job = _open_job(session, submitter, submission)
-        service.record_result(db_session=session, job=job, result=result, final=True)
-        if submission.product == AML_MONITORING:
-            session.add(
-                MonitoredSubject(
-                    smile_job_id=job.smile_job_id,
-                    partner_id=job.partner_id,
-                    environment=job.environment,
-                    subject=submission.subject.record(),
-                    last_screening=screening_state(result, screening.entries),
-                    lists_version=screening.lists_version,
-                )
+
+    def monitor(session: Session, job: Job) -> None:
+        session.add(
+            MonitoredSubject(
+                smile_job_id=job.smile_job_id,
+                partner_id=job.partner_id,
+                environment=job.environment,
+                subject=submission.subject.record(),
+                last_screening=screening_state(result, screening.entries),
+                lists_version=screening.lists_version,
             )
-        if call_back:
-            delivery = results_out.schedule_v3(runtime, db_session=session, job=job)
-    if delivery is not None:
-        runtime.queue.callback_due(delivery.id, delivery.attempts)
+        )
+
+    job = publish_v3_sync_job(
+        runtime,
+        submitter,
+        JobType.AML,
+        submission,
+        result,
+        call_back=call_back,
+        alongside=monitor if submission.product == AML_MONITORING else None,
+    )
     if result["ResultCode"] == UNAVAILABLE:
         warn_unscreened(job)
     return job
@@ -218,21 +220,6 @@ def warn_unscreened(job: Job) -> None:
             "(load one with: openkyc lists load FORMAT FILE)",
             job.smile_job_id,
         )
-
-
-def _open_job(session: Session, submitter: Submitter, submission: AmlSubmission) -> Job:
-    return service.create_v3_sync_job(
-        db_session=session,
-        partner_id=submitter.partner_id,
-        environment=submitter.environment.value,
-        api_key_id=submitter.key_id,
-        job_type=JobType.AML,
-        job_id=submission.job_id,
-        user_id=submission.user_id,
-        partner_params=submission.partner_params,
-        callback_url=submission.callback_url,
-        v3_request=submission.v3_request,
-    )
 
 
 def screening_state(result: Mapping[str, Any], entries: list[str]) -> dict[str, Any]:
