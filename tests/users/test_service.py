@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pytest
 from numpy.typing import NDArray
@@ -7,6 +9,7 @@ from numpy.typing import NDArray
 from openkyc.api_errors import ApiError
 from openkyc.db import transaction
 from openkyc.runtime import Runtime
+from openkyc.storage.keys import enrolled_selfie_key, job_image_key
 from openkyc.users import service
 from openkyc.users.models import UserStatus
 from tests.server import PartnerCreds
@@ -114,3 +117,32 @@ def test_users_are_separate_per_environment(runtime: Runtime, partner: PartnerCr
             db_session=session, partner_id=partner.partner_id, environment="production", user_id="u1"
         )
     assert refused.value.spec.code == "2210"
+
+
+def test_a_jobs_selfie_is_enrolled_as_a_copy_the_job_does_not_own(
+    runtime: Runtime, partner: PartnerCreds
+) -> None:
+    @dataclass
+    class FinishedJob:
+        partner_id: str
+        environment: str
+        user_id: str
+        smile_job_id: str
+
+    job = FinishedJob(partner.partner_id, "sandbox", "u-job", "0000000042")
+    runtime.blobs.put(job_image_key(job.smile_job_id, "selfie"), b"the selfie's bytes")
+    embedding = np.linspace(0.1, -0.1, 128)
+    with transaction(runtime.sessions) as session:
+        user = service.enrol_job_selfie(
+            runtime,
+            db_session=session,
+            job=job,
+            selfie_key=job_image_key(job.smile_job_id, "selfie"),
+            embedding=embedding,
+        )
+        assert (user.user_id, user.enrolled_by_job, user.status) == ("u-job", "0000000042", UserStatus.ACTIVE)
+        assert user.selfie_blob == enrolled_selfie_key(partner.partner_id, "0000000042")
+        np.testing.assert_array_equal(service.enrolled_embedding(box=runtime.box, user=user), embedding)
+    # The job's images go with the job; the enrolment keeps its own copy.
+    runtime.blobs.delete(job_image_key(job.smile_job_id, "selfie"))
+    assert runtime.blobs.get(enrolled_selfie_key(partner.partner_id, "0000000042")) == b"the selfie's bytes"

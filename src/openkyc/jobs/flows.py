@@ -35,7 +35,7 @@ from openkyc.products.evidence import evidence_record
 from openkyc.products.failures import PRODUCTS_BY_JOB_TYPE
 from openkyc.runtime import Runtime
 from openkyc.signing.environment import Environment
-from openkyc.storage.keys import enrolled_selfie_key, job_image_key, liveness_frame_key
+from openkyc.storage.keys import job_image_key, liveness_frame_key
 from openkyc.users import service as users
 
 log = logging.getLogger(__name__)
@@ -403,17 +403,12 @@ def publish_result(
             return outcome
         stored.inputs = {**stored.inputs, "images": images}
         if outcome.enrolment_embedding is not None and "selfie" in images:
-            selfie_key = enrolled_selfie_key(job.partner_id, job.smile_job_id)
-            runtime.blobs.put(selfie_key, runtime.blobs.get(images["selfie"]))
-            users.enrol(
+            users.enrol_job_selfie(
+                runtime,
                 db_session=session,
-                box=runtime.box,
-                partner_id=job.partner_id,
-                environment=job.environment,
-                user_id=job.user_id,
+                job=job,
+                selfie_key=images["selfie"],
                 embedding=outcome.enrolment_embedding,
-                selfie_blob=selfie_key,
-                smile_job_id=job.smile_job_id,
             )
         service.record_result(
             db_session=session, job=stored, result=result, final=outcome.is_final, failed=outcome.failed

@@ -22,7 +22,6 @@ from openkyc.jobs import results_out, service
 from openkyc.jobs.models import Job, JobState
 from openkyc.products import ProductResult, resolve_review, resolve_review_per_action
 from openkyc.runtime import Runtime
-from openkyc.storage.keys import enrolled_selfie_key
 from openkyc.users import service as users
 
 
@@ -228,17 +227,8 @@ def _enrol_reviewed_selfie(runtime: Runtime, session: Any, job: Any, selfie_key:
     analysis = analyse_face(load_image(runtime.blobs.get(selfie_key)).bgr)
     if analysis.embedding is None:
         return
-    user_blob = enrolled_selfie_key(job.partner_id, job.smile_job_id)
-    runtime.blobs.put(user_blob, runtime.blobs.get(selfie_key))
-    users.enrol(
-        db_session=session,
-        box=runtime.box,
-        partner_id=job.partner_id,
-        environment=job.environment,
-        user_id=job.user_id,
-        embedding=analysis.embedding,
-        selfie_blob=user_blob,
-        smile_job_id=job.smile_job_id,
+    users.enrol_job_selfie(
+        runtime, db_session=session, job=job, selfie_key=selfie_key, embedding=analysis.embedding
     )
 
 

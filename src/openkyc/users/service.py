@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import select
@@ -18,6 +20,8 @@ from openkyc.api_errors import (
     ApiError,
 )
 from openkyc.crypto import SecretBox
+from openkyc.runtime import Runtime
+from openkyc.storage.keys import enrolled_selfie_key
 from openkyc.users.models import EnrolledUser, UserStatus
 
 _REFUSALS = {
@@ -103,6 +107,40 @@ def enrol(
     user.enrolled_by_job = smile_job_id
     db_session.flush()
     return user
+
+
+class EnrollingJob(Protocol):
+    """The job whose selfie becomes a user's enrolled face (a ``jobs.models.Job``)."""
+
+    partner_id: str
+    environment: str
+    user_id: str
+    smile_job_id: str
+
+
+def enrol_job_selfie(
+    runtime: Runtime,
+    *,
+    db_session: Session,
+    job: EnrollingJob,
+    selfie_key: str,
+    embedding: NDArray[np.float64],
+) -> EnrolledUser:
+    """Register the job's user with the face of the selfie stored at ``selfie_key``: a copy of that
+    selfie is kept under the enrolment's own key (the job's images go with the job's retention; the
+    enrolment keeps its photo until the user is deleted or enrols again)."""
+    photo = enrolled_selfie_key(job.partner_id, job.smile_job_id)
+    runtime.blobs.put(photo, runtime.blobs.get(selfie_key))
+    return enrol(
+        db_session=db_session,
+        box=runtime.box,
+        partner_id=job.partner_id,
+        environment=job.environment,
+        user_id=job.user_id,
+        embedding=embedding,
+        selfie_blob=photo,
+        smile_job_id=job.smile_job_id,
+    )
 
 
 def enrolled_embedding(*, box: SecretBox, user: EnrolledUser) -> NDArray[np.float64]:
