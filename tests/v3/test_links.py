@@ -143,6 +143,26 @@ def test_only_an_unscoped_token_manages_links(client: TestClient, partner: Partn
     assert _create(client, bound).status_code == 201  # scoped to a user, not a product
 
 
+def test_a_token_bound_to_a_user_names_no_other_user(
+    client: TestClient, auth: dict[str, str], partner: PartnerCreds
+) -> None:
+    bound = {"SmileID-Token": token_for(client, partner, user_id="user-bound")}
+    theirs = _create(client, bound, is_single_use=True)
+    assert theirs.status_code == 201 and theirs.json()["user_id"] == "user-bound"
+    assert _get(client, bound, theirs.json()["ref_id"]).json()["user_id"] == "user-bound"
+    other = _create(client, bound, is_single_use=True, user_id="user-other")
+    assert other.status_code == 403
+    assert other.json() == {"status": "Forbidden", "message": "Token is not authorized for this user ID."}
+    reusable = _create(client, bound, is_single_use=False)  # names no user: left as it is
+    assert reusable.status_code == 201 and reusable.json()["user_id"] is None
+    assert _get(client, bound, reusable.json()["ref_id"]).status_code == 200
+    # Another user's link, made with an unbound token, is not found through the bound one.
+    elsewhere = _create(client, auth, is_single_use=True, user_id="user-elsewhere").json()
+    assert _get(client, auth, elsewhere["ref_id"]).status_code == 200
+    hidden = _get(client, bound, elsewhere["ref_id"])
+    assert hidden.status_code == 404 and hidden.json()["message"] == "Link not found"
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

@@ -38,6 +38,10 @@ TRUE_WORDS = {"true", "1"}
 FALSE_WORDS = {"false", "0"}
 
 
+# The spec's 403 for a user id that the token (bound to another user) does not cover.
+NOT_THIS_USER = "Token is not authorized for this user ID."
+
+
 def boolean(value: str | None, name: str, *, default: bool = False) -> bool:
     """A scalar boolean part ("true"/"false"; absent: ``default``)."""
     if value is None or value == "":
@@ -182,7 +186,7 @@ def resolve_user_id(*, header: str | None, body: str | None, scope: TokenScope) 
     none given, a fresh ``user_…`` TypeID."""
     given = {value.strip() for value in (header, body, scope.user_id) if value is not None and value.strip()}
     if len(given) > 1:
-        raise V3Error(403, "Token is not authorized for this user ID.")
+        raise V3Error(403, NOT_THIS_USER)
     if not given:
         return new_typeid("user")
     (user_id,) = given

@@ -12,6 +12,8 @@ a link may be, one table, one hosted page); this module reads and writes the V3 
   "Continue" button to the URL when the visitor is done; the page's accent colour);
 * a single-use link given no ``user_id`` gets a ``user_…`` TypeID; a ``user_id`` another link of
   the partner's environment already has is the spec's 409;
+* a token bound to a user names no other user: another ``user_id`` is 403, a single-use link
+  given none is the token's user's, and another user's link reads as not found (404);
 * the link answers are the spec's ``SmileLinkCreated`` (201) and ``SmileLinkResource`` (the
   spec's fields, then, as its schema allows, the link's state and job figures).
 
@@ -40,10 +42,12 @@ from openkyc.links.models import SmileLink, VerificationMethod
 from openkyc.partners.models import Partner
 from openkyc.runtime import Runtime
 from openkyc.signing.sid_request import format_js_iso
+from openkyc.signing.v3_tokens import TokenScope
 from openkyc.typeid import new as new_typeid
 from openkyc.v3 import fields
 from openkyc.v3.auth import LINKS_UNAUTHORIZED, V3Caller, token_caller
 from openkyc.v3.errors import V3Error, bad_request, missing
+from openkyc.v3.fields import NOT_THIS_USER
 from openkyc.v3.forms import V3Form, read_form
 from openkyc.webdeps import RuntimeDep, public_base_url
 
@@ -91,7 +95,7 @@ def _id_types(value: Any) -> list[dict[str, Any]]:
     return entries
 
 
-def _link_body(form: V3Form) -> dict[str, Any]:
+def _link_body(form: V3Form, *, minted: bool = True) -> dict[str, Any]:
     """The request as ``links.manage`` names a link's fields (checks of presence and JSON types)."""
     for name in REQUIRED:
         given = form.text(name)
@@ -107,7 +111,7 @@ def _link_body(form: V3Form) -> dict[str, Any]:
     body["partner_params"] = params
     user_id = form.text("user_id")
     body["user_id"] = user_id.strip() if user_id is not None and user_id.strip() else None
-    if body["is_single_use"] and body["user_id"] is None:
+    if minted and body["is_single_use"] and body["user_id"] is None:  # (else the token's user)
         body["user_id"] = new_typeid("user")
     return body
 
@@ -126,9 +130,24 @@ def _refused(error: LinkError, body: dict[str, Any]) -> V3Error:
     return bad_request(f"Field '{name}' is invalid: {error.message}.")
 
 
-def parse(form: V3Form, *, now: datetime) -> tuple[LinkFields, str | None]:
-    """The link's checked fields and where its logo comes from (an http(s) or data: URL)."""
-    body = _link_body(form)
+def _bound_user(body: dict[str, Any], scope: TokenScope) -> None:
+    """A token bound to a user names no other user: a link's ``user_id`` must be the token's (403,
+    the spec's text for a user id a token does not cover), and a single-use link given none is the
+    token's user's. A multi-use link, which names no user, is left as it is."""
+    if scope.user_id is None:
+        return
+    if body["user_id"] not in (None, scope.user_id):
+        raise V3Error(403, NOT_THIS_USER)
+    if body["is_single_use"]:
+        body["user_id"] = scope.user_id
+
+
+def parse(form: V3Form, *, now: datetime, scope: TokenScope | None = None) -> tuple[LinkFields, str | None]:
+    """The link's checked fields and where its logo comes from (an http(s) or data: URL).
+    ``scope``: the token's, which may bind the link to its user."""
+    body = _link_body(form, minted=scope is None or scope.user_id is None)
+    if scope is not None:
+        _bound_user(body, scope)
     logo = body.get("logo_url")
     inline = isinstance(logo, str) and is_data_url(logo.strip())
     try:
@@ -218,7 +237,7 @@ def _user_id_taken(session: Session, caller: V3Caller, user_id: str) -> bool:
 async def create_smile_link(request: Request, runtime: RuntimeDep) -> JSONResponse:
     caller = await _caller(request, runtime)
     form = await read_form(request)
-    checked, logo_source = parse(form, now=utcnow())
+    checked, logo_source = parse(form, now=utcnow(), scope=caller.scope)
     png = None
     if logo_source is not None:
         try:
@@ -279,6 +298,9 @@ async def get_smile_link(refId: str, request: Request, runtime: RuntimeDep) -> d
             link = manage.get_link(session, caller.partner_id, ref_id)
             if link is None or link.environment != caller.environment.value:
                 raise V3Error(404, LINK_NOT_FOUND)
+            bound = caller.scope.user_id
+            if bound is not None and link.user_id not in (None, bound):
+                raise V3Error(404, LINK_NOT_FOUND)  # another user's link: as if it did not exist
             partner = session.get(Partner, caller.partner_id)
             default = partner.callback_url_for(link.environment) if partner is not None else None
             return v3_resource(
