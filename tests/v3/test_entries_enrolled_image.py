@@ -103,9 +103,10 @@ def reverify(client: TestClient, auth: dict[str, str], user_id: str, **extra: An
     return accepted(post(client, AUTH, auth, user_id=user_id, use_enrolled_image="true", **extra))
 
 
-def processed(runtime: Runtime, job_id: str) -> Job:
+def processed(runtime: Runtime, job_id: str, *, reverification: bool = True) -> Job:
+    """The queued authentication ``job_id`` (a re-verification, unless told otherwise), verified."""
     job = stored(runtime, job_id)
-    assert job.state == JobState.QUEUED and job.job_type == 2 and job.use_enrolled_image
+    assert job.state == JobState.QUEUED and job.job_type == 2 and job.use_enrolled_image == reverification
     assert verify_job(runtime, job.smile_job_id) == "done"
     done = stored(runtime, job_id)
     assert done.state in (JobState.COMPLETE, JobState.FAILED) and done.result is not None
@@ -225,12 +226,16 @@ def test_an_account_that_may_not_be_authenticated_is_answered_account_locked(
     assert "selfie" not in dict(stored_images(job))  # nothing was judged
     sent = delivery(runtime, job)
     assert (sent.payload["status"], sent.payload["reason"]) == ("block", "account_locked")
-    # A capture sent for the same user is still refused at the door, as before.
-    refused(
-        post(client, AUTH, auth, files=images(selfie_image=selfie(), liveness=frames()), user_id="cust-1"),
-        400,
-        "Enrolled user is disabled." if code == "2207" else "Enrolled user must complete re-enrollment.",
+    # A capture sent for the same user is answered alike: taken in, the account's own row.
+    answer = post(
+        client, AUTH, auth, files=images(selfie_image=selfie(), liveness=frames()), user_id="cust-1"
     )
+    assert answer.status_code == 202, answer.text
+    captured = processed(runtime, answer.json()["job_id"], reverification=False)
+    assert captured.result is not None and captured.result["ResultCode"] == code
+    assert decision(captured)["reasons"] == [reason]
+    sent = delivery(runtime, captured)
+    assert (sent.payload["status"], sent.payload["reason"]) == ("block", "account_locked")
 
 
 def test_a_user_reported_for_fraud_is_high_risk(

@@ -186,7 +186,13 @@ def _decide(runtime: Runtime, job: Job, payload: JobPayload, stored: dict[str, A
         selfie = _require_selfie(images.selfie)
         # The registered selfie itself, not only its embedding: re-sending that very photo must be
         # caught as the same image (a replay), which needs its pixels.
-        reference = _enrolled_selfie(runtime, job).bgr
+        try:
+            reference = _enrolled_selfie(runtime, job).bgr
+        except ApiError as error:
+            refusal = _account_refusal(job, error)
+            if refusal is None:
+                raise
+            return refusal
         evidence = assess_smart_selfie(
             selfie, frames, reference=reference, liveness_config=configs.active, selfie_config=configs.passive
         )
@@ -226,10 +232,9 @@ def _authenticate_enrolled_image(
     try:
         user = _enrolled_user(runtime, job)
     except ApiError as error:
-        refusal = smart_selfie_authentication.account_refusal(error.spec.code)
+        refusal = _account_refusal(job, error)
         if refusal is None:
             raise
-        log.info("job %s: enrolled user may not be authenticated (%s)", job.smile_job_id, error.spec.code)
         return refusal
     if not user.selfie_blob:
         raise IntakeError(codes.DATA_INVALID, Docv.IMAGES_CORRUPT.text, reason="enrolled.no_selfie")
@@ -357,6 +362,18 @@ def _require_selfie(image: Any) -> DecodedImage:
         raise IntakeError(codes.DATA_INVALID, Docv.IMAGES_CORRUPT.text, reason="selfie.missing")
     decoded: DecodedImage = image.decoded
     return decoded
+
+
+def _account_refusal(job: Job, error: ApiError) -> ProductResult | None:
+    """A V3 authentication's answer when its enrolled user may not be authenticated (disabled,
+    due to re-enrol: the account's own row, V3 ``account_locked``; intake took such jobs in,
+    jobs.submission.ACCOUNT_STATE_ANSWERS); None for anything else, a v1 job's included."""
+    if job.api_version != ApiVersion.V3:
+        return None
+    refusal = smart_selfie_authentication.account_refusal(error.spec.code)
+    if refusal is not None:
+        log.info("job %s: enrolled user may not be authenticated (%s)", job.smile_job_id, error.spec.code)
+    return refusal
 
 
 def _enrolled_user(runtime: Runtime, job: Job) -> Any:

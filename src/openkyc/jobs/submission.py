@@ -31,10 +31,10 @@ from openkyc.signing.environment import Environment
 from openkyc.storage.keys import job_image_key
 from openkyc.users.service import require_authenticable, require_enrollable
 
-# What a V3 re-verification on the enrolled image (authentication with ``use_enrolled_image`` and
-# no capture) takes in and answers as its result (jobs.flows: the account's own row, V3
-# account_locked) rather than refusing: whether the account may be authenticated is its question.
-REVERIFICATION_ANSWERS = frozenset({USER_DISABLED.code, REENROLL_REQUIRED.code})
+# What a V3 authentication (a capture, or a re-verification on the enrolled image) takes in and
+# answers as its result (jobs.flows: the account's own row, V3 block / account_locked) rather than
+# refusing: V3 reports a locked account as an authentication's outcome, and has no 400 for it.
+ACCOUNT_STATE_ANSWERS = frozenset({USER_DISABLED.code, REENROLL_REQUIRED.code})
 
 # The key id a portal member's jobs carry in place of an API key's (jobs.api_key_id): no key sent
 # them. The member's account number follows.
@@ -99,7 +99,7 @@ def refuse_impossible_user(
     api_version: str = ApiVersion.V1,
 ) -> None:
     """Refuse at prep-upload what the job could never do (2207/2208/2209/2210/2211/2216); a V3
-    re-verification on the enrolled image answers 2207/2211 as its result instead."""
+    authentication answers 2207/2211 as its result instead."""
     who: dict[str, Any] = {
         "db_session": db_session,
         "partner_id": submitter.partner_id,
@@ -111,15 +111,13 @@ def refuse_impossible_user(
     elif params.job_type == JobType.SMART_SELFIE_AUTHENTICATION or (
         params.job_type == JobType.DOCUMENT_VERIFICATION and use_enrolled_image
     ):
-        reverification = (
-            api_version == ApiVersion.V3
-            and params.job_type == JobType.SMART_SELFIE_AUTHENTICATION
-            and use_enrolled_image
+        answered_by_job = (
+            api_version == ApiVersion.V3 and params.job_type == JobType.SMART_SELFIE_AUTHENTICATION
         )
         try:
             require_authenticable(**who)
         except ApiError as error:
-            if not (reverification and error.spec.code in REVERIFICATION_ANSWERS):
+            if not (answered_by_job and error.spec.code in ACCOUNT_STATE_ANSWERS):
                 raise
 
 

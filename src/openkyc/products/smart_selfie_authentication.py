@@ -123,7 +123,7 @@ def decide(
 
 
 def account_refusal(code: str) -> ProductResult | None:
-    """The final rejection of a re-verification whose enrolled user may not be authenticated:
+    """The final rejection of a V3 authentication whose enrolled user may not be authenticated:
     the request's row for ``code`` (2207 disabled, 2211 re-enrolment required) recorded as the
     job's result, nothing checked; None for any other code."""
     found = ACCOUNT_REFUSALS.get(code)
