@@ -21,21 +21,30 @@ import io
 import os
 import shutil
 import ssl
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import cv2
 import httpx
 import pytest
 import usesmileid
 from PIL import Image
+from sqlalchemy import select
 from usesmileid.errors import InvalidRequestError
 
+from openkyc.db import make_engine, make_session_factory
+from openkyc.jobs.models import Job, JobState
+from testkit import attacks
+from testkit.deployment import openkyc_command
+from testkit.documents import DocumentSpec, render_document
 from tests.v3.contract import watch
-from tests.v3.e2e_server import V3Server, verify_signature
+from tests.v3.e2e_server import V3Server, enable_production, verify_signature
 
 pytestmark = pytest.mark.slow
 
@@ -285,6 +294,182 @@ def test_a_user_flagged_for_fraud_is_blocked_until_cleared(smile: usesmileid.Cli
     cleared = smile.users.clear_fraud(user_id, notes="False alarm", reported_by="analyst@example.com")
     assert cleared.status.lower() == "accepted"
     assert enhanced_kyc().status == "clear"
+
+
+# --- Production: the engine decides ------------------------------------------------------------
+
+VIDEO = "timesler+facenet-pytorch_examples_video.mp4"
+# Someone the sandbox does not know: with a production key the identity decides nothing.
+STRANGER = {"given_names": "Ada", "last_name": "Okonkwo", "email": "ada.okonkwo@example.org"}
+
+
+@pytest.fixture(scope="module")
+def live(v3_server: V3Server) -> Iterator[usesmileid.Client]:
+    """The SDK with the partner's production key, once the operator has enabled production: every
+    decision is the engine's. Production has no default callback URL here: the SDK's default one
+    (the receiver) goes with each request."""
+    enable_production(v3_server.deployment)
+    trusting = ssl.create_default_context(cafile=str(v3_server.certificates.ca_cert))
+    with (
+        watch(httpx.Client(verify=trusting)) as http,
+        usesmileid.Client(
+            partner_id=v3_server.partner_id,
+            api_key=v3_server.deployment.production_key,
+            environment="production",
+            base_url=v3_server.deployment.base_url,
+            default_callback_url=v3_server.receiver.url,
+            http_client=http,
+        ) as client,
+    ):
+        yield client
+
+
+@dataclass(frozen=True)
+class Genuine:
+    """A person filmed: two disjoint windows (selfie + 8 frames) of the shared video's one face
+    track, and a passport whose portrait is a third frame of them."""
+
+    selfie_a: Path
+    frames_a: list[Path]
+    selfie_b: Path
+    frames_b: list[Path]
+    passport: Path
+
+
+@pytest.fixture(scope="module")
+def genuine(testdata_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Genuine:
+    out = tmp_path_factory.mktemp("genuine")
+
+    def jpeg(bgr: Any, name: str) -> Path:
+        path = out / name
+        Image.fromarray(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)).save(path, "JPEG", quality=92)
+        return path
+
+    frames = attacks.read_video(testdata_dir / "liveness" / VIDEO)
+    (track,) = attacks.face_tracks(frames, indices=range(40, 94, 2), min_length=27, max_gap=2)
+    first, second, third = attacks.track_sequences(frames, track, n_frames=8, stride=1)[::9]
+    spec = DocumentSpec(issuing_country="NGA", nationality="NGA", surname="OKONKWO", given_names="ADA")
+    return Genuine(
+        selfie_a=jpeg(first.selfie, "a.jpg"),
+        frames_a=[jpeg(frame, f"a{index}.jpg") for index, frame in enumerate(first.frames)],
+        selfie_b=jpeg(second.selfie, "b.jpg"),
+        frames_b=[jpeg(frame, f"b{index}.jpg") for index, frame in enumerate(second.frames)],
+        passport=jpeg(render_document(spec, portrait_bgr=third.selfie), "passport.jpg"),
+    )
+
+
+def live_callback(v3_server: V3Server, job_id: str) -> dict[str, Any]:
+    """A production job's callback body, its signature checked against the production key."""
+    received = v3_server.callback(job_id)
+    verify_signature(v3_server, received, v3_server.deployment.production_key)
+    return received.body
+
+
+def test_production_registration_and_authentication_are_the_engines(
+    live: usesmileid.Client, v3_server: V3Server, genuine: Genuine, faces_dir: Path
+) -> None:
+    user_id = f"e2e-live-{time.monotonic_ns()}"
+    enrolled = live.biometric.enroll(
+        selfie_image=genuine.selfie_a,
+        liveness_images=genuine.frames_a,
+        consent=consent(),
+        user_details=STRANGER,
+        user_id=user_id,
+    )
+    assert completed(live, str(enrolled.job_id)).status == "clear"
+    same = live.biometric.authenticate(
+        user_id=user_id,
+        consent=consent(),
+        user_details=STRANGER,
+        selfie_image=genuine.selfie_b,
+        liveness_images=genuine.frames_b,
+    )
+    assert completed(live, str(same.job_id)).status == "clear"
+    # Another man, his "liveness" the same still photo six times: not the enrolled face.
+    stranger = faces_dir / "ageitgey+face_recognition" / "examples" / "biden.jpg"
+    impostor = live.biometric.authenticate(
+        user_id=user_id,
+        consent=consent(),
+        user_details=STRANGER,
+        selfie_image=stranger,
+        liveness_images=[stranger] * 6,
+    )
+    assert completed(live, str(impostor.job_id)).status == "block"
+    for job_id, status in ((enrolled.job_id, "clear"), (same.job_id, "clear"), (impostor.job_id, "block")):
+        body = live_callback(v3_server, str(job_id))
+        assert (body["status"], body["user_id"]) == (status, user_id)
+
+
+def test_production_compare_is_the_engines(
+    live: usesmileid.Client, v3_server: V3Server, faces_dir: Path
+) -> None:
+    knn = faces_dir / "ageitgey+face_recognition" / "examples" / "knn_examples"
+    # Two photos of one man that the engine's default operating point accepts as one person.
+    one_man = knn / "test" / "obama1.jpg", knn / "train" / "obama" / "obama2.jpg"
+    two_men = knn / "test" / "obama1.jpg", faces_dir / "ageitgey+face_recognition" / "examples" / "biden.jpg"
+    statuses = all_complete(
+        live,
+        {
+            name: lambda pair=pair: live.biometric.compare(
+                selfie_image=pair[0],
+                comparison_image=pair[1],
+                comparison_image_type="PORTRAIT",
+                consent=consent(),
+                user_details=STRANGER,
+            )
+            for name, pair in (("one man", one_man), ("two men", two_men))
+        },
+    )
+    assert statuses == {"one man": "clear", "two men": "block"}
+
+
+def test_production_document_verification_waits_for_a_reviewer_when_the_engine_is_unsure(
+    live: usesmileid.Client, v3_server: V3Server, genuine: Genuine
+) -> None:
+    """V3 has no provisional status: a job the engine sends to a reviewer stays ``processing``
+    (and is not called back) until a person decides; here the operator approves it with
+    ``openkyc jobs review``. Where the engine is sure, it is ``clear`` at once."""
+    accepted = live.documents.verify(
+        selfie_image=genuine.selfie_a,
+        liveness_images=genuine.frames_a,
+        document=genuine.passport,
+        consent=consent(),
+        country="NG",
+        user_details=STRANGER,
+    )
+    assert accepted.is_accepted and accepted.job_id
+    smile_job_id, state = settled(v3_server, accepted.job_id)
+    if state == JobState.REVIEW:
+        assert live.verifications.retrieve(accepted.job_id).status == "processing"
+        reviewed = subprocess.run(
+            openkyc_command("jobs", "review", smile_job_id, "--approve"),
+            env=v3_server.deployment.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert reviewed.returncode == 0, reviewed.stderr
+    assert completed(live, accepted.job_id).status == "clear"
+    body = live_callback(v3_server, accepted.job_id)
+    assert (body["status"], body["product"]) == ("clear", "document_verification")
+
+
+def settled(v3_server: V3Server, job_id: str, timeout: float = JOB_TIMEOUT) -> tuple[str, str]:
+    """(SmileJobID, state) of the V3 job ``job_id`` once the engine is done with it (complete, or
+    waiting for a reviewer), read from the deployment's database."""
+    engine = make_engine(v3_server.deployment.database_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            with make_session_factory(engine)() as session:
+                smile_job_id, state = session.execute(
+                    select(Job.smile_job_id, Job.state).where(Job.job_id == job_id)
+                ).one()
+            if state in {JobState.REVIEW, JobState.COMPLETE} or time.monotonic() > deadline:
+                return smile_job_id, state
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
 
 
 # --- Documents (last: what they leave queued stops with the server) ----------------------------
