@@ -369,14 +369,20 @@ def _visit_ref(runtime: Runtime, token: str | None) -> LiveVisit:
     return LiveVisit(visit.link.ref_id, visit.link.slug, visit.token_hash)
 
 
-async def _visit(request: Request, runtime: Runtime) -> LiveVisit:
+async def _visit(request: Request, runtime: Runtime, action: limits.Action) -> LiveVisit:
+    """The live visit the request belongs to, once it is within ``action``'s limits (per client,
+    per link, per visit)."""
     _from_page(request)
     try:
-        return await run_in_threadpool(_visit_ref, runtime, request.cookies.get(VISIT_COOKIE))
+        visit = await run_in_threadpool(_visit_ref, runtime, request.cookies.get(VISIT_COOKIE))
     except VisitRefused:
         raise ApiError(VISIT_ENDED) from None
     except LinkClosed as closed:
         raise ApiError(LINK_CLOSED if closed.state is not None else NOT_FOUND) from None
+    await run_in_threadpool(
+        _allowed, runtime, action, client=_client(request), ref_id=visit.ref_id, visit=visit.token_hash
+    )
+    return visit
 
 
 async def _file(form: FormData, name: str) -> bytes | None:
@@ -401,15 +407,7 @@ def _text(form: FormData, name: str) -> str:
 @router.post("/session/check")
 async def check(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """Quality feedback on one picture (``image``) of kind ``selfie`` or ``document``."""
-    visit = await _visit(request, runtime)
-    await run_in_threadpool(
-        _allowed,
-        runtime,
-        limits.Action.CHECK,
-        client=_client(request),
-        ref_id=visit.ref_id,
-        visit=visit.token_hash,
-    )
+    await _visit(request, runtime, limits.Action.CHECK)  # a live visit, within its limits
     form = await read_form(request, MAX_CHECK_BODY)
     try:
         kind_text = _text(form, "kind")
@@ -434,15 +432,7 @@ async def check(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
 @router.post("/session/submit")
 async def submit_visit(request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     """The visit's pictures and fields: its one job. The answer says it was sent, nothing more."""
-    visit = await _visit(request, runtime)
-    await run_in_threadpool(
-        _allowed,
-        runtime,
-        limits.Action.SUBMIT,
-        client=_client(request),
-        ref_id=visit.ref_id,
-        visit=visit.token_hash,
-    )
+    visit = await _visit(request, runtime, limits.Action.SUBMIT)
     form = await read_form(request, runtime.settings.max_multipart_body)
     try:
         capture = await _capture(form)
