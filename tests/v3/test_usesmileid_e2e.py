@@ -407,19 +407,17 @@ def test_production_compare_is_the_engines(
     # Two photos of one man that the engine's default operating point accepts as one person.
     one_man = knn / "test" / "obama1.jpg", knn / "train" / "obama" / "obama2.jpg"
     two_men = knn / "test" / "obama1.jpg", faces_dir / "ageitgey+face_recognition" / "examples" / "biden.jpg"
-    statuses = all_complete(
-        live,
-        {
-            name: lambda pair=pair: live.biometric.compare(
-                selfie_image=pair[0],
-                comparison_image=pair[1],
-                comparison_image_type="PORTRAIT",
-                consent=consent(),
-                user_details=STRANGER,
-            )
-            for name, pair in (("one man", one_man), ("two men", two_men))
-        },
-    )
+
+    def compare(selfie: Path, other: Path) -> Submit:
+        return lambda: live.biometric.compare(
+            selfie_image=selfie,
+            comparison_image=other,
+            comparison_image_type="PORTRAIT",
+            consent=consent(),
+            user_details=STRANGER,
+        )
+
+    statuses = all_complete(live, {"one man": compare(*one_man), "two men": compare(*two_men)})
     assert statuses == {"one man": "clear", "two men": "block"}
 
 
