@@ -65,11 +65,16 @@
     return answer;
   }
 
+  // A stopped stream leaves its last frame in the <video> (videoWidth stays set): detach it, so
+  // that "the camera runs" means a live stream, on a retake too.
   function stopCamera() {
     if (state.stream) {
       state.stream.getTracks().forEach((track) => track.stop());
       state.stream = null;
     }
+    document.querySelectorAll("video").forEach((video) => {
+      video.srcObject = null;
+    });
   }
 
   function show(step) {
@@ -268,7 +273,7 @@
     $("selfie-problems").textContent = "";
     $("selfie-retake").hidden = true;
     $("selfie-next").hidden = true;
-    $("selfie-shoot").hidden = false;
+    $("selfie-shoot").hidden = true; // shown once the camera runs (enterSelfie)
     $("selfie-prompt").textContent = "Put your face in the oval, in good light.";
     enterSelfie();
   });
@@ -286,7 +291,7 @@
     $("document-problems").textContent = "";
     $("document-retake").hidden = true;
     $("document-next").hidden = true;
-    $("document-shoot").hidden = false;
+    $("document-shoot").hidden = true; // shown once the camera runs
     $("document-file").value = "";
     startCamera("environment", $("document-video"), null).then((started) => {
       $("document-shoot").hidden = !started;
