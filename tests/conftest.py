@@ -37,6 +37,12 @@ def docs_dir(testdata_dir: Path) -> Path:
     return testdata_dir / "docs"
 
 
+@pytest.fixture(scope="session")
+def examples(faces_dir: Path) -> Path:
+    """The face photos of ageitgey/face_recognition's examples (obama, biden, knn_examples, ...)."""
+    return faces_dir / "ageitgey+face_recognition" / "examples"
+
+
 # --- Tests that need a service beyond this checkout ------------------------------------------
 
 # The fixtures that bring in a server CI runs beside the suite (PostgreSQL on 5432, Redis on 6379,

@@ -115,11 +115,6 @@ def sdk(node_sdk: Path, tls_server: Server, tls_files: TlsFiles, callbacks: Call
     return NodeSdk(node_sdk, tls_server, tls_files, callbacks)
 
 
-@pytest.fixture(scope="module")
-def examples(faces_dir: Path) -> Path:
-    return faces_dir / "ageitgey+face_recognition" / "examples"
-
-
 def params(user_id: str, job_id: str, job_type: int) -> dict[str, Any]:
     return {"user_id": user_id, "job_id": job_id, "job_type": job_type, "app_version": "node-e2e-1"}
 

@@ -25,11 +25,6 @@ OPTIONS = {
 }
 
 
-@pytest.fixture(scope="module")
-def examples(faces_dir: Path) -> Path:
-    return faces_dir / "ageitgey+face_recognition" / "examples"
-
-
 def web_api(server: Server, callbacks: CallbackReceiver) -> WebApi:
     return WebApi(server.partner_id, callbacks.url, server.sandbox_key, server.sid_server)
 

@@ -17,11 +17,6 @@ pytestmark = pytest.mark.slow
 ID_INFO = {"country": "NG", "id_type": "BVN", "first_name": "Joe", "last_name": "Doe", "entered": True}
 
 
-@pytest.fixture(scope="module")
-def examples(faces_dir: Path) -> Path:
-    return faces_dir / "ageitgey+face_recognition" / "examples"
-
-
 def test_biometric_kyc_with_the_id_card_as_the_photo(
     server: Server, callbacks: CallbackReceiver, examples: Path
 ) -> None:

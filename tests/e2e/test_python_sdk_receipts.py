@@ -18,11 +18,6 @@ from tests.e2e.test_python_sdk_biometric_kyc import ID_INFO
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def examples(faces_dir: Path) -> Path:
-    return faces_dir / "ageitgey+face_recognition" / "examples"
-
-
 def test_a_biometric_kyc_job_status_links_its_receipt(
     server: Server, callbacks: CallbackReceiver, examples: Path
 ) -> None:

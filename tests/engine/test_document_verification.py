@@ -25,11 +25,6 @@ def decoded(bgr: NDArray[np.uint8]) -> DecodedImage:
 
 
 @pytest.fixture(scope="module")
-def examples(faces_dir: Path) -> Path:
-    return faces_dir / "ageitgey+face_recognition" / "examples"
-
-
-@pytest.fixture(scope="module")
 def passport(examples: Path) -> DecodedImage:
     portrait = cv2.imread(str(examples / "knn_examples" / "train" / "obama" / "obama2.jpg"))
     spec = DocumentSpec(surname="OBAMA", given_names="BARACK", sex="M", expiry_date=date(2031, 1, 1))

@@ -32,11 +32,6 @@ def decoded(bgr: NDArray[Any]) -> DecodedImage:
     return load_image(buffer.tobytes())
 
 
-@pytest.fixture(scope="module")
-def examples(faces_dir: Path) -> Path:
-    return faces_dir / "ageitgey+face_recognition" / "examples"
-
-
 def test_lone_selfie_gets_passive_checks_and_matches_reference(examples: Path) -> None:
     # Two photos the default operating point accepts (0.80; obama.jpg against obama2.jpg is unsure).
     selfie = load_image(examples / "knn_examples" / "test" / "obama1.jpg")

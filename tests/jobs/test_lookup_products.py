@@ -27,11 +27,6 @@ NG_TEST = {"country": "NG", "id_type": "BVN", "entered": True}
 
 
 @pytest.fixture
-def examples(faces_dir: Path) -> Path:
-    return faces_dir / "ageitgey+face_recognition" / "examples"
-
-
-@pytest.fixture
 def production(runtime: Runtime, partner: PartnerCreds, examples: Path, tmp_path: Path) -> str:
     """Production enabled, and the registry holding KE 12345678 with Obama's photo."""
     with transaction(runtime.sessions) as session:

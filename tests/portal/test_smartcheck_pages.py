@@ -36,11 +36,6 @@ _RESULT = re.compile(r"/portal/smartcheck/(\d{10})$")
 
 
 @pytest.fixture
-def examples(faces_dir: Path) -> Path:
-    return faces_dir / "ageitgey+face_recognition" / "examples"
-
-
-@pytest.fixture
 def selfie(examples: Path) -> bytes:
     return (examples / "knn_examples" / "test" / "obama1.jpg").read_bytes()
 

@@ -36,11 +36,6 @@ def decoded(bgr: NDArray[Any]) -> DecodedImage:
 
 
 @pytest.fixture(scope="module")
-def examples(faces_dir: Path) -> Path:
-    return faces_dir / "ageitgey+face_recognition" / "examples"
-
-
-@pytest.fixture(scope="module")
 def obama(examples: Path) -> DecodedImage:
     return load_image(examples / "obama.jpg")
 
